@@ -1,0 +1,54 @@
+using Repartir.Tasks;
+
+namespace Repartir.Execution;
+
+/// <summary>Runs tasks as processes on this machine (Linux): see <see cref="ProcessExecutorOptions"/> for its limits.</summary>
+public sealed class LocalProcessExecutor : IExecutor
+{
+    private readonly ProcessExecutorOptions _options;
+    private readonly string _host = System.Environment.MachineName;
+
+    /// <summary>Creates an executor with <paramref name="options"/> (defaults when null).</summary>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
+    public LocalProcessExecutor(ProcessExecutorOptions? options = null)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("The local process executor needs Linux (posix_spawn, pidfd, eventfd).");
+        }
+
+        _options = options ?? new ProcessExecutorOptions();
+        _options.Validate();
+    }
+
+    /// <inheritdoc />
+    public Backend Backend => Backend.Cpu;
+
+    /// <inheritdoc />
+    public ValueTask<TaskResult> ExecuteAsync(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ProcessOutcome outcome = ChildProcess.Run(spec, _options, cancellationToken);
+        return ValueTask.FromResult(new TaskResult
+        {
+            Id = slot.Id,
+            Name = spec.DisplayName,
+            Spec = spec,
+            Attempt = slot.Attempt,
+            Worker = slot.Worker,
+            Host = _host,
+            Backend = Backend.Cpu,
+            ExitCode = outcome.ExitCode,
+            Signal = outcome.Signal,
+            Failure = outcome.Failure,
+            FailureMessage = outcome.Message,
+            ProcessId = outcome.ProcessId,
+            StdoutBytes = outcome.Stdout,
+            StderrBytes = outcome.Stderr,
+            StdoutTruncated = outcome.StdoutTruncated,
+            StderrTruncated = outcome.StderrTruncated,
+            StartTime = outcome.StartTime,
+            EndTime = outcome.EndTime,
+        });
+    }
+}

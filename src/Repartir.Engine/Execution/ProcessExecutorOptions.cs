@@ -1,0 +1,43 @@
+namespace Repartir.Execution;
+
+/// <summary>Limits the local process executor applies to every process it starts.</summary>
+public sealed record ProcessExecutorOptions
+{
+    /// <summary>The default cap on each captured stream: 16 MiB.</summary>
+    public const int DefaultMaxOutputBytes = 16 * 1024 * 1024;
+
+    /// <summary>The most bytes kept of each of stdout and stderr; the rest is read and dropped, and the result says so.</summary>
+    public int MaxOutputBytes { get; init; } = DefaultMaxOutputBytes;
+
+    /// <summary>
+    /// After a timeout or cancel the process group gets SIGTERM; whatever is still alive this long
+    /// after gets SIGKILL. Zero sends SIGKILL at once.
+    /// </summary>
+    public TimeSpan KillGracePeriod { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// After the process exits, how long output from its leftover children (which still hold the
+    /// pipes) is still collected before the result is returned without it.
+    /// </summary>
+    public TimeSpan OutputDrainGrace { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Checks the options, naming the one that is wrong.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    public void Validate()
+    {
+        if (MaxOutputBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxOutputBytes), MaxOutputBytes, "MaxOutputBytes must not be negative.");
+        }
+
+        if (KillGracePeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(KillGracePeriod), KillGracePeriod, "KillGracePeriod must not be negative.");
+        }
+
+        if (OutputDrainGrace < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(OutputDrainGrace), OutputDrainGrace, "OutputDrainGrace must not be negative.");
+        }
+    }
+}

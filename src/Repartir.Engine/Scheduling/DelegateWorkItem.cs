@@ -1,0 +1,56 @@
+using Repartir.Tasks;
+
+namespace Repartir.Scheduling;
+
+/// <summary>An in-process function submitted with <see cref="Pool.SubmitAsync{T}(Func{T}, TaskPriority, CancellationToken)"/>.</summary>
+internal sealed class DelegateWorkItem<T> : WorkItem
+{
+    private readonly Pool _pool;
+    private readonly Func<T> _work;
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenRegistration _registration;
+
+    internal DelegateWorkItem(Pool pool, Func<T> work, TaskPriority priority)
+        : base(priority)
+    {
+        _pool = pool;
+        _work = work;
+    }
+
+    internal Task<T> Completion => _completion.Task;
+
+    internal void CancelWhen(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.UnsafeRegister(
+                static state => ((DelegateWorkItem<T>)state!).TryAbandon(FailureKind.Cancelled, "Cancelled before it started."),
+                this);
+        }
+    }
+
+    protected override void Execute(PoolWorker worker)
+    {
+        _registration.Dispose();
+        try
+        {
+            T value = _work();
+            MarkFinished();
+            _completion.TrySetResult(value);
+        }
+        catch (Exception ex)
+        {
+            MarkFinished();
+            _completion.TrySetException(ex);
+        }
+
+        _pool.OnWorkDone();
+    }
+
+    protected override void OnAbandoned(FailureKind reason, string message)
+    {
+        _registration.Dispose();
+        _completion.TrySetCanceled();
+        _pool.OnWorkDone();
+    }
+}

@@ -1,0 +1,578 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Repartir.Execution;
+using Repartir.Tasks;
+
+namespace Repartir.Scheduling;
+
+/// <summary>
+/// A work-stealing pool (Blumofe &amp; Leiserson): <see cref="PoolOptions.CpuWorkers"/> worker threads,
+/// each one slot of concurrency with its own deque, a shared injection queue per priority for work
+/// submitted from outside, and random-victim stealing. Every submitted task ends in exactly one
+/// <see cref="TaskResult"/>; errors are results, never exceptions or silence.
+/// </summary>
+/// <remarks>
+/// Disposing the pool is a forced shutdown: queued tasks come back Cancelled and running process
+/// trees are killed; it returns once every worker thread has ended.
+/// </remarks>
+public sealed class Pool : IAsyncDisposable, IDisposable
+{
+    internal const int PriorityLevels = 3;
+
+    private readonly ConcurrentQueue<WorkItem>[] _injected;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly SemaphoreSlim? _queueSlots;
+    private readonly CancellationTokenSource _forcedShutdown = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IExecutor _cpuExecutor;
+    private readonly ILogger _logger;
+    private readonly object _shutdownGate = new();
+    private Task? _shutdown;
+    private long _nextId;
+    private long _outstanding;
+    private long _submitted;
+    private long _completed;
+    private long _failed;
+    private long _rejected;
+    private long _retries;
+    private int _sleepers;
+    private volatile int _state;
+
+    /// <summary>Creates and starts a pool.</summary>
+    /// <param name="options">Its settings; defaults when null.</param>
+    /// <param name="logger">Where it logs; nowhere when null.</param>
+    /// <param name="cpuExecutor">The executor for CPU tasks; the local process executor when null.</param>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public Pool(PoolOptions? options = null, ILogger? logger = null, IExecutor? cpuExecutor = null)
+    {
+        Options = options ?? new PoolOptions();
+        Options.Validate();
+        _logger = logger ?? NullLogger.Instance;
+        _cpuExecutor = cpuExecutor ?? new LocalProcessExecutor(Options.Process);
+        _injected = new ConcurrentQueue<WorkItem>[PriorityLevels];
+        for (int i = 0; i < PriorityLevels; i++)
+        {
+            _injected[i] = new ConcurrentQueue<WorkItem>();
+        }
+
+        if (Options.MaxQueue is { } maxQueue)
+        {
+            _queueSlots = new SemaphoreSlim(maxQueue, maxQueue);
+        }
+
+        Workers = new PoolWorker[Options.CpuWorkers];
+        for (int i = 0; i < Workers.Length; i++)
+        {
+            Workers[i] = new PoolWorker(this, i);
+        }
+
+        foreach (PoolWorker worker in Workers)
+        {
+            worker.Start();
+        }
+
+        CreatedAt = DateTimeOffset.UtcNow;
+        _logger.LogDebug("Pool {Pool} started with {Workers} CPU workers", Name, Workers.Length);
+    }
+
+    /// <summary>The settings the pool was created with.</summary>
+    public PoolOptions Options { get; }
+
+    /// <summary>The pool's name.</summary>
+    public string Name => Options.Name;
+
+    /// <summary>When the pool was created.</summary>
+    public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>Running, draining (refusing new work while it finishes what it has) or stopped.</summary>
+    public PoolState State => (PoolState)_state;
+
+    /// <summary>A snapshot of the pool's counters.</summary>
+    public PoolStatistics Statistics
+    {
+        get
+        {
+            long queued = 0;
+            foreach (ConcurrentQueue<WorkItem> queue in _injected)
+            {
+                queued += queue.Count;
+            }
+
+            foreach (PoolWorker worker in Workers)
+            {
+                queued += worker.LocalCount;
+            }
+
+            return new PoolStatistics(
+                Submitted: Interlocked.Read(ref _submitted),
+                Completed: Interlocked.Read(ref _completed),
+                Failed: Interlocked.Read(ref _failed),
+                Rejected: Interlocked.Read(ref _rejected),
+                Retries: Interlocked.Read(ref _retries),
+                Outstanding: Interlocked.Read(ref _outstanding),
+                Queued: queued,
+                Steals: Workers.Sum(w => w.Steals),
+                Executed: Workers.Sum(w => w.Executed));
+        }
+    }
+
+    internal PoolWorker[] Workers { get; }
+
+    internal bool IsStopping => _state == (int)PoolState.Stopped;
+
+    internal bool AcceptsRetries => !_forcedShutdown.IsCancellationRequested;
+
+    internal CancellationToken ForcedShutdownToken => _forcedShutdown.Token;
+
+    /// <summary>
+    /// Submits a process task and returns its result once it has one. Never throws for the task's
+    /// own failure: a missing program, a timeout, a cancel, a full queue or a shut-down pool is a result.
+    /// </summary>
+    /// <param name="spec">What to run.</param>
+    /// <param name="cancellationToken">Cancels the task: queued, it comes back Cancelled at once; running, its process tree is killed.</param>
+    /// <exception cref="ArgumentException"><paramref name="spec"/> is invalid (the message names the field).</exception>
+    public Task<TaskResult> SubmitAsync(TaskSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        var item = new ProcessWorkItem(this, new TaskId(Interlocked.Increment(ref _nextId)), spec, cancellationToken);
+        Interlocked.Increment(ref _submitted);
+        Interlocked.Increment(ref _outstanding);
+        if (State != PoolState.Running)
+        {
+            item.Reject($"Pool '{Name}' is shutting down and accepts no new tasks.");
+            return item.Completion;
+        }
+
+        PoolWorker? worker = PoolWorker.CurrentOf(this);
+        if (worker is not null || _queueSlots is null)
+        {
+            // Nested submissions bypass the bound: a task waiting on a full queue it feeds would deadlock.
+            item.ArmCancellation();
+            Enqueue(item, worker);
+            return item.Completion;
+        }
+
+        if (_queueSlots.Wait(0))
+        {
+            item.HoldsQueueSlot = true;
+            item.ArmCancellation();
+            Enqueue(item, null);
+            return item.Completion;
+        }
+
+        if (Options.QueueFullMode == QueueFullMode.Reject)
+        {
+            item.Reject($"QueueFull: pool '{Name}' already has {Options.MaxQueue} tasks queued (MaxQueue).");
+            return item.Completion;
+        }
+
+        _ = EnqueueWhenRoomAsync(item, cancellationToken); // never throws: its outcome is the item's result
+        return item.Completion;
+    }
+
+    /// <summary>Submits an in-process function (no process is started); for CPU-bound work and for measuring the scheduler.</summary>
+    /// <exception cref="InvalidOperationException">The pool is shutting down.</exception>
+    public Task<T> SubmitAsync<T>(Func<T> work, TaskPriority priority = TaskPriority.Normal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ThrowIfNotRunning();
+        var item = new DelegateWorkItem<T>(this, work, priority);
+        Interlocked.Increment(ref _outstanding);
+        item.CancelWhen(cancellationToken);
+        Enqueue(item, PoolWorker.CurrentOf(this));
+        return item.Completion;
+    }
+
+    /// <summary>
+    /// Forks <paramref name="work"/> onto the pool: from a pool worker it goes on that worker's own
+    /// deque (where idle workers steal it), from outside onto the injection queue. Join it with
+    /// <see cref="ForkedTask{T}.Join"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The pool is shutting down.</exception>
+    public ForkedTask<T> Fork<T>(Func<T> work, TaskPriority priority = TaskPriority.Normal)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ThrowIfNotRunning();
+        var item = new ForkWorkItem<T>(this, work, priority);
+        Interlocked.Increment(ref _outstanding);
+        Enqueue(item, PoolWorker.CurrentOf(this));
+        return new ForkedTask<T>(item);
+    }
+
+    /// <summary>
+    /// Runs many specs and yields their results as they complete (or in input order when
+    /// <paramref name="ordered"/>). At most <paramref name="maxInFlight"/> tasks are submitted and
+    /// unfinished at once, so memory stays bounded however long the input is. Ending the
+    /// enumeration early cancels what is still queued or running.
+    /// </summary>
+    /// <param name="specs">The tasks, read lazily.</param>
+    /// <param name="ordered">Yield in input order instead of completion order.</param>
+    /// <param name="maxInFlight">The window of submitted but unfinished tasks; 0 picks 64 per worker.</param>
+    /// <param name="cancellationToken">Cancels the whole run.</param>
+    public async IAsyncEnumerable<TaskResult> RunAsync(
+        IAsyncEnumerable<TaskSpec> specs,
+        bool ordered = false,
+        int maxInFlight = 0,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxInFlight);
+        int window = maxInFlight > 0 ? maxInFlight : Math.Max(64, Workers.Length * 64);
+        using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var inFlight = new SemaphoreSlim(window, window);
+        var completed = Channel.CreateUnbounded<(long Index, TaskResult Result)>(new UnboundedChannelOptions { SingleReader = true });
+        long submitted = -1;
+        Task producer = Task.Run(
+            async () =>
+            {
+                long count = 0;
+                try
+                {
+                    await foreach (TaskSpec spec in specs.WithCancellation(runCancellation.Token).ConfigureAwait(false))
+                    {
+                        await inFlight.WaitAsync(runCancellation.Token).ConfigureAwait(false);
+                        long index = count++;
+                        Task<TaskResult> task = SubmitAsync(spec, runCancellation.Token);
+                        _ = task.ContinueWith(
+                            static (t, state) =>
+                            {
+                                var (writer, gate, i) = ((ChannelWriter<(long, TaskResult)>, SemaphoreSlim, long))state!;
+                                writer.TryWrite((i, t.Result));
+                                gate.Release();
+                            },
+                            (completed.Writer, inFlight, index),
+                            CancellationToken.None,
+                            TaskContinuationOptions.ExecuteSynchronously,
+                            TaskScheduler.Default);
+                    }
+                }
+                finally
+                {
+                    Volatile.Write(ref submitted, count);
+                    completed.Writer.TryWrite((-1, null!)); // wakes the reader to see the final count
+                }
+            },
+            CancellationToken.None);
+
+        var pending = ordered ? new Dictionary<long, TaskResult>() : null;
+        long received = 0;
+        long nextInOrder = 0;
+        try
+        {
+            while (true)
+            {
+                long total = Volatile.Read(ref submitted);
+                if (total >= 0 && received == total)
+                {
+                    break;
+                }
+
+                (long index, TaskResult result) = await completed.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (index < 0)
+                {
+                    continue;
+                }
+
+                received++;
+                if (pending is null)
+                {
+                    yield return result;
+                    continue;
+                }
+
+                pending[index] = result;
+                while (pending.Remove(nextInOrder, out TaskResult? next))
+                {
+                    nextInOrder++;
+                    yield return next;
+                }
+            }
+
+            await producer.ConfigureAwait(false); // surfaces an exception from the input or from an invalid spec
+        }
+        finally
+        {
+            await runCancellation.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await producer.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The run was ended early; what was submitted has been cancelled.
+            }
+        }
+    }
+
+    /// <summary>Stops the pool: graceful finishes queued and running work first; forced cancels it.</summary>
+    /// <param name="mode">Graceful or forced.</param>
+    /// <param name="cancellationToken">Ends a graceful wait early by turning it into a forced shutdown.</param>
+    public Task ShutdownAsync(ShutdownMode mode = ShutdownMode.Graceful, CancellationToken cancellationToken = default)
+    {
+        lock (_shutdownGate)
+        {
+            if (_state == (int)PoolState.Running)
+            {
+                _state = (int)PoolState.Draining;
+            }
+
+            if (mode == ShutdownMode.Forced)
+            {
+                CancelEverything();
+            }
+
+            _shutdown ??= ShutdownCoreAsync(cancellationToken);
+            return _shutdown;
+        }
+    }
+
+    /// <summary>Forced shutdown; returns when every worker thread has ended.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Forced shutdown; completes when every worker thread has ended.</summary>
+    public async ValueTask DisposeAsync() => await ShutdownAsync(ShutdownMode.Forced).ConfigureAwait(false);
+
+    internal IExecutor? ExecutorFor(Backend backend) => backend is Backend.Cpu or Backend.Auto ? _cpuExecutor : null;
+
+    internal bool TryTakeInjected(int priority, out WorkItem? item) => _injected[priority].TryDequeue(out item);
+
+    internal void ReleaseQueueSlot() => _queueSlots?.Release();
+
+    /// <summary>Called once per finished work item (process, delegate or forked).</summary>
+    internal void OnWorkDone()
+    {
+        if (Interlocked.Decrement(ref _outstanding) == 0 && _state != (int)PoolState.Running)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    internal void OnTaskCompleted(TaskResult result)
+    {
+        Interlocked.Increment(ref _completed);
+        if (result.Failure == FailureKind.Rejected)
+        {
+            Interlocked.Increment(ref _rejected);
+        }
+        else if (!result.Success)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+    }
+
+    internal void ScheduleRetry(ProcessWorkItem item, TimeSpan delay, TaskResult failed)
+    {
+        Interlocked.Increment(ref _retries);
+        _logger.LogDebug("Task {Id} ({Name}) attempt {Attempt} failed ({Failure}, exit {Exit}); retrying in {Delay}", item.Id, failed.Name, failed.Attempt, failed.Failure, failed.ExitCode, delay);
+        _ = RetryAfterAsync(item, delay);
+    }
+
+    /// <summary>Blocks the calling worker until there may be work (or the pool stops).</summary>
+    internal void Park()
+    {
+        Interlocked.Increment(ref _sleepers); // a full fence: pairs with the one in WakeOneIfSleeping
+        if (IsStopping || AnyWorkVisible())
+        {
+            if (TryLeaveSleepers())
+            {
+                return;
+            }
+
+            // A waker already counted us out and released a permit: take it.
+        }
+
+        _wake.Wait();
+    }
+
+    internal void WakeAnotherIfWorkRemains()
+    {
+        if (Volatile.Read(ref _sleepers) > 0 && AnyWorkVisible())
+        {
+            WakeOne();
+        }
+    }
+
+    private void Enqueue(WorkItem item, PoolWorker? worker)
+    {
+        if (worker is not null)
+        {
+            worker.PushLocal(item);
+            Interlocked.MemoryBarrier(); // the push must be visible before the sleepers are read
+        }
+        else
+        {
+            _injected[(int)item.Priority].Enqueue(item); // ConcurrentQueue.Enqueue is a full fence
+        }
+
+        if (Volatile.Read(ref _sleepers) > 0)
+        {
+            WakeOne();
+        }
+    }
+
+    private void WakeOne()
+    {
+        while (true)
+        {
+            int sleepers = Volatile.Read(ref _sleepers);
+            if (sleepers <= 0)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _sleepers, sleepers - 1, sleepers) == sleepers)
+            {
+                _wake.Release();
+                return;
+            }
+        }
+    }
+
+    private bool TryLeaveSleepers()
+    {
+        while (true)
+        {
+            int sleepers = Volatile.Read(ref _sleepers);
+            if (sleepers <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _sleepers, sleepers - 1, sleepers) == sleepers)
+            {
+                return true;
+            }
+        }
+    }
+
+    private bool AnyWorkVisible()
+    {
+        foreach (ConcurrentQueue<WorkItem> queue in _injected)
+        {
+            if (!queue.IsEmpty)
+            {
+                return true;
+            }
+        }
+
+        foreach (PoolWorker worker in Workers)
+        {
+            if (worker.HasLocalWork)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task EnqueueWhenRoomAsync(ProcessWorkItem item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var waitCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _forcedShutdown.Token);
+            await _queueSlots!.WaitAsync(waitCancellation.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            item.TryAbandon(FailureKind.Cancelled, "Cancelled while waiting for room in the queue.");
+            return;
+        }
+
+        if (State != PoolState.Running)
+        {
+            _queueSlots.Release();
+            item.Reject($"Pool '{Name}' is shutting down and accepts no new tasks.");
+            return;
+        }
+
+        item.HoldsQueueSlot = true;
+        item.ArmCancellation();
+        Enqueue(item, null);
+    }
+
+    private async Task RetryAfterAsync(ProcessWorkItem item, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _forcedShutdown.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            item.TryAbandon(FailureKind.Cancelled, "The pool was shut down while the task waited to be retried.");
+            return;
+        }
+
+        Enqueue(item, null);
+        if (_forcedShutdown.IsCancellationRequested)
+        {
+            // Shutdown raced the re-queue; the drain may already have passed this queue.
+            item.TryAbandon(FailureKind.Cancelled, "The pool was shut down while the task waited to be retried.");
+        }
+    }
+
+    private void CancelEverything()
+    {
+        if (_forcedShutdown.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _forcedShutdown.Cancel(); // running process trees are killed; retries waiting out a back-off give up
+        const string Message = "The pool was shut down before the task started.";
+        foreach (ConcurrentQueue<WorkItem> queue in _injected)
+        {
+            while (queue.TryDequeue(out WorkItem? item))
+            {
+                if (item.HoldsQueueSlot)
+                {
+                    item.HoldsQueueSlot = false;
+                    ReleaseQueueSlot();
+                }
+
+                item.TryAbandon(FailureKind.Cancelled, Message);
+            }
+        }
+
+        // Work on the workers' own deques was forked by running work; the workers find it abandoned or run it to
+        // let that work finish (its processes are cancelled through the forced-shutdown token).
+    }
+
+    private async Task ShutdownCoreAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Read(ref _outstanding) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        using (cancellationToken.UnsafeRegister(static state => ((Pool)state!).ShutdownAsync(ShutdownMode.Forced), this))
+        {
+            await _drained.Task.ConfigureAwait(false);
+        }
+
+        _state = (int)PoolState.Stopped;
+        _wake.Release(Workers.Length);
+        await Task.Run(
+            () =>
+            {
+                foreach (PoolWorker worker in Workers)
+                {
+                    worker.Join();
+                }
+            },
+            CancellationToken.None).ConfigureAwait(false);
+        _logger.LogDebug("Pool {Pool} stopped", Name);
+    }
+
+    private void ThrowIfNotRunning()
+    {
+        if (State != PoolState.Running)
+        {
+            throw new InvalidOperationException($"Pool '{Name}' is shutting down and accepts no new work.");
+        }
+    }
+}

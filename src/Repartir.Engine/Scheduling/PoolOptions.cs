@@ -1,0 +1,104 @@
+using Repartir.Execution;
+
+namespace Repartir.Scheduling;
+
+/// <summary>What a submit does when the pool's queue is full.</summary>
+public enum QueueFullMode
+{
+    /// <summary>Back-pressure: the submit waits (asynchronously) for room.</summary>
+    Wait = 0,
+
+    /// <summary>The task comes back at once as Rejected with a QueueFull message.</summary>
+    Reject = 1,
+}
+
+/// <summary>How a pool stops.</summary>
+public enum ShutdownMode
+{
+    /// <summary>Refuse new work, finish everything queued and running, then stop.</summary>
+    Graceful = 0,
+
+    /// <summary>Refuse new work, return queued tasks as Cancelled, kill running process trees, then stop.</summary>
+    Forced = 1,
+}
+
+/// <summary>A pool's life cycle.</summary>
+public enum PoolState
+{
+    /// <summary>Accepting and running work.</summary>
+    Running = 0,
+
+    /// <summary>Shutting down: no new work; finishing (or cancelling) what it has.</summary>
+    Draining = 1,
+
+    /// <summary>Stopped: every worker thread has ended.</summary>
+    Stopped = 2,
+}
+
+/// <summary>The settings of a <see cref="Pool"/>.</summary>
+public sealed record PoolOptions
+{
+    /// <summary>The pool's name, for people, logs and thread names.</summary>
+    public string Name { get; init; } = "default";
+
+    /// <summary>How many tasks run at once on this machine: the number of worker threads. Default: the processor count.</summary>
+    public int CpuWorkers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>The most tasks submitted from outside that may wait in the queue; <c>null</c> for no limit.</summary>
+    public int? MaxQueue { get; init; }
+
+    /// <summary>What a submit does when <see cref="MaxQueue"/> is reached.</summary>
+    public QueueFullMode QueueFullMode { get; init; } = QueueFullMode.Wait;
+
+    /// <summary>Limits for the processes the pool starts.</summary>
+    public ProcessExecutorOptions Process { get; init; } = new();
+
+    /// <summary>Checks the options, naming the one that is wrong.</summary>
+    /// <exception cref="ArgumentException">A value is empty or out of range.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            throw new ArgumentException("The pool name must not be empty.", nameof(Name));
+        }
+
+        if (CpuWorkers is < 1 or > 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CpuWorkers), CpuWorkers, "CpuWorkers must be between 1 and 4096.");
+        }
+
+        if (MaxQueue is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxQueue), MaxQueue, "MaxQueue must be at least 1 (or null for no limit).");
+        }
+
+        if (!Enum.IsDefined(QueueFullMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(QueueFullMode), QueueFullMode, "Unknown queue-full mode.");
+        }
+
+        ArgumentNullException.ThrowIfNull(Process, nameof(Process));
+        Process.Validate();
+    }
+}
+
+/// <summary>A snapshot of a pool's counters.</summary>
+/// <param name="Submitted">Process tasks submitted.</param>
+/// <param name="Completed">Process tasks that have their result.</param>
+/// <param name="Failed">Completed process tasks that did not succeed (rejections excluded).</param>
+/// <param name="Rejected">Process tasks the pool refused.</param>
+/// <param name="Retries">Retries scheduled.</param>
+/// <param name="Outstanding">Work items accepted and not yet finished (queued, running or waiting to retry).</param>
+/// <param name="Queued">Work items waiting in a queue or deque.</param>
+/// <param name="Steals">Work items taken from another worker's deque.</param>
+/// <param name="Executed">Work items the workers have run (process attempts, delegates and forks).</param>
+public readonly record struct PoolStatistics(
+    long Submitted,
+    long Completed,
+    long Failed,
+    long Rejected,
+    long Retries,
+    long Outstanding,
+    long Queued,
+    long Steals,
+    long Executed);

@@ -1,0 +1,127 @@
+using Repartir.Execution;
+using Repartir.Tasks;
+
+namespace Repartir.Scheduling;
+
+/// <summary>
+/// A submitted <see cref="TaskSpec"/> on its way to exactly one <see cref="TaskResult"/>: it runs an
+/// attempt, and either completes or, when its retry policy says so, goes back to the queue after a
+/// back-off (holding no worker while it waits).
+/// </summary>
+internal sealed class ProcessWorkItem : WorkItem
+{
+    private readonly Pool _pool;
+    private readonly TaskCompletionSource<TaskResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationToken _cancellationToken;
+    private CancellationTokenRegistration _registration;
+
+    internal ProcessWorkItem(Pool pool, TaskId id, TaskSpec spec, CancellationToken cancellationToken)
+        : base(spec.Priority)
+    {
+        _pool = pool;
+        Id = id;
+        Spec = spec;
+        _cancellationToken = cancellationToken;
+    }
+
+    internal TaskId Id { get; }
+
+    internal TaskSpec Spec { get; }
+
+    /// <summary>The attempt the next run will be (1-based).</summary>
+    internal int Attempt { get; private set; } = 1;
+
+    internal Task<TaskResult> Completion => _completion.Task;
+
+    /// <summary>Arms cancellation: a cancel while queued completes the task at once as Cancelled.</summary>
+    internal void ArmCancellation()
+    {
+        if (_cancellationToken.CanBeCanceled)
+        {
+            _registration = _cancellationToken.UnsafeRegister(
+                static state => ((ProcessWorkItem)state!).TryAbandon(FailureKind.Cancelled, "Cancelled before it started."),
+                this);
+        }
+    }
+
+    /// <summary>Completes the task without running it (rejection at submit time).</summary>
+    internal void Reject(string message)
+    {
+        if (!TryAbandon(FailureKind.Rejected, message))
+        {
+            throw new InvalidOperationException("A task can only be rejected before it is queued.");
+        }
+    }
+
+    protected override void Execute(PoolWorker worker)
+    {
+        TaskResult result = RunAttempt(worker);
+        if (Spec.Retry.ShouldRetry(result, Attempt) && !_cancellationToken.IsCancellationRequested && _pool.AcceptsRetries)
+        {
+            Attempt++;
+            Requeue();
+            _pool.ScheduleRetry(this, Spec.Retry.DelayBefore(Attempt - 1), result);
+            return;
+        }
+
+        MarkFinished();
+        Complete(result);
+    }
+
+    protected override void OnAbandoned(FailureKind reason, string message)
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        Complete(new TaskResult
+        {
+            Id = Id,
+            Name = Spec.DisplayName,
+            Spec = Spec,
+            Failure = reason,
+            FailureMessage = message,
+            Attempt = Attempt - 1,
+            Host = Environment.MachineName,
+            Backend = Spec.Backend,
+            StartTime = now,
+            EndTime = now,
+        });
+    }
+
+    private TaskResult RunAttempt(PoolWorker worker)
+    {
+        var slot = new ExecutionSlot(Id, Attempt, worker.Name);
+        IExecutor? executor = _pool.ExecutorFor(Spec.Backend);
+        if (executor is null)
+        {
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            return new TaskResult
+            {
+                Id = Id,
+                Name = Spec.DisplayName,
+                Spec = Spec,
+                Failure = FailureKind.Rejected,
+                FailureMessage = $"This pool has no {Spec.Backend} backend.",
+                Attempt = Attempt,
+                Worker = worker.Name,
+                Host = Environment.MachineName,
+                Backend = Spec.Backend,
+                StartTime = now,
+                EndTime = now,
+            };
+        }
+
+        CancellationToken poolToken = _pool.ForcedShutdownToken;
+        using CancellationTokenSource? linked = _cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, poolToken)
+            : null;
+        ValueTask<TaskResult> pending = executor.ExecuteAsync(Spec, slot, linked?.Token ?? poolToken);
+        return pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+    }
+
+    private void Complete(TaskResult result)
+    {
+        _registration.Dispose();
+        _pool.OnTaskCompleted(result);
+        _completion.TrySetResult(result);
+        _pool.OnWorkDone();
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text;
+
+namespace Repartir.Tasks;
+
+/// <summary>
+/// The one outcome of a submitted task: how it ended, what it printed, when and where it ran,
+/// and on which attempt. Every submitted task yields exactly one.
+/// </summary>
+public sealed class TaskResult
+{
+    private string? _stdout;
+    private string? _stderr;
+
+    /// <summary>The task's id within its pool.</summary>
+    public required TaskId Id { get; init; }
+
+    /// <summary>The task's display name (its name, or its command line).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The exit code, when the process exited by itself; <c>null</c> otherwise.</summary>
+    public int? ExitCode { get; init; }
+
+    /// <summary>The signal that ended the process, when one did (including the kill of a timeout or cancel).</summary>
+    public int? Signal { get; init; }
+
+    /// <summary>Why the task did not end with an exit code; <see cref="FailureKind.None"/> when it did.</summary>
+    public FailureKind Failure { get; init; }
+
+    /// <summary>A sentence about the failure, for people; <c>null</c> when there was none.</summary>
+    public string? FailureMessage { get; init; }
+
+    /// <summary>True when the process exited with code 0.</summary>
+    public bool Success => Failure == FailureKind.None && ExitCode == 0;
+
+    /// <summary>Standard output, exactly as the process wrote it (up to the pool's cap).</summary>
+    public byte[] StdoutBytes { get; init; } = [];
+
+    /// <summary>Standard error, exactly as the process wrote it (up to the pool's cap).</summary>
+    public byte[] StderrBytes { get; init; } = [];
+
+    /// <summary>Standard output decoded as UTF-8 (invalid sequences become U+FFFD; the bytes stay intact).</summary>
+    public string Stdout => _stdout ??= Decode(StdoutBytes);
+
+    /// <summary>Standard error decoded as UTF-8 (invalid sequences become U+FFFD; the bytes stay intact).</summary>
+    public string Stderr => _stderr ??= Decode(StderrBytes);
+
+    /// <summary>True when standard output exceeded the cap and the rest was discarded.</summary>
+    public bool StdoutTruncated { get; init; }
+
+    /// <summary>True when standard error exceeded the cap and the rest was discarded.</summary>
+    public bool StderrTruncated { get; init; }
+
+    /// <summary>When the final attempt started (for a task that never started: when it was given up).</summary>
+    public DateTimeOffset StartTime { get; init; }
+
+    /// <summary>When the final attempt ended.</summary>
+    public DateTimeOffset EndTime { get; init; }
+
+    /// <summary>How long the final attempt ran.</summary>
+    public TimeSpan Duration => EndTime - StartTime;
+
+    /// <summary>Which attempt this result came from (1 = the first; 0 = the task never started).</summary>
+    public int Attempt { get; init; }
+
+    /// <summary>The machine the task ran on.</summary>
+    public string Host { get; init; } = string.Empty;
+
+    /// <summary>The worker on that machine, for example <c>cpu-3</c>; empty when the task never started.</summary>
+    public string Worker { get; init; } = string.Empty;
+
+    /// <summary>The backend that ran (or refused) the task.</summary>
+    public Backend Backend { get; init; }
+
+    /// <summary>The process id of the final attempt; <c>null</c> when no process started.</summary>
+    public int? ProcessId { get; init; }
+
+    /// <summary>The spec the task was submitted with.</summary>
+    public required TaskSpec Spec { get; init; }
+
+    /// <summary>The item the task was made from, unchanged (see <see cref="TaskSpec.InputObject"/>).</summary>
+    public object? InputObject => Spec.InputObject;
+
+    /// <inheritdoc />
+    public override string ToString() => Failure == FailureKind.None
+        ? $"{Name}: exit {ExitCode}"
+        : $"{Name}: {Failure} ({FailureMessage})";
+
+    private static string Decode(byte[] bytes) => bytes.Length == 0 ? string.Empty : Encoding.UTF8.GetString(bytes);
+}

@@ -1,0 +1,136 @@
+namespace Repartir.Tasks;
+
+/// <summary>
+/// What to run: an executable and its argument vector (never passed through a shell), the
+/// environment changes, working directory, standard input, priority, timeout, retries and backend.
+/// </summary>
+/// <remarks>
+/// The executable is resolved like a shell does: a name without a slash is looked up on PATH
+/// (the task's own PATH when its environment sets one); anything with a slash is a path, taken
+/// relative to the current directory when it is not absolute.
+/// </remarks>
+public sealed record TaskSpec
+{
+    /// <summary>Creates a spec for <paramref name="executable"/> with <paramref name="arguments"/>.</summary>
+    public TaskSpec(string executable, params string[] arguments)
+    {
+        Executable = executable;
+        Arguments = arguments;
+    }
+
+    /// <summary>The program to run: a name looked up on PATH, or a path.</summary>
+    public string Executable { get; init; }
+
+    /// <summary>The arguments, one element per argument, passed to the program as they are.</summary>
+    public IReadOnlyList<string> Arguments { get; init; }
+
+    /// <summary>
+    /// Changes to the inherited environment: a value sets (or adds) the variable, a <c>null</c> value removes it.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = EmptyEnvironment;
+
+    /// <summary>The directory the program starts in; <c>null</c> for the current directory.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Bytes fed to the program's standard input; <c>null</c> connects it to <c>/dev/null</c>.</summary>
+    public ReadOnlyMemory<byte>? StandardInput { get; init; }
+
+    /// <summary>Scheduling priority.</summary>
+    public TaskPriority Priority { get; init; } = TaskPriority.Normal;
+
+    /// <summary>How long one attempt may run before its process tree is killed; <c>null</c> for no limit.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Retries with back-off for transient failures.</summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.None;
+
+    /// <summary>A name for people (shown on results and progress); <c>null</c> to use the command line.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Which backend runs the task.</summary>
+    public Backend Backend { get; init; } = Backend.Cpu;
+
+    /// <summary>The item the task was made from; it travels unchanged onto the result.</summary>
+    public object? InputObject { get; init; }
+
+    /// <summary>The command line as a person would type it, for display only.</summary>
+    public string CommandLine => Arguments.Count == 0
+        ? QuoteForDisplay(Executable)
+        : QuoteForDisplay(Executable) + " " + string.Join(' ', Arguments.Select(QuoteForDisplay));
+
+    /// <summary>The name, or the command line when there is none.</summary>
+    public string DisplayName => Name ?? CommandLine;
+
+    /// <summary>Checks every field, naming the one that is wrong.</summary>
+    /// <exception cref="ArgumentException">A field is empty, malformed or out of range.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Executable))
+        {
+            throw new ArgumentException("The executable must not be empty.", nameof(Executable));
+        }
+
+        if (Executable.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The executable must not contain a NUL character.", nameof(Executable));
+        }
+
+        ArgumentNullException.ThrowIfNull(Arguments, nameof(Arguments));
+        for (int i = 0; i < Arguments.Count; i++)
+        {
+            if (Arguments[i] is null)
+            {
+                throw new ArgumentException($"Argument {i} is null.", nameof(Arguments));
+            }
+
+            if (Arguments[i].Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Argument {i} contains a NUL character, which no program can receive.", nameof(Arguments));
+            }
+        }
+
+        ArgumentNullException.ThrowIfNull(Environment, nameof(Environment));
+        foreach (KeyValuePair<string, string?> pair in Environment)
+        {
+            if (string.IsNullOrEmpty(pair.Key) || pair.Key.Contains('=', StringComparison.Ordinal) || pair.Key.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"'{pair.Key}' is not a valid environment variable name.", nameof(Environment));
+            }
+
+            if (pair.Value is not null && pair.Value.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"The value of environment variable '{pair.Key}' contains a NUL character.", nameof(Environment));
+            }
+        }
+
+        if (WorkingDirectory is not null && WorkingDirectory.Length == 0)
+        {
+            throw new ArgumentException("The working directory must not be empty; use null for the current directory.", nameof(WorkingDirectory));
+        }
+
+        if (Timeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Timeout), timeout, "The timeout must be positive.");
+        }
+
+        if (!Enum.IsDefined(Priority))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Priority), Priority, "Unknown priority.");
+        }
+
+        if (!Enum.IsDefined(Backend))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Backend), Backend, "Unknown backend.");
+        }
+
+        ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));
+        Retry.Validate();
+    }
+
+    private static readonly IReadOnlyDictionary<string, string?> EmptyEnvironment = new Dictionary<string, string?>();
+
+    private static string QuoteForDisplay(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c, StringComparison.Ordinal))
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}
