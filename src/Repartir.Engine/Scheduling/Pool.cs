@@ -156,7 +156,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             return item.Completion;
         }
 
-        if (_queueSlots.Wait(0))
+        if (_queueSlots.Wait(0, CancellationToken.None))
         {
             item.HoldsQueueSlot = true;
             item.ArmCancellation();

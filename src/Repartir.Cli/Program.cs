@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Repartir.Cli;
+
+return await CommandLineApp.MainAsync(args).ConfigureAwait(false);
+
+namespace Repartir.Cli
+{
+    /// <summary>The <c>repartir</c> command line: parsing, usage errors (exit code 2) and dispatch.</summary>
+    internal static class CommandLineApp
+    {
+        internal const int UsageErrorExitCode = 2;
+
+        internal static async Task<int> MainAsync(string[] args)
+        {
+            RootCommand root = Build(Console.In, Console.OpenStandardOutput, Console.OpenStandardError);
+            ParseResult parsed = root.Parse(args);
+            string? error = parsed.Errors.Count > 0 ? parsed.Errors[0].Message : UnknownOptionIn(parsed);
+            if (error is not null)
+            {
+                await Console.Error.WriteLineAsync("repartir: " + error + " (see 'repartir --help')").ConfigureAwait(false);
+                return UsageErrorExitCode;
+            }
+
+            return await parsed.InvokeAsync().ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// The command argument takes any token, so an unknown option before <c>--</c> would silently become
+        /// the program to run; name it instead.
+        /// </summary>
+        internal static string? UnknownOptionIn(ParseResult parsed)
+        {
+            foreach (Token token in parsed.Tokens)
+            {
+                if (token.Type == TokenType.DoubleDash)
+                {
+                    return null;
+                }
+
+                if (token.Type == TokenType.Argument && token.Value.StartsWith('-') && token.Value.Length > 1)
+                {
+                    return $"Unrecognized option '{token.Value}'; put the command after '--' if it starts with '-'.";
+                }
+            }
+
+            return null;
+        }
+
+        internal static RootCommand Build(TextReader input, Func<Stream> openStdout, Func<Stream> openStderr)
+        {
+            var workers = new Option<int?>("--workers", "-j") { Description = "Tasks to run at once (default: the number of processors)." };
+            var timeout = new Option<string?>("--timeout") { Description = "Kill a task's process tree after this long: 500ms, 30s, 2m, 1h." };
+            var retries = new Option<int>("--retries") { Description = "Retry a failed task up to N more times, with exponential back-off." };
+            var keepOrder = new Option<bool>("--keep-order", "-k") { Description = "Print results in input order instead of completion order." };
+            var json = new Option<bool>("--json") { Description = "Print one JSON object per result, with every field." };
+            var command = new Argument<string[]>("command")
+            {
+                Description = "The command and its arguments. {} is replaced by the input line (appended when absent); {#} by its number.",
+                Arity = ArgumentArity.OneOrMore,
+            };
+            var run = new Command("run", "Run COMMAND once per line of standard input, in parallel.")
+            {
+                workers, timeout, retries, keepOrder, json, command,
+            };
+            run.SetAction(async (parse, cancellationToken) =>
+            {
+                int workerCount = parse.GetValue(workers) ?? Environment.ProcessorCount;
+                if (workerCount < 1)
+                {
+                    return UsageError($"--workers must be at least 1, not {workerCount}.");
+                }
+
+                int retryCount = parse.GetValue(retries);
+                if (retryCount < 0)
+                {
+                    return UsageError($"--retries must be 0 or more, not {retryCount}.");
+                }
+
+                TimeSpan? limit = null;
+                if (parse.GetValue(timeout) is { } timeoutText)
+                {
+                    if (!Duration.TryParse(timeoutText, out TimeSpan parsedTimeout, out string? error))
+                    {
+                        return UsageError("--timeout: " + error);
+                    }
+
+                    limit = parsedTimeout;
+                }
+
+                string[] commandLine = parse.GetValue(command) ?? [];
+                if (commandLine.Length == 0 || string.IsNullOrEmpty(commandLine[0]))
+                {
+                    return UsageError("a command to run is required: repartir run [options] -- COMMAND [ARGS...]");
+                }
+
+                var job = new RunJob(new RunSettings
+                {
+                    Command = commandLine,
+                    Workers = workerCount,
+                    Timeout = limit,
+                    Retries = retryCount,
+                    KeepOrder = parse.GetValue(keepOrder),
+                    Json = parse.GetValue(json),
+                });
+                await using Stream stdout = openStdout();
+                await using Stream stderr = openStderr();
+                return await job.RunAsync(input, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            });
+
+            return new RootCommand("Repartir: run work across the cores of this machine.") { run };
+        }
+
+        private static int UsageError(string message)
+        {
+            Console.Error.WriteLine("repartir: " + message);
+            return UsageErrorExitCode;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Repartir.Scheduling;
+using Repartir.Tasks;
+
+namespace Repartir.Cli;
+
+/// <summary>The settings of one <c>repartir run</c>.</summary>
+internal sealed record RunSettings
+{
+    public required IReadOnlyList<string> Command { get; init; }
+
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    public TimeSpan? Timeout { get; init; }
+
+    public int Retries { get; init; }
+
+    public bool KeepOrder { get; init; }
+
+    public bool Json { get; init; }
+}
+
+/// <summary>
+/// <c>repartir run</c>: one task per input line, fanned out over the pool, GNU-parallel style.
+/// Prints each task's output as it completes (or one JSON object per result) and returns the
+/// exit code: 0 when every task succeeded, otherwise the number of failures capped at 101.
+/// </summary>
+internal sealed class RunJob
+{
+    /// <summary>GNU parallel's cap, so the code stays below the range shells use for signals.</summary>
+    internal const int MaxFailureExitCode = 101;
+
+    private readonly RunSettings _settings;
+    private readonly ArgumentTemplate _template;
+
+    internal RunJob(RunSettings settings)
+    {
+        _settings = settings;
+        _template = ArgumentTemplate.Parse(settings.Command.Skip(1), PlaceholderSyntax.ItemOnly);
+    }
+
+    internal async Task<int> RunAsync(TextReader input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    {
+        await using var pool = new Pool(new PoolOptions { Name = "run", CpuWorkers = _settings.Workers });
+        int failures = 0;
+        long number = 0;
+        await foreach (TaskResult result in pool.RunAsync(ReadSpecs(input, cancellationToken), _settings.KeepOrder, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            number++;
+            if (!result.Success)
+            {
+                failures++;
+            }
+
+            if (_settings.Json)
+            {
+                long itemNumber = ((Item)result.InputObject!).Number;
+                byte[] line = JsonSerializer.SerializeToUtf8Bytes(ResultRecord.From(result, itemNumber) with { Input = ((Item)result.InputObject!).Text }, CliJsonContext.Default.ResultRecord);
+                await stdout.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+                stdout.WriteByte((byte)'\n');
+            }
+            else
+            {
+                await stdout.WriteAsync(result.StdoutBytes, cancellationToken).ConfigureAwait(false);
+                await stderr.WriteAsync(result.StderrBytes, cancellationToken).ConfigureAwait(false);
+                if (result.Failure != FailureKind.None)
+                {
+                    await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {result.Name}: {result.Failure}: {result.FailureMessage}\n"), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return Math.Min(failures, MaxFailureExitCode);
+    }
+
+    private async IAsyncEnumerable<TaskSpec> ReadSpecs(TextReader input, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long number = 0;
+        while (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            number++;
+            var item = new Item(line, number);
+            yield return new TaskSpec(_settings.Command[0], _template.Expand(line, number, InvariantItemFormatter.Instance))
+            {
+                Timeout = _settings.Timeout,
+                Retry = RetryPolicy.WithRetries(_settings.Retries),
+                InputObject = item,
+            };
+        }
+    }
+
+    /// <summary>One input line and its 1-based number, carried on the task to its result.</summary>
+    private sealed record Item(string Text, long Number)
+    {
+        public override string ToString() => Text;
+    }
+}
