@@ -119,6 +119,9 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>How many submitted-but-unfinished tasks a streaming caller should allow: enough to keep every worker busy, few enough to bound memory.</summary>
+    public int DefaultInFlightWindow => Math.Max(64, Workers.Length * 64);
+
     internal PoolWorker[] Workers { get; }
 
     internal bool IsStopping => _state == (int)PoolState.Stopped;
@@ -134,7 +137,12 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <param name="spec">What to run.</param>
     /// <param name="cancellationToken">Cancels the task: queued, it comes back Cancelled at once; running, its process tree is killed.</param>
     /// <exception cref="ArgumentException"><paramref name="spec"/> is invalid (the message names the field).</exception>
-    public Task<TaskResult> SubmitAsync(TaskSpec spec, CancellationToken cancellationToken = default)
+    public Task<TaskResult> SubmitAsync(TaskSpec spec, CancellationToken cancellationToken = default) =>
+        Submit(spec, cancellationToken).Completion;
+
+    /// <summary>Submits a process task and returns at once with its id and the task of its result (see <see cref="SubmitAsync(TaskSpec, CancellationToken)"/>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="spec"/> is invalid (the message names the field).</exception>
+    public SubmittedTask Submit(TaskSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
@@ -144,7 +152,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         if (State != PoolState.Running)
         {
             item.Reject($"Pool '{Name}' is shutting down and accepts no new tasks.");
-            return item.Completion;
+            return new SubmittedTask(item.Id, spec, item.Completion);
         }
 
         PoolWorker? worker = PoolWorker.CurrentOf(this);
@@ -153,7 +161,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             // Nested submissions bypass the bound: a task waiting on a full queue it feeds would deadlock.
             item.ArmCancellation();
             Enqueue(item, worker);
-            return item.Completion;
+            return new SubmittedTask(item.Id, spec, item.Completion);
         }
 
         if (_queueSlots.Wait(0, CancellationToken.None))
@@ -161,17 +169,17 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             item.HoldsQueueSlot = true;
             item.ArmCancellation();
             Enqueue(item, null);
-            return item.Completion;
+            return new SubmittedTask(item.Id, spec, item.Completion);
         }
 
         if (Options.QueueFullMode == QueueFullMode.Reject)
         {
             item.Reject($"QueueFull: pool '{Name}' already has {Options.MaxQueue} tasks queued (MaxQueue).");
-            return item.Completion;
+            return new SubmittedTask(item.Id, spec, item.Completion);
         }
 
         _ = EnqueueWhenRoomAsync(item, cancellationToken); // never throws: its outcome is the item's result
-        return item.Completion;
+        return new SubmittedTask(item.Id, spec, item.Completion);
     }
 
     /// <summary>Submits an in-process function (no process is started); for CPU-bound work and for measuring the scheduler.</summary>
@@ -221,7 +229,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(specs);
         ArgumentOutOfRangeException.ThrowIfNegative(maxInFlight);
-        int window = maxInFlight > 0 ? maxInFlight : Math.Max(64, Workers.Length * 64);
+        int window = maxInFlight > 0 ? maxInFlight : DefaultInFlightWindow;
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var inFlight = new SemaphoreSlim(window, window);
         var completed = Channel.CreateUnbounded<(long Index, TaskResult Result)>(new UnboundedChannelOptions { SingleReader = true });

@@ -1,0 +1,143 @@
+using System.Collections;
+using System.Management.Automation;
+using Repartir.Cmdlets.Completers;
+using Repartir.Cmdlets.Output;
+using Repartir.Cmdlets.Pools;
+using Repartir.Cmdlets.Tasks;
+using Repartir.Tasks;
+
+namespace Repartir.Cmdlets.Commands;
+
+/// <summary>Submit-RepartirTask: runs a program once per input item on a pool and streams the results.</summary>
+[Cmdlet(VerbsLifecycle.Submit, "RepartirTask")]
+[OutputType(typeof(TaskResult), typeof(TaskHandle))]
+public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
+{
+    private SubmitTaskRunner? _runner;
+
+    /// <summary>The program: a name looked up on PATH, or a path (relative to the current location).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string FilePath { get; set; } = string.Empty;
+
+    /// <summary>The arguments: {} is the input item, {#} its number, {Name} one of its properties; a script block is run per item with $_ bound.</summary>
+    [Parameter(Position = 1)]
+    [Alias("Args")]
+    [AllowEmptyCollection]
+    public object[] ArgumentList { get; set; } = [];
+
+    /// <summary>The input items: one task each; each travels on its result as InputObject.</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
+    /// <summary>Environment variables to set for the tasks; a $null value removes the variable.</summary>
+    [Parameter]
+    public Hashtable? Environment { get; set; }
+
+    /// <summary>The directory the tasks start in; the current location when omitted.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Scheduling priority.</summary>
+    [Parameter]
+    public TaskPriority Priority { get; set; } = TaskPriority.Normal;
+
+    /// <summary>Kill a task's process tree after this many seconds.</summary>
+    [Parameter]
+    [ValidateRange(0.001, 31536000.0)]
+    public double TimeoutSeconds { get; set; }
+
+    /// <summary>Retry a failed task up to this many more times, with exponential back-off.</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int RetryCount { get; set; }
+
+    /// <summary>The pool (object or name); the default pool, created on first use, when omitted.</summary>
+    [Parameter]
+    [PoolTransformation]
+    [ArgumentCompleter(typeof(PoolNameCompleter))]
+    public PoolInfo? Pool { get; set; }
+
+    /// <summary>Emit results in input order instead of completion order.</summary>
+    [Parameter]
+    public SwitchParameter Ordered { get; set; }
+
+    /// <summary>Emit task handles at once instead of results; collect them with Wait-RepartirTask.</summary>
+    [Parameter]
+    public SwitchParameter NoWait { get; set; }
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        var request = new SubmitTaskRequest
+        {
+            FilePath = ResolveFilePath(FilePath),
+            Arguments = ArgumentTemplate.Parse(ArgumentList.Select(ToTemplateElement), PlaceholderSyntax.ItemAndProperties),
+            Environment = ToEnvironment(Environment),
+            WorkingDirectory = WorkingDirectory is null
+                ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
+                : GetUnresolvedProviderPathFromPSPath(WorkingDirectory),
+            Priority = Priority,
+            Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeSpan.FromSeconds(TimeoutSeconds) : null,
+            Retry = RetryPolicy.WithRetries(RetryCount),
+            Ordered = Ordered,
+            NoWait = NoWait,
+        };
+        _runner = new SubmitTaskRunner(Pool ?? PoolRegistry.Process.GetOrCreateDefault(), request, PSItemFormatter.Instance, new CmdletSink(this));
+    }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => _runner!.Submit(InputObject);
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        try
+        {
+            _runner!.Complete();
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped with Ctrl+C: the tasks were cancelled; PowerShell ends the pipeline.
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void StopProcessing() => _runner?.Stop();
+
+    /// <inheritdoc />
+    public void Dispose() => _runner?.Dispose();
+
+    private static object ToTemplateElement(object element)
+    {
+        object value = element is PSObject wrapped ? wrapped.BaseObject : element;
+        return value switch
+        {
+            ScriptBlock script => new Func<object?, string>(item => LanguagePrimitives.ConvertTo<string>(
+                script.InvokeWithContext(null, [new PSVariable("_", item)]))),
+            null => string.Empty,
+            _ => LanguagePrimitives.ConvertTo<string>(value),
+        };
+    }
+
+    private static Dictionary<string, string?> ToEnvironment(Hashtable? table)
+    {
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (table is not null)
+        {
+            foreach (DictionaryEntry entry in table)
+            {
+                environment[LanguagePrimitives.ConvertTo<string>(entry.Key)] = entry.Value is null ? null : LanguagePrimitives.ConvertTo<string>(entry.Value);
+            }
+        }
+
+        return environment;
+    }
+
+    /// <summary>A bare name is looked up on PATH by the engine; anything path-like is resolved against the current location.</summary>
+    private string ResolveFilePath(string filePath) =>
+        filePath.Contains('/', StringComparison.Ordinal) || filePath.Contains('\\', StringComparison.Ordinal) || filePath.StartsWith('~')
+            ? GetUnresolvedProviderPathFromPSPath(filePath)
+            : filePath;
+}

@@ -1,0 +1,36 @@
+using System.Management.Automation;
+
+namespace Repartir.Cmdlets.Output;
+
+/// <summary>The one factory for Repartir's error records and their stable ids.</summary>
+public static class ErrorRecords
+{
+    /// <summary>No pool has the given name.</summary>
+    public const string PoolNotFound = "PoolNotFound";
+
+    /// <summary>A pool with the given name already exists.</summary>
+    public const string PoolExists = "PoolExists";
+
+    /// <summary>A placeholder in -ArgumentList could not be filled from the input item.</summary>
+    public const string ArgumentExpansionFailed = "ArgumentExpansionFailed";
+
+    /// <summary>The task's parameters are invalid (the message names the field).</summary>
+    public const string InvalidTask = "InvalidTask";
+
+    /// <summary>Wait-RepartirTask ran out of time before the task finished.</summary>
+    public const string WaitTimedOut = "WaitTimedOut";
+
+    /// <summary>A pool could not be created with the given settings.</summary>
+    public const string InvalidPoolSettings = "InvalidPoolSettings";
+
+    /// <summary>Converts a sink error into the record PowerShell shows.</summary>
+    public static ErrorRecord From(CommandError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new ErrorRecord(error.Exception, error.ErrorId, error.Category, error.Target);
+    }
+
+    /// <summary>A terminating or non-terminating "no such pool" error.</summary>
+    public static CommandError NoSuchPool(string name) =>
+        new(PoolNotFound, ErrorCategory.ObjectNotFound, new ItemNotFoundException($"No Repartir pool is named '{name}'. Get-RepartirPool lists the pools."), name);
+}

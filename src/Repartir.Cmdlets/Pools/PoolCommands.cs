@@ -1,0 +1,94 @@
+using System.Management.Automation;
+using Repartir.Cmdlets.Output;
+using Repartir.Scheduling;
+
+namespace Repartir.Cmdlets.Pools;
+
+/// <summary>The behaviour of New-, Get- and Remove-RepartirPool, free of PowerShell.</summary>
+public static class PoolCommands
+{
+    /// <summary>New-RepartirPool: creates, registers and writes the pool.</summary>
+    /// <exception cref="TerminatingCommandException">The name is taken or a setting is out of range.</exception>
+    public static void New(PoolRegistry registry, PoolOptions options, ICommandSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sink);
+        if (!sink.ShouldProcess(options.Name, $"Create a Repartir pool with {options.CpuWorkers} CPU workers"))
+        {
+            return;
+        }
+
+        try
+        {
+            sink.WriteObject(registry.Create(options));
+        }
+        catch (ArgumentException ex) when (registry.TryGet(options.Name, out _))
+        {
+            throw new TerminatingCommandException(new CommandError(ErrorRecords.PoolExists, ErrorCategory.ResourceExists, ex, options.Name));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new TerminatingCommandException(new CommandError(ErrorRecords.InvalidPoolSettings, ErrorCategory.InvalidArgument, ex, options));
+        }
+    }
+
+    /// <summary>Get-RepartirPool: every pool, or those matching the names (a literal name that matches nothing is an error).</summary>
+    public static void Get(PoolRegistry registry, IReadOnlyList<string>? names, ICommandSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(sink);
+        foreach (PoolInfo pool in Resolve(registry, names, sink))
+        {
+            sink.WriteObject(pool);
+        }
+    }
+
+    /// <summary>
+    /// Remove-RepartirPool: shuts the pools down (graceful: queued and running work finishes; forced:
+    /// queued tasks come back Cancelled and running process trees are killed) and unregisters them.
+    /// </summary>
+    public static void Remove(PoolRegistry registry, IEnumerable<PoolInfo> pools, bool force, ICommandSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(pools);
+        ArgumentNullException.ThrowIfNull(sink);
+        foreach (PoolInfo pool in pools)
+        {
+            string action = force ? "Remove the pool, cancelling queued tasks and killing running ones" : "Remove the pool after its queued and running tasks finish";
+            if (!sink.ShouldProcess(pool.Name, action))
+            {
+                continue;
+            }
+
+            sink.WriteVerbose($"Shutting down pool '{pool.Name}' ({(force ? "forced" : "graceful")}, {pool.Outstanding} tasks outstanding).");
+            registry.Remove(pool);
+            pool.Pool.ShutdownAsync(force ? ShutdownMode.Forced : ShutdownMode.Graceful, cancellationToken).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>The pools <paramref name="names"/> select (all when null); errors for literal names with no pool.</summary>
+    public static IReadOnlyList<PoolInfo> Resolve(PoolRegistry registry, IReadOnlyList<string>? names, ICommandSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(sink);
+        if (names is null || names.Count == 0)
+        {
+            return registry.All.ToArray();
+        }
+
+        var selected = new List<PoolInfo>();
+        foreach (string name in names)
+        {
+            IReadOnlyList<PoolInfo> matches = registry.Match(name);
+            if (matches.Count == 0 && !new NamePattern(name).HasWildcards)
+            {
+                sink.WriteError(ErrorRecords.NoSuchPool(name));
+            }
+
+            selected.AddRange(matches.Where(m => !selected.Contains(m)));
+        }
+
+        return selected;
+    }
+}

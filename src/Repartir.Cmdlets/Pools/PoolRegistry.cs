@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Repartir.Scheduling;
+
+namespace Repartir.Cmdlets.Pools;
+
+/// <summary>
+/// The named pools of this PowerShell process. The engine has no global state; this registry is the
+/// module's, so every runspace in the process sees the same pools (as it sees the same machine).
+/// </summary>
+public sealed class PoolRegistry
+{
+    /// <summary>The name of the pool Submit-RepartirTask creates on first use when no -Pool is given.</summary>
+    public const string DefaultPoolName = "default";
+
+    private readonly ConcurrentDictionary<string, PoolInfo> _pools = new(StringComparer.OrdinalIgnoreCase);
+    private readonly object _createGate = new();
+    private int _autoNameCounter;
+
+    /// <summary>The registry of this process, shared by the module's cmdlets.</summary>
+    public static PoolRegistry Process { get; } = new();
+
+    /// <summary>Every registered pool, by name.</summary>
+    public IReadOnlyCollection<PoolInfo> All => _pools.Values.OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).ToArray();
+
+    /// <summary>Creates and registers a pool; a null name picks <c>pool-N</c>.</summary>
+    /// <exception cref="ArgumentException">A pool with that name exists, or the options are invalid.</exception>
+    public PoolInfo Create(PoolOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        lock (_createGate)
+        {
+            if (_pools.ContainsKey(options.Name))
+            {
+                throw new ArgumentException($"A Repartir pool named '{options.Name}' already exists; remove it first or choose another name.", nameof(options));
+            }
+
+            var info = new PoolInfo(new Pool(options));
+            _pools[options.Name] = info;
+            return info;
+        }
+    }
+
+    /// <summary>A name no registered pool has: <c>pool-1</c>, <c>pool-2</c>, …</summary>
+    public string NextAutomaticName()
+    {
+        while (true)
+        {
+            string name = "pool-" + Interlocked.Increment(ref _autoNameCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (!_pools.ContainsKey(name))
+            {
+                return name;
+            }
+        }
+    }
+
+    /// <summary>The pool named <paramref name="name"/>, if registered.</summary>
+    public bool TryGet(string name, out PoolInfo? pool) => _pools.TryGetValue(name, out pool);
+
+    /// <summary>The default pool, created (with one worker per processor) the first time it is asked for.</summary>
+    public PoolInfo GetOrCreateDefault()
+    {
+        lock (_createGate)
+        {
+            if (_pools.TryGetValue(DefaultPoolName, out PoolInfo? existing) && existing.State == PoolState.Running)
+            {
+                return existing;
+            }
+
+            var info = new PoolInfo(new Pool(new PoolOptions { Name = DefaultPoolName }));
+            _pools[DefaultPoolName] = info;
+            return info;
+        }
+    }
+
+    /// <summary>The pools whose names match <paramref name="pattern"/> (PowerShell wildcards, case-insensitive).</summary>
+    public IReadOnlyList<PoolInfo> Match(string pattern)
+    {
+        var wildcard = new NamePattern(pattern);
+        return All.Where(p => wildcard.IsMatch(p.Name)).ToArray();
+    }
+
+    /// <summary>Unregisters <paramref name="pool"/> (the caller shuts it down).</summary>
+    public bool Remove(PoolInfo pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return ((ICollection<KeyValuePair<string, PoolInfo>>)_pools).Remove(new KeyValuePair<string, PoolInfo>(pool.Name, pool));
+    }
+}

@@ -1,0 +1,34 @@
+using Repartir.Tasks;
+
+namespace Repartir.Cmdlets.Tasks;
+
+/// <summary>What Submit-RepartirTask's parameters say, once bound and checked: the same for every input item.</summary>
+public sealed record SubmitTaskRequest
+{
+    /// <summary>The program: a name looked up on PATH, or an absolute path.</summary>
+    public required string FilePath { get; init; }
+
+    /// <summary>The arguments with their placeholders.</summary>
+    public required ArgumentTemplate Arguments { get; init; }
+
+    /// <summary>Environment changes (null value removes).</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>The directory tasks start in.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Scheduling priority.</summary>
+    public TaskPriority Priority { get; init; } = TaskPriority.Normal;
+
+    /// <summary>Per-attempt timeout.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Retries for transient failures.</summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.None;
+
+    /// <summary>Emit results in input order instead of completion order.</summary>
+    public bool Ordered { get; init; }
+
+    /// <summary>Emit task handles at once instead of results.</summary>
+    public bool NoWait { get; init; }
+}
