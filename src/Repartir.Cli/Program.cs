@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Repartir.Cli;
 
-return await CommandLineApp.MainAsync(args).ConfigureAwait(false);
+await using Stream stdout = Console.OpenStandardOutput();
+await using Stream stderr = Console.OpenStandardError();
+return await CommandLineApp.RunAsync(args, Console.In, stdout, stderr).ConfigureAwait(false);
 
 namespace Repartir.Cli
 {
@@ -11,18 +13,21 @@ namespace Repartir.Cli
     {
         internal const int UsageErrorExitCode = 2;
 
-        internal static async Task<int> MainAsync(string[] args)
+        /// <summary>Runs the command line <paramref name="args"/> against the given streams and returns the exit code.</summary>
+        internal static async Task<int> RunAsync(string[] args, TextReader input, Stream stdout, Stream stderr)
         {
-            RootCommand root = Build(Console.In, Console.OpenStandardOutput, Console.OpenStandardError);
+            using var errors = new StreamWriter(stderr, new System.Text.UTF8Encoding(false), bufferSize: 1024, leaveOpen: true) { AutoFlush = true };
+            RootCommand root = Build(input, stdout, stderr, errors);
             ParseResult parsed = root.Parse(args);
             string? error = parsed.Errors.Count > 0 ? parsed.Errors[0].Message : UnknownOptionIn(parsed);
             if (error is not null)
             {
-                await Console.Error.WriteLineAsync("repartir: " + error + " (see 'repartir --help')").ConfigureAwait(false);
+                await errors.WriteLineAsync("repartir: " + error + " (see 'repartir --help')").ConfigureAwait(false);
                 return UsageErrorExitCode;
             }
 
-            return await parsed.InvokeAsync().ConfigureAwait(false);
+            using var output = new StreamWriter(stdout, new System.Text.UTF8Encoding(false), bufferSize: 4096, leaveOpen: true) { AutoFlush = true };
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors }).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -47,7 +52,7 @@ namespace Repartir.Cli
             return null;
         }
 
-        internal static RootCommand Build(TextReader input, Func<Stream> openStdout, Func<Stream> openStderr)
+        internal static RootCommand Build(TextReader input, Stream stdout, Stream stderr, TextWriter errors)
         {
             var workers = new Option<int?>("--workers", "-j") { Description = "Tasks to run at once (default: the number of processors)." };
             var timeout = new Option<string?>("--timeout") { Description = "Kill a task's process tree after this long: 500ms, 30s, 2m, 1h." };
@@ -68,13 +73,13 @@ namespace Repartir.Cli
                 int workerCount = parse.GetValue(workers) ?? Environment.ProcessorCount;
                 if (workerCount < 1)
                 {
-                    return UsageError($"--workers must be at least 1, not {workerCount}.");
+                    return UsageError(errors, $"--workers must be at least 1, not {workerCount}.");
                 }
 
                 int retryCount = parse.GetValue(retries);
                 if (retryCount < 0)
                 {
-                    return UsageError($"--retries must be 0 or more, not {retryCount}.");
+                    return UsageError(errors, $"--retries must be 0 or more, not {retryCount}.");
                 }
 
                 TimeSpan? limit = null;
@@ -82,7 +87,7 @@ namespace Repartir.Cli
                 {
                     if (!Duration.TryParse(timeoutText, out TimeSpan parsedTimeout, out string? error))
                     {
-                        return UsageError("--timeout: " + error);
+                        return UsageError(errors, "--timeout: " + error);
                     }
 
                     limit = parsedTimeout;
@@ -91,7 +96,7 @@ namespace Repartir.Cli
                 string[] commandLine = parse.GetValue(command) ?? [];
                 if (commandLine.Length == 0 || string.IsNullOrEmpty(commandLine[0]))
                 {
-                    return UsageError("a command to run is required: repartir run [options] -- COMMAND [ARGS...]");
+                    return UsageError(errors, "a command to run is required: repartir run [options] -- COMMAND [ARGS...]");
                 }
 
                 var job = new RunJob(new RunSettings
@@ -103,17 +108,15 @@ namespace Repartir.Cli
                     KeepOrder = parse.GetValue(keepOrder),
                     Json = parse.GetValue(json),
                 });
-                await using Stream stdout = openStdout();
-                await using Stream stderr = openStderr();
                 return await job.RunAsync(input, stdout, stderr, cancellationToken).ConfigureAwait(false);
             });
 
             return new RootCommand("Repartir: run work across the cores of this machine.") { run };
         }
 
-        private static int UsageError(string message)
+        private static int UsageError(TextWriter errors, string message)
         {
-            Console.Error.WriteLine("repartir: " + message);
+            errors.WriteLine("repartir: " + message);
             return UsageErrorExitCode;
         }
     }

@@ -43,6 +43,8 @@ internal sealed class PoolWorker
 
     internal string Name { get; }
 
+    internal bool IsThreadAlive => _thread.IsAlive;
+
     internal long Steals => Volatile.Read(ref _steals);
 
     internal long Executed => Volatile.Read(ref _executed);

@@ -1,0 +1,136 @@
+using System.Text;
+using System.Text.Json;
+using Repartir.Cli;
+
+namespace Repartir.Tests.Cli;
+
+public sealed class RunCommandTests
+{
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> Repartir(string stdin, params string[] args)
+    {
+        using var stdout = new MemoryStream();
+        using var stderr = new MemoryStream();
+        int code = await CommandLineApp.RunAsync(args, new StringReader(stdin), stdout, stderr).WaitAsync(TimeSpan.FromSeconds(60));
+        return (code, Encoding.UTF8.GetString(stdout.ToArray()), Encoding.UTF8.GetString(stderr.ToArray()));
+    }
+
+    [Fact]
+    public async Task Fans_out_one_task_per_line_and_keeps_order_when_asked()
+    {
+        string input = string.Join('\n', Enumerable.Range(1, 20)) + "\n";
+        var (code, stdout, _) = await Repartir(input, "run", "--workers", "4", "--keep-order", "--", "sh", "-c", "sleep 0.0$(( {} % 3 )); echo item {} is {#}");
+
+        Assert.Equal(0, code);
+        Assert.Equal(string.Concat(Enumerable.Range(1, 20).Select(i => $"item {i} is {i}\n")), stdout);
+    }
+
+    [Fact]
+    public async Task Without_braces_the_item_is_the_last_argument()
+    {
+        var (code, stdout, _) = await Repartir("one\ntwo\n", "run", "-k", "--", "echo", "got");
+
+        Assert.Equal(0, code);
+        Assert.Equal("got one\ngot two\n", stdout);
+    }
+
+    [Fact]
+    public async Task Exit_code_counts_failures_and_stderr_passes_through()
+    {
+        var (code, _, stderr) = await Repartir("0\n1\n2\n3\n", "run", "--", "sh", "-c", "echo oops >&2; exit $(( {} % 2 ))");
+
+        Assert.Equal(2, code);
+        Assert.Equal(4, stderr.Split('\n').Count(l => l == "oops"));
+    }
+
+    [Fact]
+    public async Task Exit_code_is_capped_at_101()
+    {
+        string input = string.Join('\n', Enumerable.Range(0, 105)) + "\n";
+        var (code, _, _) = await Repartir(input, "run", "-j", "2", "--", "false");
+
+        Assert.Equal(101, code);
+    }
+
+    [Fact]
+    public async Task A_missing_program_is_reported_per_task()
+    {
+        var (code, _, stderr) = await Repartir("x\n", "run", "--", "repartir-no-such-program-4c3e");
+
+        Assert.Equal(1, code);
+        Assert.Contains("NotFound", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_prints_one_object_per_result_with_every_field()
+    {
+        var (code, stdout, _) = await Repartir("a\nb\n", "run", "--json", "-k", "--", "sh", "-c", "printf '{}'; exit 3");
+
+        Assert.Equal(2, code);
+        string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        using JsonDocument first = JsonDocument.Parse(lines[0]);
+        JsonElement root = first.RootElement;
+        Assert.Equal("a", root.GetProperty("input").GetString());
+        Assert.Equal(1, root.GetProperty("number").GetInt64());
+        Assert.Equal("a", root.GetProperty("stdout").GetString());
+        Assert.Equal(3, root.GetProperty("exitCode").GetInt32());
+        Assert.False(root.GetProperty("success").GetBoolean());
+        Assert.Equal("None", root.GetProperty("failure").GetString());
+        Assert.Equal(1, root.GetProperty("attempt").GetInt32());
+        foreach (string field in new[] { "id", "name", "command", "signal", "failureMessage", "stderr", "stdoutBase64", "stdoutTruncated", "startTime", "endTime", "durationMs", "host", "worker", "backend", "processId" })
+        {
+            Assert.True(root.TryGetProperty(field, out _), $"missing {field}");
+        }
+    }
+
+    [Fact]
+    public async Task Json_carries_non_UTF8_output_losslessly()
+    {
+        var (_, stdout, _) = await Repartir("x\n", "run", "--json", "--", "printf", "\\377");
+
+        using JsonDocument doc = JsonDocument.Parse(stdout);
+        Assert.Equal("/w==", doc.RootElement.GetProperty("stdoutBase64").GetString());
+    }
+
+    [Fact]
+    public async Task Timeout_and_retries_are_applied()
+    {
+        var (code, stdout, _) = await Repartir("x\n", "run", "--timeout", "300ms", "--retries", "1", "--json", "--", "sh", "-c", "sleep 5 # {}");
+
+        Assert.Equal(1, code);
+        using JsonDocument doc = JsonDocument.Parse(stdout);
+        Assert.Equal("TimedOut", doc.RootElement.GetProperty("failure").GetString());
+        Assert.Equal(2, doc.RootElement.GetProperty("attempt").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("run", "--timeout", "soon", "--", "echo")]
+    [InlineData("run", "--timeout", "-5s", "--", "echo")]
+    [InlineData("run", "--bogus", "--", "echo")]
+    [InlineData("run", "--workers", "0", "--", "echo")]
+    [InlineData("run", "--workers", "many", "--", "echo")]
+    [InlineData("run", "--retries", "-1", "--", "echo")]
+    [InlineData("run")]
+    [InlineData("walk")]
+    public async Task Bad_input_gets_a_one_line_error_and_exit_code_2(params string[] args)
+    {
+        var (code, stdout, stderr) = await Repartir("x\n", args);
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("repartir: ", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("500ms", 0.5)]
+    [InlineData("30s", 30)]
+    [InlineData("2m", 120)]
+    [InlineData("1h", 3600)]
+    [InlineData("1.5", 1.5)]
+    public void Durations_parse_as_people_type_them(string text, double seconds)
+    {
+        Assert.True(Duration.TryParse(text, out TimeSpan parsed, out _));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), parsed);
+    }
+}

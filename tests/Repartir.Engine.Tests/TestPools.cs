@@ -1,0 +1,51 @@
+using Repartir.Execution;
+using Repartir.Scheduling;
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+namespace Repartir.Tests;
+
+/// <summary>Pools with short kill grace periods, so tests of timeouts and cancels stay quick.</summary>
+internal static class TestPools
+{
+    internal static readonly ProcessExecutorOptions FastKill = new()
+    {
+        KillGracePeriod = TimeSpan.FromMilliseconds(200),
+        OutputDrainGrace = TimeSpan.FromMilliseconds(500),
+    };
+
+    internal static Pool Create(int workers = 2, int? maxQueue = null, QueueFullMode mode = QueueFullMode.Wait, ProcessExecutorOptions? process = null, IExecutor? executor = null) =>
+        new(new PoolOptions
+        {
+            Name = "test",
+            CpuWorkers = workers,
+            MaxQueue = maxQueue,
+            QueueFullMode = mode,
+            Process = process ?? FastKill,
+        }, cpuExecutor: executor);
+
+    /// <summary>Waits for a task's result, failing the test instead of hanging when it never comes.</summary>
+    internal static async Task<T> Within<T>(this Task<T> task, int seconds = 30) =>
+        await task.WaitAsync(TimeSpan.FromSeconds(seconds));
+
+    /// <summary>True while a process with this id exists and is not a zombie.</summary>
+    internal static bool IsAlive(int pid)
+    {
+        string stat = $"/proc/{pid}/stat";
+        if (!File.Exists(stat))
+        {
+            return false;
+        }
+
+        try
+        {
+            string text = File.ReadAllText(stat);
+            char state = text[text.LastIndexOf(')') + 2];
+            return state is not 'Z' and not 'X';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
