@@ -214,7 +214,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <summary>
     /// Runs many specs and yields their results as they complete (or in input order when
     /// <paramref name="ordered"/>). At most <paramref name="maxInFlight"/> tasks are submitted and
-    /// unfinished at once, so memory stays bounded however long the input is. Ending the
+    /// not yet yielded at once, so memory stays bounded however long the input is. Ending the
     /// enumeration early cancels what is still queued or running.
     /// </summary>
     /// <param name="specs">The tasks, read lazily.</param>
@@ -248,11 +248,10 @@ public sealed class Pool : IAsyncDisposable, IDisposable
                         _ = task.ContinueWith(
                             static (t, state) =>
                             {
-                                var (writer, gate, i) = ((ChannelWriter<(long, TaskResult)>, SemaphoreSlim, long))state!;
+                                var (writer, i) = ((ChannelWriter<(long, TaskResult)>, long))state!;
                                 writer.TryWrite((i, t.Result));
-                                gate.Release();
                             },
-                            (completed.Writer, inFlight, index),
+                            (completed.Writer, index),
                             CancellationToken.None,
                             TaskContinuationOptions.ExecuteSynchronously,
                             TaskScheduler.Default);
@@ -285,9 +284,12 @@ public sealed class Pool : IAsyncDisposable, IDisposable
                     continue;
                 }
 
+                // A slot is freed when its result is handed over, not when the task ends, so results
+                // waiting to be read (or held for ordering) count against the window too.
                 received++;
                 if (pending is null)
                 {
+                    inFlight.Release();
                     yield return result;
                     continue;
                 }
@@ -296,6 +298,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
                 while (pending.Remove(nextInOrder, out TaskResult? next))
                 {
                     nextInOrder++;
+                    inFlight.Release();
                     yield return next;
                 }
             }
