@@ -32,5 +32,5 @@ public static class ErrorRecords
 
     /// <summary>A terminating or non-terminating "no such pool" error.</summary>
     public static CommandError NoSuchPool(string name) =>
-        new(PoolNotFound, ErrorCategory.ObjectNotFound, new ItemNotFoundException($"No Repartir pool is named '{name}'. Get-RepartirPool lists the pools."), name);
+        new(PoolNotFound, ErrorCategory.ObjectNotFound, new PoolNotFoundException(name), name);
 }

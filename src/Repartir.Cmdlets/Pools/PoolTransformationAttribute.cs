@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Repartir.Cmdlets.Output;
 
 namespace Repartir.Cmdlets.Pools;
 
@@ -14,7 +15,7 @@ public sealed class PoolTransformationAttribute : ArgumentTransformationAttribut
         {
             PoolInfo pool => pool,
             string name when PoolRegistry.Process.TryGet(name, out PoolInfo? pool) => pool!,
-            string name => throw new ArgumentTransformationMetadataException($"No Repartir pool is named '{name}'. Get-RepartirPool lists the pools."),
+            string name => throw new ArgumentTransformationMetadataException(new PoolNotFoundException(name).Message),
             _ => throw new ArgumentTransformationMetadataException($"-Pool takes a pool (from New-RepartirPool or Get-RepartirPool) or a pool name, not a {value?.GetType().Name ?? "null"}."),
         };
     }
