@@ -27,7 +27,7 @@ public sealed class SubmitTaskRunner : IDisposable
     private readonly SemaphoreSlim _resultArrived = new(0);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly int _window;
-    private TimeSpan _lastProgress = TimeSpan.MinValue;
+    private TimeSpan? _lastProgress;
     private long _itemNumber;
     private int _submitted;
     private int _written;
@@ -178,7 +178,7 @@ public sealed class SubmitTaskRunner : IDisposable
     private void WriteProgress(bool force)
     {
         TimeSpan now = _clock.Elapsed;
-        if (!force && now - _lastProgress < ProgressInterval)
+        if (!force && _lastProgress is { } last && now - last < ProgressInterval)
         {
             return;
         }

@@ -32,25 +32,28 @@ internal sealed class DelegateWorkItem<T> : WorkItem
     protected override void Execute(PoolWorker worker)
     {
         _registration.Dispose();
+        T value;
         try
         {
-            T value = _work();
-            MarkFinished();
-            _completion.TrySetResult(value);
+            value = _work();
         }
         catch (Exception ex)
         {
             MarkFinished();
+            _pool.OnWorkDone();
             _completion.TrySetException(ex);
+            return;
         }
 
+        MarkFinished();
         _pool.OnWorkDone();
+        _completion.TrySetResult(value);
     }
 
     protected override void OnAbandoned(FailureKind reason, string message)
     {
         _registration.Dispose();
-        _completion.TrySetCanceled();
         _pool.OnWorkDone();
+        _completion.TrySetCanceled();
     }
 }

@@ -120,8 +120,10 @@ internal sealed class ProcessWorkItem : WorkItem
     private void Complete(TaskResult result)
     {
         _registration.Dispose();
+
+        // The pool's counters change before the result is published, so whoever sees the result sees them settled.
         _pool.OnTaskCompleted(result);
-        _completion.TrySetResult(result);
         _pool.OnWorkDone();
+        _completion.TrySetResult(result);
     }
 }
