@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Repartir.Bench;
+
+/// <summary>
+/// Interleaved paired measurement: A, B, A, B, … after a warm-up, reporting the median and range of
+/// the per-pair ratios, because these machines are shared and noisy (BENCHMARKS.md).
+/// </summary>
+internal static class Measurement
+{
+    internal static TimeSpan WarmUp { get; } = TimeSpan.FromSeconds(0.5);
+
+    internal sealed record Ratio(double Median, double Min, double Max, double[] PerPair)
+    {
+        public JsonObject ToJson(string prefix = "") => new()
+        {
+            [prefix + "ratio"] = Median,
+            [prefix + "ratio_min"] = Min,
+            [prefix + "ratio_max"] = Max,
+            [prefix + "ratios"] = new JsonArray(PerPair.Select(r => (JsonNode)r).ToArray()),
+        };
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Median:0.000} (min {Min:0.000}, max {Max:0.000}, {PerPair.Length} pairs)");
+    }
+
+    /// <summary>Runs <paramref name="action"/> repeatedly for at least <see cref="WarmUp"/>.</summary>
+    internal static void Warm(Action action)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            action();
+        }
+        while (clock.Elapsed < WarmUp);
+    }
+
+    internal static double Seconds(Action action)
+    {
+        long start = Stopwatch.GetTimestamp();
+        action();
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    internal static Ratio Ratios(IReadOnlyList<double> numerators, IReadOnlyList<double> denominators)
+    {
+        double[] ratios = numerators.Zip(denominators, (a, b) => a / b).ToArray();
+        double[] sorted = ratios.Order().ToArray();
+        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        return new Ratio(median, sorted[0], sorted[^1], ratios);
+    }
+
+    internal static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Repartir.Scheduling;
+
+namespace Repartir.Bench;
+
+/// <summary>
+/// scheduler: (1) N no-op in-process tasks through the pool ÷ ThreadPool.UnsafeQueueUserWorkItem items/s,
+/// interleaved; (2) parallel efficiency T1 / (P·TP) of an unbalanced fork-join tree.
+/// </summary>
+internal static class SchedulerSuite
+{
+    internal static JsonObject Run(int tasks, int pairs, int workers)
+    {
+        Console.WriteLine($"scheduler: {tasks} no-op tasks and an unbalanced fork-join tree, {workers} workers, {pairs} interleaved rounds");
+        using var pool = new Pool(new PoolOptions { Name = "bench", CpuWorkers = workers });
+        Measurement.Warm(() => PoolNoOps(pool, 100_000));
+        Measurement.Warm(() => ThreadPoolNoOps(100_000));
+
+        var poolRates = new List<double>();
+        var threadPoolRates = new List<double>();
+        for (int i = 0; i < pairs; i++)
+        {
+            poolRates.Add(tasks / Measurement.Seconds(() => PoolNoOps(pool, tasks)));
+            threadPoolRates.Add(tasks / Measurement.Seconds(() => ThreadPoolNoOps(tasks)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {i + 1}: pool {poolRates[^1] / 1e6,6:0.00} M/s   ThreadPool {threadPoolRates[^1] / 1e6,6:0.00} M/s"));
+        }
+
+        Measurement.Ratio throughput = Measurement.Ratios(poolRates, threadPoolRates);
+        Console.WriteLine($"  pool / ThreadPool: {throughput}   (goal >= 0.1)");
+
+        using var serial = new Pool(new PoolOptions { Name = "bench-1", CpuWorkers = 1 });
+        const int Depth = 13;
+        long leaves = 0;
+        Measurement.Warm(() => leaves = Tree(serial, Depth - 4, 1));
+        Measurement.Warm(() => Tree(pool, Depth - 4, 1));
+        var t1 = new List<double>();
+        var tp = new List<double>();
+        for (int i = 0; i < pairs; i++)
+        {
+            t1.Add(Measurement.Seconds(() => leaves = serial.SubmitAsync(() => Tree(serial, Depth, 1)).GetAwaiter().GetResult()));
+            tp.Add(Measurement.Seconds(() => pool.SubmitAsync(() => Tree(pool, Depth, 1)).GetAwaiter().GetResult()) * workers);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {i + 1}: T1 {t1[^1] * 1000,7:0.0} ms   TP {tp[^1] / workers * 1000,7:0.0} ms   efficiency {t1[^1] / tp[^1]:0.000}"));
+        }
+
+        Measurement.Ratio efficiency = Measurement.Ratios(t1, tp);
+        Console.WriteLine($"  fork-join efficiency T1/(P*TP): {efficiency}   (goal >= 0.9; {leaves} tree nodes)");
+
+        JsonObject json = throughput.ToJson();
+        foreach (KeyValuePair<string, JsonNode?> pair in efficiency.ToJson("efficiency_"))
+        {
+            json[pair.Key] = pair.Value?.DeepClone();
+        }
+
+        json["suite"] = "scheduler";
+        json["pairs"] = pairs;
+        json["tasks"] = tasks;
+        json["workers"] = workers;
+        json["pool_tasks_per_s"] = new JsonArray(poolRates.Select(v => (JsonNode)v).ToArray());
+        json["threadpool_items_per_s"] = new JsonArray(threadPoolRates.Select(v => (JsonNode)v).ToArray());
+        json["t1_seconds"] = new JsonArray(t1.Select(v => (JsonNode)v).ToArray());
+        json["tp_seconds"] = new JsonArray(tp.Select(v => (JsonNode)(v / workers)).ToArray());
+        json["tree_nodes"] = leaves;
+        return json;
+    }
+
+    private static void PoolNoOps(Pool pool, int tasks)
+    {
+        int remaining = tasks;
+        using var done = new ManualResetEventSlim();
+        Func<int> noOp = () =>
+        {
+            if (Interlocked.Decrement(ref remaining) == 0)
+            {
+                done.Set();
+            }
+
+            return 0;
+        };
+        for (int i = 0; i < tasks; i++)
+        {
+            pool.Fork(noOp);
+        }
+
+        done.Wait();
+    }
+
+    private static void ThreadPoolNoOps(int tasks)
+    {
+        var state = new Countdown(tasks);
+        for (int i = 0; i < tasks; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Signal(), state, preferLocal: false);
+        }
+
+        state.Done.Wait();
+        state.Done.Dispose();
+    }
+
+    /// <summary>
+    /// An unbalanced tree: each node has 0–3 children chosen by a hash of its id (so the shape is
+    /// fixed but lopsided), and every node does a fixed slice of work. Returns the number of nodes.
+    /// </summary>
+    private static long Tree(Pool pool, int depth, ulong id)
+    {
+        Spin(4_000);
+        ulong hash = (id * 0x9E3779B97F4A7C15UL) >> 59;
+        int children = depth == 0 ? 0 : (int)(hash % 4);
+        if (children == 0 && depth > 3)
+        {
+            children = 2; // keep the tree from dying out near the root
+        }
+
+        if (children == 0)
+        {
+            return 1;
+        }
+
+        var forked = new ForkedTask<long>[children - 1];
+        for (int c = 0; c < children - 1; c++)
+        {
+            ulong child = (id * 4) + (ulong)c;
+            forked[c] = pool.Fork(() => Tree(pool, depth - 1, child));
+        }
+
+        long total = 1 + Tree(pool, depth - 1, (id * 4) + (ulong)(children - 1));
+        foreach (ForkedTask<long> task in forked)
+        {
+            total += task.Join();
+        }
+
+        return total;
+    }
+
+    private static void Spin(int iterations)
+    {
+        double x = 1.0;
+        for (int i = 0; i < iterations; i++)
+        {
+            x = (x * 1.0000001) + 1e-9;
+        }
+
+        if (x < 0)
+        {
+            Console.WriteLine(x);
+        }
+    }
+
+    private sealed class Countdown(int count)
+    {
+        private int _remaining = count;
+
+        public ManualResetEventSlim Done { get; } = new();
+
+        public void Signal()
+        {
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                Done.Set();
+            }
+        }
+    }
+}
