@@ -38,22 +38,14 @@ internal static unsafe class LocalSpawnSuite
         Console.WriteLine($"  Repartir / xargs:   {vsXargs}   (goal >= 1.0)");
         Console.WriteLine($"  Repartir / ceiling: {vsCeiling}   (goal >= 0.65)");
 
-        JsonObject json = vsXargs.ToJson();
-        foreach (KeyValuePair<string, JsonNode?> pair in vsCeiling.ToJson("ceiling_"))
+        JsonObject json = Measurement.Report("local-spawn", pairs, vsXargs, "ceiling_", vsCeiling, new Dictionary<string, IReadOnlyList<double>>
         {
-            json[pair.Key] = pair.Value?.DeepClone();
-        }
-
-        json["suite"] = "local-spawn";
-        json["pairs"] = pairs;
+            ["repartir_tasks_per_s"] = repartir,
+            ["xargs_tasks_per_s"] = xargs,
+            ["ceiling_tasks_per_s"] = ceiling,
+        });
         json["tasks"] = tasks;
         json["workers"] = workers;
-        json["repartir_tasks_per_s"] = new JsonArray(repartir.Select(v => (JsonNode)v).ToArray());
-        json["xargs_tasks_per_s"] = new JsonArray(xargs.Select(v => (JsonNode)v).ToArray());
-        json["ceiling_tasks_per_s"] = new JsonArray(ceiling.Select(v => (JsonNode)v).ToArray());
-        json["repartir_median_per_s"] = Measurement.Median(repartir);
-        json["xargs_median_per_s"] = Measurement.Median(xargs);
-        json["ceiling_median_per_s"] = Measurement.Median(ceiling);
         return json;
     }
 

@@ -51,6 +51,26 @@ internal static class Measurement
         return new Ratio(median, sorted[0], sorted[^1], ratios);
     }
 
+    /// <summary>A suite's JSON: the headline ratio at the top level, a second ratio under <paramref name="secondPrefix"/>, and the raw series.</summary>
+    internal static JsonObject Report(string suite, int pairs, Ratio headline, string secondPrefix, Ratio second, IReadOnlyDictionary<string, IReadOnlyList<double>> series)
+    {
+        JsonObject json = headline.ToJson();
+        foreach (KeyValuePair<string, JsonNode?> pair in second.ToJson(secondPrefix))
+        {
+            json[pair.Key] = pair.Value?.DeepClone();
+        }
+
+        json["suite"] = suite;
+        json["pairs"] = pairs;
+        foreach (KeyValuePair<string, IReadOnlyList<double>> values in series)
+        {
+            json[values.Key] = new JsonArray(values.Value.Select(v => (JsonNode)v).ToArray());
+            json[values.Key + "_median"] = Median(values.Value);
+        }
+
+        return json;
+    }
+
     internal static double Median(IEnumerable<double> values)
     {
         double[] sorted = values.Order().ToArray();

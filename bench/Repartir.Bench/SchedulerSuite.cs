@@ -46,20 +46,15 @@ internal static class SchedulerSuite
         Measurement.Ratio efficiency = Measurement.Ratios(t1, tp);
         Console.WriteLine($"  fork-join efficiency T1/(P*TP): {efficiency}   (goal >= 0.9; {leaves} tree nodes)");
 
-        JsonObject json = throughput.ToJson();
-        foreach (KeyValuePair<string, JsonNode?> pair in efficiency.ToJson("efficiency_"))
+        JsonObject json = Measurement.Report("scheduler", pairs, throughput, "efficiency_", efficiency, new Dictionary<string, IReadOnlyList<double>>
         {
-            json[pair.Key] = pair.Value?.DeepClone();
-        }
-
-        json["suite"] = "scheduler";
-        json["pairs"] = pairs;
+            ["pool_tasks_per_s"] = poolRates,
+            ["threadpool_items_per_s"] = threadPoolRates,
+            ["t1_seconds"] = t1,
+            ["tp_seconds"] = tp.Select(v => v / workers).ToArray(),
+        });
         json["tasks"] = tasks;
         json["workers"] = workers;
-        json["pool_tasks_per_s"] = new JsonArray(poolRates.Select(v => (JsonNode)v).ToArray());
-        json["threadpool_items_per_s"] = new JsonArray(threadPoolRates.Select(v => (JsonNode)v).ToArray());
-        json["t1_seconds"] = new JsonArray(t1.Select(v => (JsonNode)v).ToArray());
-        json["tp_seconds"] = new JsonArray(tp.Select(v => (JsonNode)(v / workers)).ToArray());
         json["tree_nodes"] = leaves;
         return json;
     }

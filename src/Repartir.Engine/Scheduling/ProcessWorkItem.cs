@@ -68,23 +68,8 @@ internal sealed class ProcessWorkItem : WorkItem
         Complete(result);
     }
 
-    protected override void OnAbandoned(FailureKind reason, string message)
-    {
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        Complete(new TaskResult
-        {
-            Id = Id,
-            Name = Spec.DisplayName,
-            Spec = Spec,
-            Failure = reason,
-            FailureMessage = message,
-            Attempt = Attempt - 1,
-            Host = Environment.MachineName,
-            Backend = Spec.Backend,
-            StartTime = now,
-            EndTime = now,
-        });
-    }
+    protected override void OnAbandoned(FailureKind reason, string message) =>
+        Complete(ResultWithoutProcess(reason, message, attempt: Attempt - 1, worker: string.Empty));
 
     private TaskResult RunAttempt(PoolWorker worker)
     {
@@ -92,21 +77,7 @@ internal sealed class ProcessWorkItem : WorkItem
         IExecutor? executor = _pool.ExecutorFor(Spec.Backend);
         if (executor is null)
         {
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            return new TaskResult
-            {
-                Id = Id,
-                Name = Spec.DisplayName,
-                Spec = Spec,
-                Failure = FailureKind.Rejected,
-                FailureMessage = $"This pool has no {Spec.Backend} backend.",
-                Attempt = Attempt,
-                Worker = worker.Name,
-                Host = Environment.MachineName,
-                Backend = Spec.Backend,
-                StartTime = now,
-                EndTime = now,
-            };
+            return ResultWithoutProcess(FailureKind.Rejected, $"This pool has no {Spec.Backend} backend.", Attempt, worker.Name);
         }
 
         CancellationToken poolToken = _pool.ForcedShutdownToken;
@@ -115,6 +86,29 @@ internal sealed class ProcessWorkItem : WorkItem
             : null;
         ValueTask<TaskResult> pending = executor.ExecuteAsync(Spec, slot, linked?.Token ?? poolToken);
         return pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// The result of an attempt that never started a process (abandoned, or refused by the pool).
+    /// <paramref name="attempt"/> is the number of attempts made: 0 when the task never started.
+    /// </summary>
+    private TaskResult ResultWithoutProcess(FailureKind failure, string message, int attempt, string worker)
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        return new TaskResult
+        {
+            Id = Id,
+            Name = Spec.DisplayName,
+            Spec = Spec,
+            Failure = failure,
+            FailureMessage = message,
+            Attempt = attempt,
+            Worker = worker,
+            Host = Environment.MachineName,
+            Backend = Spec.Backend,
+            StartTime = now,
+            EndTime = now,
+        };
     }
 
     private void Complete(TaskResult result)

@@ -56,22 +56,15 @@ public sealed class LocalProcessExecutorTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_path_is_NotFound_and_a_directory_or_plain_file_is_NotExecutable()
     {
-        string directory = Directory.CreateTempSubdirectory("repartir-").FullName;
-        try
-        {
-            string plain = Path.Combine(directory, "data.txt");
-            await File.WriteAllTextAsync(plain, "not a program");
+        using var directory = new TempDirectory();
+        string plain = directory.File("data.txt");
+        await File.WriteAllTextAsync(plain, "not a program");
 
-            Assert.Equal(FailureKind.NotFound, (await Run(new TaskSpec(Path.Combine(directory, "absent")))).Failure);
-            Assert.Equal(FailureKind.NotExecutable, (await Run(new TaskSpec(directory))).Failure);
-            TaskResult notExecutable = await Run(new TaskSpec(plain));
-            Assert.Equal(FailureKind.NotExecutable, notExecutable.Failure);
-            Assert.Contains("permission denied", notExecutable.FailureMessage, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.Equal(FailureKind.NotFound, (await Run(new TaskSpec(directory.File("absent")))).Failure);
+        Assert.Equal(FailureKind.NotExecutable, (await Run(new TaskSpec(directory.Path))).Failure);
+        TaskResult notExecutable = await Run(new TaskSpec(plain));
+        Assert.Equal(FailureKind.NotExecutable, notExecutable.Failure);
+        Assert.Contains("permission denied", notExecutable.FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,40 +82,26 @@ public sealed class LocalProcessExecutorTests : IAsyncLifetime
     [Fact]
     public async Task The_task_environment_PATH_is_used_to_find_the_program()
     {
-        string directory = Directory.CreateTempSubdirectory("repartir-").FullName;
-        try
-        {
-            string script = Path.Combine(directory, "only-here");
-            await File.WriteAllTextAsync(script, "#!/bin/sh\necho found\n");
-            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var directory = new TempDirectory();
+        string script = directory.File("only-here");
+        await File.WriteAllTextAsync(script, "#!/bin/sh\necho found\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-            TaskResult result = await Run(new TaskSpec("only-here") { Environment = new Dictionary<string, string?> { ["PATH"] = directory } });
+        TaskResult result = await Run(new TaskSpec("only-here") { Environment = new Dictionary<string, string?> { ["PATH"] = directory.Path } });
 
-            Assert.Equal("found\n", result.Stdout);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.Equal("found\n", result.Stdout);
     }
 
     [Fact]
     public async Task Working_directory_is_honoured_and_a_missing_one_is_a_clear_failure()
     {
-        string directory = Directory.CreateTempSubdirectory("repartir-").FullName;
-        try
-        {
-            TaskResult result = await Run(new TaskSpec("pwd") { WorkingDirectory = directory });
-            Assert.Equal(directory + "\n", result.Stdout);
+        using var directory = new TempDirectory();
+        TaskResult result = await Run(new TaskSpec("pwd") { WorkingDirectory = directory.Path });
+        Assert.Equal(directory.Path + "\n", result.Stdout);
 
-            TaskResult missing = await Run(new TaskSpec("pwd") { WorkingDirectory = Path.Combine(directory, "gone") });
-            Assert.Equal(FailureKind.SpawnFailed, missing.Failure);
-            Assert.Contains("does not exist", missing.FailureMessage, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        TaskResult missing = await Run(new TaskSpec("pwd") { WorkingDirectory = directory.File("gone") });
+        Assert.Equal(FailureKind.SpawnFailed, missing.Failure);
+        Assert.Contains("does not exist", missing.FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]
