@@ -187,9 +187,8 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     public Task<T> SubmitAsync<T>(Func<T> work, TaskPriority priority = TaskPriority.Normal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
-        ThrowIfNotRunning();
+        Admit();
         var item = new DelegateWorkItem<T>(this, work, priority);
-        Interlocked.Increment(ref _outstanding);
         item.CancelWhen(cancellationToken);
         Enqueue(item, PoolWorker.CurrentOf(this));
         return item.Completion;
@@ -204,9 +203,8 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     public ForkedTask<T> Fork<T>(Func<T> work, TaskPriority priority = TaskPriority.Normal)
     {
         ArgumentNullException.ThrowIfNull(work);
-        ThrowIfNotRunning();
+        Admit();
         var item = new ForkWorkItem<T>(this, work, priority);
-        Interlocked.Increment(ref _outstanding);
         Enqueue(item, PoolWorker.CurrentOf(this));
         return new ForkedTask<T>(item);
     }
@@ -579,10 +577,16 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         _logger.LogDebug("Pool {Pool} stopped", Name);
     }
 
-    private void ThrowIfNotRunning()
+    /// <summary>
+    /// Counts a new in-process item as outstanding, then checks the pool still runs. Counting first matters:
+    /// a shutdown that starts in between then waits for the item instead of stopping the workers under it.
+    /// </summary>
+    private void Admit()
     {
+        Interlocked.Increment(ref _outstanding);
         if (State != PoolState.Running)
         {
+            OnWorkDone();
             throw new InvalidOperationException($"Pool '{Name}' is shutting down and accepts no new work.");
         }
     }

@@ -341,6 +341,33 @@ public sealed class PoolTests
         Assert.NotEqual(0, fromFirst);
     }
 
+    [Fact]
+    public async Task In_process_work_racing_a_shutdown_either_runs_or_is_refused_never_stranded()
+    {
+        for (int round = 0; round < 200; round++)
+        {
+            var pool = TestPools.Create(workers: 2);
+            var submitted = new List<Task<int>>();
+            Task submitter = Task.Run(() =>
+            {
+                for (int i = 0; i < 50; i++)
+                {
+                    try
+                    {
+                        submitted.Add(pool.SubmitAsync(() => 1));
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return; // refused: the pool is shutting down
+                    }
+                }
+            });
+            await pool.ShutdownAsync(ShutdownMode.Graceful).WaitAsync(TimeSpan.FromSeconds(10));
+            await submitter;
+            Assert.All(await Task.WhenAll(submitted).WaitAsync(TimeSpan.FromSeconds(10)), v => Assert.Equal(1, v));
+        }
+    }
+
     internal static async Task WaitUntil(Func<bool> condition, int seconds = 10)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
