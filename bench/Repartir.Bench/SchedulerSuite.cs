@@ -10,6 +10,9 @@ namespace Repartir.Bench;
 /// </summary>
 internal static class SchedulerSuite
 {
+    /// <summary>Spin iterations of work in every tree node (a few microseconds).</summary>
+    private const int NodeWork = 4_000;
+
     internal static JsonObject Run(int tasks, int pairs, int workers)
     {
         Console.WriteLine($"scheduler: {tasks} no-op tasks and an unbalanced fork-join tree, {workers} workers, {pairs} interleaved rounds");
@@ -36,15 +39,26 @@ internal static class SchedulerSuite
         Measurement.Warm(() => Tree(pool, Depth - 4, 1));
         var t1 = new List<double>();
         var tp = new List<double>();
+        var staticT1 = new List<double>();
+        var staticTp = new List<double>();
         for (int i = 0; i < pairs; i++)
         {
             t1.Add(Measurement.Seconds(() => leaves = serial.SubmitAsync(() => Tree(serial, Depth, 1)).GetAwaiter().GetResult()));
             tp.Add(Measurement.Seconds(() => pool.SubmitAsync(() => Tree(pool, Depth, 1)).GetAwaiter().GetResult()) * workers);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {i + 1}: T1 {t1[^1] * 1000,7:0.0} ms   TP {tp[^1] / workers * 1000,7:0.0} ms   efficiency {t1[^1] / tp[^1]:0.000}"));
+
+            // The machine's own ceiling: the same amount of node work split evenly over plain threads, no scheduler.
+            // All cores busy usually clock lower than one busy core; this is what that costs.
+            staticT1.Add(Measurement.Seconds(() => StaticSplit(leaves, 1)));
+            staticTp.Add(Measurement.Seconds(() => StaticSplit(leaves, workers)) * workers);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {i + 1}: T1 {t1[^1] * 1000,7:0.0} ms   TP {tp[^1] / workers * 1000,7:0.0} ms   efficiency {t1[^1] / tp[^1]:0.000}   static split {staticT1[^1] / staticTp[^1]:0.000}"));
         }
 
         Measurement.Ratio efficiency = Measurement.Ratios(t1, tp);
+        Measurement.Ratio ceiling = Measurement.Ratios(staticT1, staticTp);
+        Measurement.Ratio ofCeiling = Measurement.Ratios(efficiency.PerPair, ceiling.PerPair);
         Console.WriteLine($"  fork-join efficiency T1/(P*TP): {efficiency}   (goal >= 0.9; {leaves} tree nodes)");
+        Console.WriteLine($"  machine ceiling (static split, no scheduler): {ceiling}");
+        Console.WriteLine($"  fork-join efficiency / machine ceiling: {ofCeiling}");
 
         JsonObject json = Measurement.Report("scheduler", pairs, throughput, "efficiency_", efficiency, new Dictionary<string, IReadOnlyList<double>>
         {
@@ -56,6 +70,10 @@ internal static class SchedulerSuite
         json["tasks"] = tasks;
         json["workers"] = workers;
         json["tree_nodes"] = leaves;
+        foreach (KeyValuePair<string, JsonNode?> pair in ceiling.ToJson("static_split_efficiency_").Concat(ofCeiling.ToJson("efficiency_of_ceiling_")))
+        {
+            json[pair.Key] = pair.Value?.DeepClone();
+        }
         return json;
     }
 
@@ -98,7 +116,7 @@ internal static class SchedulerSuite
     /// </summary>
     private static long Tree(Pool pool, int depth, ulong id)
     {
-        Spin(4_000);
+        Spin(NodeWork);
         ulong hash = (id * 0x9E3779B97F4A7C15UL) >> 59;
         int children = depth == 0 ? 0 : (int)(hash % 4);
         if (children == 0 && depth > 3)
@@ -125,6 +143,28 @@ internal static class SchedulerSuite
         }
 
         return total;
+    }
+
+    /// <summary>The work of <paramref name="nodes"/> tree nodes split evenly over <paramref name="threads"/> threads.</summary>
+    private static void StaticSplit(long nodes, int threads)
+    {
+        Thread[] running = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            long share = (nodes / threads) + (t < nodes % threads ? 1 : 0);
+            for (long n = 0; n < share; n++)
+            {
+                Spin(NodeWork);
+            }
+        })).ToArray();
+        foreach (Thread thread in running)
+        {
+            thread.Start();
+        }
+
+        foreach (Thread thread in running)
+        {
+            thread.Join();
+        }
     }
 
     private static void Spin(int iterations)

@@ -5,15 +5,13 @@ namespace Repartir.Scheduling;
 /// <summary>An in-process function submitted with <see cref="Pool.SubmitAsync{T}(Func{T}, TaskPriority, CancellationToken)"/>.</summary>
 internal sealed class DelegateWorkItem<T> : WorkItem
 {
-    private readonly Pool _pool;
     private readonly Func<T> _work;
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenRegistration _registration;
 
     internal DelegateWorkItem(Pool pool, Func<T> work, TaskPriority priority)
-        : base(priority)
+        : base(pool, priority)
     {
-        _pool = pool;
         _work = work;
     }
 
@@ -40,20 +38,21 @@ internal sealed class DelegateWorkItem<T> : WorkItem
         catch (Exception ex)
         {
             MarkFinished();
-            _pool.OnWorkDone();
+            ReportDone();
             _completion.TrySetException(ex);
             return;
         }
 
         MarkFinished();
-        _pool.OnWorkDone();
+        ReportDone();
         _completion.TrySetResult(value);
     }
 
     protected override void OnAbandoned(FailureKind reason, string message)
     {
         _registration.Dispose();
-        _pool.OnWorkDone();
+        ReportDone();
         _completion.TrySetCanceled();
     }
+
 }

@@ -26,16 +26,14 @@ public sealed class ForkedTask<T>
 /// <summary>The queued half of a <see cref="ForkedTask{T}"/>.</summary>
 internal sealed class ForkWorkItem<T> : WorkItem
 {
-    private readonly Pool _pool;
     private readonly Func<T> _work;
     private T? _value;
     private ExceptionDispatchInfo? _error;
     private ManualResetEventSlim? _done;
 
     internal ForkWorkItem(Pool pool, Func<T> work, TaskPriority priority)
-        : base(priority)
+        : base(pool, priority)
     {
-        _pool = pool;
         _work = work;
     }
 
@@ -43,7 +41,7 @@ internal sealed class ForkWorkItem<T> : WorkItem
     {
         if (!IsFinished)
         {
-            PoolWorker? worker = PoolWorker.CurrentOf(_pool);
+            PoolWorker? worker = PoolWorker.CurrentOf(Pool);
             if (worker is not null)
             {
                 worker.HelpUntil(this);
@@ -81,7 +79,7 @@ internal sealed class ForkWorkItem<T> : WorkItem
     private void Finish()
     {
         MarkFinished();
-        _pool.OnWorkDone();
+        ReportDone();
         Volatile.Read(ref _done)?.Set();
     }
 
@@ -99,4 +97,5 @@ internal sealed class ForkWorkItem<T> : WorkItem
             done.Wait();
         }
     }
+
 }

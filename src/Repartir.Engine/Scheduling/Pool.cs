@@ -187,10 +187,10 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     public Task<T> SubmitAsync<T>(Func<T> work, TaskPriority priority = TaskPriority.Normal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
-        Admit();
-        var item = new DelegateWorkItem<T>(this, work, priority);
+        PoolWorker? worker = PoolWorker.CurrentOf(this);
+        var item = new DelegateWorkItem<T>(this, work, priority) { CountsTowardsDrain = Admit(worker) };
         item.CancelWhen(cancellationToken);
-        Enqueue(item, PoolWorker.CurrentOf(this));
+        Enqueue(item, worker);
         return item.Completion;
     }
 
@@ -203,9 +203,9 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     public ForkedTask<T> Fork<T>(Func<T> work, TaskPriority priority = TaskPriority.Normal)
     {
         ArgumentNullException.ThrowIfNull(work);
-        Admit();
-        var item = new ForkWorkItem<T>(this, work, priority);
-        Enqueue(item, PoolWorker.CurrentOf(this));
+        PoolWorker? worker = PoolWorker.CurrentOf(this);
+        var item = new ForkWorkItem<T>(this, work, priority) { CountsTowardsDrain = Admit(worker) };
+        Enqueue(item, worker);
         return new ForkedTask<T>(item);
     }
 
@@ -351,7 +351,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
 
     internal void ReleaseQueueSlot() => _queueSlots?.Release();
 
-    /// <summary>Called once per finished work item (process, delegate or forked).</summary>
+    /// <summary>Called once per finished work item that counts towards the drain.</summary>
     internal void OnWorkDone()
     {
         if (Interlocked.Decrement(ref _outstanding) == 0 && _state != (int)PoolState.Running)
@@ -578,16 +578,27 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Counts a new in-process item as outstanding, then checks the pool still runs. Counting first matters:
-    /// a shutdown that starts in between then waits for the item instead of stopping the workers under it.
+    /// Admits in-process work. From one of this pool's workers it is always accepted and not counted:
+    /// its parent is running, and a worker only exits once it finds no work, so whatever a running item
+    /// forks is run before the workers stop — and a shared counter touched by every fork would make all
+    /// cores contend on one cache line. From outside, the item is counted before the state is checked,
+    /// so a shutdown that starts in between waits for it instead of stopping the workers under it.
     /// </summary>
-    private void Admit()
+    /// <returns>Whether the item counts towards the graceful drain.</returns>
+    private bool Admit(PoolWorker? worker)
     {
+        if (worker is not null)
+        {
+            return false;
+        }
+
         Interlocked.Increment(ref _outstanding);
         if (State != PoolState.Running)
         {
             OnWorkDone();
             throw new InvalidOperationException($"Pool '{Name}' is shutting down and accepts no new work.");
         }
+
+        return true;
     }
 }

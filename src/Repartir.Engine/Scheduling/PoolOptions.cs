@@ -88,7 +88,7 @@ public sealed record PoolOptions
 /// <param name="Failed">Completed process tasks that did not succeed (rejections excluded).</param>
 /// <param name="Rejected">Process tasks the pool refused.</param>
 /// <param name="Retries">Retries scheduled.</param>
-/// <param name="Outstanding">Work items accepted and not yet finished (queued, running or waiting to retry).</param>
+/// <param name="Outstanding">Process tasks, and in-process work submitted from outside the pool, accepted and not yet finished (queued, running or waiting to retry).</param>
 /// <param name="Queued">Work items waiting in a queue or deque.</param>
 /// <param name="Steals">Work items taken from another worker's deque.</param>
 /// <param name="Executed">Work items the workers have run (process attempts, delegates and forks).</param>

@@ -10,15 +10,13 @@ namespace Repartir.Scheduling;
 /// </summary>
 internal sealed class ProcessWorkItem : WorkItem
 {
-    private readonly Pool _pool;
     private readonly TaskCompletionSource<TaskResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationToken _cancellationToken;
     private CancellationTokenRegistration _registration;
 
     internal ProcessWorkItem(Pool pool, TaskId id, TaskSpec spec, CancellationToken cancellationToken)
-        : base(spec.Priority)
+        : base(pool, spec.Priority)
     {
-        _pool = pool;
         Id = id;
         Spec = spec;
         _cancellationToken = cancellationToken;
@@ -56,11 +54,11 @@ internal sealed class ProcessWorkItem : WorkItem
     protected override void Execute(PoolWorker worker)
     {
         TaskResult result = RunAttempt(worker);
-        if (Spec.Retry.ShouldRetry(result, Attempt) && !_cancellationToken.IsCancellationRequested && _pool.AcceptsRetries)
+        if (Spec.Retry.ShouldRetry(result, Attempt) && !_cancellationToken.IsCancellationRequested && Pool.AcceptsRetries)
         {
             Attempt++;
             Requeue();
-            _pool.ScheduleRetry(this, Spec.Retry.DelayBefore(Attempt - 1), result);
+            Pool.ScheduleRetry(this, Spec.Retry.DelayBefore(Attempt - 1), result);
             return;
         }
 
@@ -74,13 +72,13 @@ internal sealed class ProcessWorkItem : WorkItem
     private TaskResult RunAttempt(PoolWorker worker)
     {
         var slot = new ExecutionSlot(Id, Attempt, worker.Name);
-        IExecutor? executor = _pool.ExecutorFor(Spec.Backend);
+        IExecutor? executor = Pool.ExecutorFor(Spec.Backend);
         if (executor is null)
         {
             return ResultWithoutProcess(FailureKind.Rejected, $"This pool has no {Spec.Backend} backend.", Attempt, worker.Name);
         }
 
-        CancellationToken poolToken = _pool.ForcedShutdownToken;
+        CancellationToken poolToken = Pool.ForcedShutdownToken;
         using CancellationTokenSource? linked = _cancellationToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, poolToken)
             : null;
@@ -116,8 +114,8 @@ internal sealed class ProcessWorkItem : WorkItem
         _registration.Dispose();
 
         // The pool's counters change before the result is published, so whoever sees the result sees them settled.
-        _pool.OnTaskCompleted(result);
-        _pool.OnWorkDone();
+        Pool.OnTaskCompleted(result);
+        ReportDone();
         _completion.TrySetResult(result);
     }
 }

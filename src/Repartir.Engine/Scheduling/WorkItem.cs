@@ -15,9 +15,21 @@ internal abstract class WorkItem
 
     private int _state;
 
-    protected WorkItem(TaskPriority priority) => Priority = priority;
+    protected WorkItem(Pool pool, TaskPriority priority)
+    {
+        Pool = pool;
+        Priority = priority;
+    }
 
     internal TaskPriority Priority { get; }
+
+    protected Pool Pool { get; }
+
+    /// <summary>
+    /// True when the pool counts the item as outstanding (everything except in-process work forked by a
+    /// running item, see <c>Pool.Admit</c>); its end is reported with <see cref="ReportDone"/>.
+    /// </summary>
+    internal bool CountsTowardsDrain { get; init; } = true;
 
     /// <summary>True when the item came through the pool's bounded injection queue (and holds one of its slots).</summary>
     internal bool HoldsQueueSlot { get; set; }
@@ -50,6 +62,15 @@ internal abstract class WorkItem
 
     /// <summary>Marks the item done; called by <see cref="Execute"/> when it produced its outcome.</summary>
     protected void MarkFinished() => Volatile.Write(ref _state, Finished);
+
+    /// <summary>Tells the pool this item has ended, when it counts towards the drain.</summary>
+    protected void ReportDone()
+    {
+        if (CountsTowardsDrain)
+        {
+            Pool.OnWorkDone();
+        }
+    }
 
     protected abstract void Execute(PoolWorker worker);
 

@@ -368,6 +368,28 @@ public sealed class PoolTests
         }
     }
 
+    [Fact]
+    public async Task Work_running_during_a_graceful_shutdown_can_still_fork_and_join()
+    {
+        var pool = TestPools.Create(workers: 2);
+        using var started = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        Task<int> parent = pool.SubmitAsync(() =>
+        {
+            started.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return Enumerable.Range(0, 10).Select(i => pool.Fork(() => i)).ToArray().Sum(f => f.Join());
+        });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        Task shutdown = pool.ShutdownAsync(ShutdownMode.Graceful);
+        Assert.Throws<InvalidOperationException>(() => pool.Fork(() => 0)); // from outside: refused
+        release.Set();
+
+        Assert.Equal(45, await parent.Within());
+        await shutdown.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(pool.Workers, w => Assert.False(w.IsThreadAlive));
+    }
+
     internal static async Task WaitUntil(Func<bool> condition, int seconds = 10)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
