@@ -1,3 +1,4 @@
+using Repartir.Testing;
 using System.Management.Automation;
 using System.Reflection;
 using System.Text.RegularExpressions;

@@ -1,4 +1,4 @@
-namespace Repartir.Cmdlets.Tests;
+namespace Repartir.Testing;
 
 /// <summary>Finds files of the repository (docs, module sources) from the test's output folder.</summary>
 internal static class RepositoryFiles
