@@ -1,0 +1,175 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Repartir.Remote.Wire;
+
+/// <summary>A frame the peer sent that cannot be accepted; the connection cannot continue after it.</summary>
+public sealed class FrameException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public FrameException(string message, long declaredLength = -1)
+        : base(message)
+    {
+        DeclaredLength = declaredLength;
+    }
+
+    /// <summary>The length the frame declared, when the problem was its size; otherwise −1.</summary>
+    public long DeclaredLength { get; }
+}
+
+/// <summary>One received frame: a MessagePack value in a pooled buffer, returned to the pool on dispose.</summary>
+public sealed class Frame : IDisposable
+{
+    private byte[]? _buffer;
+
+    internal Frame(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        Length = length;
+    }
+
+    /// <summary>The value's bytes.</summary>
+    public ReadOnlySpan<byte> Span => (_buffer ?? throw new ObjectDisposedException(nameof(Frame))).AsSpan(0, Length);
+
+    /// <summary>The value's length in bytes.</summary>
+    public int Length { get; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+        }
+    }
+}
+
+/// <summary>
+/// Reads frames — a 4-byte big-endian length, then one MessagePack value — from a stream. A length above
+/// <see cref="MaxFrameLength"/> is refused before anything is allocated for it.
+/// </summary>
+public sealed class FrameReader
+{
+    /// <summary>The frame size every peer accepts before the handshake negotiates another: 1 MiB.</summary>
+    public const int DefaultMaxFrameLength = 1 << 20;
+
+    private readonly Stream _stream;
+    private readonly byte[] _header = new byte[4];
+
+    /// <summary>Reads from <paramref name="stream"/>.</summary>
+    public FrameReader(Stream stream, int maxFrameLength = DefaultMaxFrameLength)
+    {
+        _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+        MaxFrameLength = maxFrameLength;
+    }
+
+    /// <summary>The largest frame accepted; the handshake may change it.</summary>
+    public int MaxFrameLength
+    {
+        get;
+        set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The maximum frame length must be positive.");
+    }
+
+    /// <summary>
+    /// The next frame, or null when the peer closed the stream cleanly between frames.
+    /// </summary>
+    /// <exception cref="FrameException">The frame is too large, or the stream ended inside it.</exception>
+    public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        int headerRead = await ReadAtLeastAsync(_header, cancellationToken).ConfigureAwait(false);
+        if (headerRead == 0)
+        {
+            return null;
+        }
+
+        if (headerRead < 4)
+        {
+            throw new FrameException($"The stream ended inside a frame header ({headerRead} of 4 bytes).");
+        }
+
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(_header);
+        if (length > (uint)MaxFrameLength)
+        {
+            throw new FrameException($"A frame of {length} bytes exceeds the maximum of {MaxFrameLength}.", length);
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+        try
+        {
+            int read = await ReadAtLeastAsync(buffer.AsMemory(0, (int)length), cancellationToken).ConfigureAwait(false);
+            if (read < length)
+            {
+                throw new FrameException($"The stream ended inside a frame ({read} of {length} bytes).");
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        return new Frame(buffer, (int)length);
+    }
+
+    private async ValueTask<int> ReadAtLeastAsync(Memory<byte> target, CancellationToken cancellationToken) =>
+        target.Length == 0 ? 0 : await _stream.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+}
+
+/// <summary>
+/// Writes frames to a stream. Safe for concurrent senders: each frame is built in its own pooled buffer
+/// and written whole under a lock, so frames never interleave.
+/// </summary>
+public sealed class FrameWriter : IDisposable
+{
+    private readonly Stream _stream;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Writes to <paramref name="stream"/>.</summary>
+    public FrameWriter(Stream stream, int maxFrameLength = FrameReader.DefaultMaxFrameLength)
+    {
+        _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+        MaxFrameLength = maxFrameLength;
+    }
+
+    /// <summary>The largest frame the peer accepts; the handshake may change it.</summary>
+    public int MaxFrameLength
+    {
+        get;
+        set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The maximum frame length must be positive.");
+    }
+
+    /// <summary>Sends one frame whose value <paramref name="write"/> writes.</summary>
+    /// <exception cref="FrameException">The value is larger than the peer accepts (nothing was sent).</exception>
+    public async ValueTask WriteAsync(FrameContent write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        using var buffer = new PooledBufferWriter();
+        buffer.Advance(4); // room for the length, patched below
+        var writer = new MessagePackWriter(buffer);
+        write(ref writer);
+        int length = buffer.WrittenMemory.Length - 4;
+        if (length > MaxFrameLength)
+        {
+            throw new FrameException($"A frame of {length} bytes exceeds the peer's maximum of {MaxFrameLength}; it was not sent.", length);
+        }
+
+        BinaryPrimitives.WriteUInt32BigEndian(buffer.WrittenSpan, (uint)length);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _gate.Dispose();
+}
+
+/// <summary>Writes one frame's MessagePack value.</summary>
+public delegate void FrameContent(ref MessagePackWriter writer);
