@@ -1,0 +1,546 @@
+using System.Text;
+using Repartir.Tasks;
+
+namespace Repartir.Remote.Wire;
+
+/// <summary>A message that breaks the protocol; <see cref="Code"/> goes into the error frame sent back.</summary>
+public sealed class ProtocolException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ProtocolException(string code, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Code = code;
+    }
+
+    /// <summary>A stable code: <c>BadMessage</c>, <c>UnknownMessage</c>, <c>VersionMismatch</c>, <c>FrameTooLarge</c>.</summary>
+    public string Code { get; }
+}
+
+/// <summary>Encodes and decodes <see cref="Message"/>s as MessagePack maps: the one serializer of the wire protocol.</summary>
+public static class MessageCodec
+{
+    /// <summary>The version of the wire protocol this build speaks.</summary>
+    public const int ProtocolVersion = 1;
+
+    /// <summary>A message whose map has fields that cannot be read, or lacks one that is required.</summary>
+    public const string BadMessage = "BadMessage";
+
+    /// <summary>A message type this build does not know.</summary>
+    public const string UnknownMessage = "UnknownMessage";
+
+    /// <summary>The peers speak different protocol versions.</summary>
+    public const string VersionMismatch = "VersionMismatch";
+
+    /// <summary>A frame above the negotiated maximum.</summary>
+    public const string FrameTooLarge = "FrameTooLarge";
+
+    /// <summary>The spec a decoded <see cref="Result"/> carries until the coordinator re-attaches the one it submitted.</summary>
+    private static readonly TaskSpec RemoteSpecPlaceholder = new("(remote)");
+
+    /// <summary>Writes <paramref name="message"/> as one MessagePack map.</summary>
+    public static void Write(ref MessagePackWriter writer, Message message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        switch (message)
+        {
+            case Hello hello:
+                writer.WriteMapHeader(9);
+                writer.Write("type");
+                writer.Write("hello");
+                writer.Write("protocolVersion");
+                writer.Write((long)hello.ProtocolVersion);
+                writer.Write("softwareVersion");
+                writer.Write(hello.SoftwareVersion);
+                writer.Write("name");
+                writer.Write(hello.Name);
+                writer.Write("id");
+                writer.Write(hello.Id);
+                writer.Write("slots");
+                writer.Write((long)hello.Slots);
+                writer.Write("backends");
+                WriteStrings(ref writer, hello.Backends);
+                writer.Write("maxFrameLength");
+                writer.Write((long)hello.MaxFrameLength);
+                writer.Write("hostFacts");
+                writer.WriteMapHeader(hello.HostFacts.Count);
+                foreach (KeyValuePair<string, string> fact in hello.HostFacts)
+                {
+                    writer.Write(fact.Key);
+                    writer.Write(fact.Value);
+                }
+
+                break;
+            case Submit submit:
+                TaskSpec spec = submit.Spec;
+                writer.WriteMapHeader(12);
+                writer.Write("type");
+                writer.Write("submit");
+                writer.Write("taskId");
+                writer.Write(submit.TaskId);
+                writer.Write("attempt");
+                writer.Write((long)submit.Attempt);
+                writer.Write("executable");
+                writer.Write(spec.Executable);
+                writer.Write("arguments");
+                WriteStrings(ref writer, spec.Arguments);
+                writer.Write("environment");
+                writer.WriteMapHeader(spec.Environment.Count);
+                foreach (KeyValuePair<string, string?> variable in spec.Environment)
+                {
+                    writer.Write(variable.Key);
+                    writer.Write(variable.Value);
+                }
+
+                writer.Write("workingDirectory");
+                writer.Write(spec.WorkingDirectory);
+                writer.Write("standardInput");
+                if (spec.StandardInput is { } input)
+                {
+                    writer.Write(input.Span);
+                }
+                else
+                {
+                    writer.WriteNil();
+                }
+
+                writer.Write("priority");
+                writer.Write(spec.Priority.ToString());
+                writer.Write("timeoutMs");
+                WriteOptional(ref writer, spec.Timeout is { } timeout ? (long)Math.Ceiling(timeout.TotalMilliseconds) : null);
+                writer.Write("name");
+                writer.Write(spec.Name);
+                writer.Write("backend");
+                writer.Write(spec.Backend.ToString());
+                break;
+            case Result result:
+                TaskResult outcome = result.Outcome;
+                writer.WriteMapHeader(17);
+                writer.Write("type");
+                writer.Write("result");
+                writer.Write("taskId");
+                writer.Write(result.TaskId);
+                writer.Write("attempt");
+                writer.Write((long)result.Attempt);
+                writer.Write("name");
+                writer.Write(outcome.Name);
+                writer.Write("exitCode");
+                WriteOptional(ref writer, outcome.ExitCode);
+                writer.Write("signal");
+                WriteOptional(ref writer, outcome.Signal);
+                writer.Write("failure");
+                writer.Write(outcome.Failure.ToString());
+                writer.Write("failureMessage");
+                writer.Write(outcome.FailureMessage);
+                writer.Write("stdout");
+                writer.Write(outcome.StdoutBytes);
+                writer.Write("stderr");
+                writer.Write(outcome.StderrBytes);
+                writer.Write("stdoutTruncated");
+                writer.Write(outcome.StdoutTruncated);
+                writer.Write("stderrTruncated");
+                writer.Write(outcome.StderrTruncated);
+                writer.Write("startTime");
+                writer.Write(outcome.StartTime);
+                writer.Write("endTime");
+                writer.Write(outcome.EndTime);
+                writer.Write("processId");
+                WriteOptional(ref writer, outcome.ProcessId);
+                writer.Write("host");
+                writer.Write(outcome.Host);
+                writer.Write("worker");
+                writer.Write(outcome.Worker);
+                break;
+            case Cancel cancel:
+                writer.WriteMapHeader(2);
+                writer.Write("type");
+                writer.Write("cancel");
+                writer.Write("taskId");
+                writer.Write(cancel.TaskId);
+                break;
+            case Heartbeat heartbeat:
+                writer.WriteMapHeader(6);
+                writer.Write("type");
+                writer.Write("heartbeat");
+                writer.Write("sequence");
+                writer.Write(heartbeat.Sequence);
+                writer.Write("running");
+                writer.Write((long)heartbeat.Running);
+                writer.Write("queued");
+                writer.Write((long)heartbeat.Queued);
+                writer.Write("load");
+                writer.Write(heartbeat.Load);
+                writer.Write("echo");
+                writer.Write(heartbeat.Echo);
+                break;
+            case WorkerStatus status:
+                writer.WriteMapHeader(7);
+                writer.Write("type");
+                writer.Write("status");
+                writer.Write("state");
+                writer.Write(status.State);
+                writer.Write("slots");
+                writer.Write((long)status.Slots);
+                writer.Write("running");
+                writer.Write((long)status.Running);
+                writer.Write("completed");
+                writer.Write(status.Completed);
+                writer.Write("failed");
+                writer.Write(status.Failed);
+                writer.Write("uptimeMs");
+                writer.Write((long)status.Uptime.TotalMilliseconds);
+                break;
+            case ErrorMessage error:
+                writer.WriteMapHeader(4);
+                writer.Write("type");
+                writer.Write("error");
+                writer.Write("code");
+                writer.Write(error.Code);
+                writer.Write("text");
+                writer.Write(error.Text);
+                writer.Write("fatal");
+                writer.Write(error.Fatal);
+                break;
+            case Goodbye goodbye:
+                writer.WriteMapHeader(2);
+                writer.Write("type");
+                writer.Write("goodbye");
+                writer.Write("reason");
+                writer.Write(goodbye.Reason);
+                break;
+            default:
+                throw new ArgumentException($"{message.GetType().Name} has no wire form.", nameof(message));
+        }
+    }
+
+    /// <summary>Reads one message from a frame's bytes.</summary>
+    /// <exception cref="ProtocolException">The frame is not a message this build can read (the code says why).</exception>
+    public static Message Read(ReadOnlySpan<byte> frame, MessagePackReaderOptions? options = null)
+    {
+        try
+        {
+            var reader = new MessagePackReader(frame, options);
+            string type = FindType(reader);
+            if (!KnownTypes.Contains(type))
+            {
+                throw new ProtocolException(UnknownMessage, $"'{type}' is not a message type this build knows (protocol version {ProtocolVersion}).");
+            }
+
+            var fields = new Fields(type);
+            int count = reader.ReadMapHeader();
+            for (int i = 0; i < count; i++)
+            {
+                fields.Read(ref reader);
+            }
+
+            if (!reader.End)
+            {
+                throw new ProtocolException(BadMessage, $"{frame.Length - reader.Position} bytes follow the {type} message in its frame.");
+            }
+
+            return fields.Build();
+        }
+        catch (MessagePackFormatException e)
+        {
+            throw new ProtocolException(BadMessage, "The frame is not valid MessagePack: " + e.Message, e);
+        }
+        catch (OverflowException e)
+        {
+            throw new ProtocolException(BadMessage, "A field of the message is out of range: " + e.Message, e);
+        }
+    }
+
+    private static string FindType(MessagePackReader reader)
+    {
+        if (reader.PeekType() != MessagePackType.Map)
+        {
+            throw new ProtocolException(BadMessage, $"A message is a map; this frame holds {reader.PeekType()}.");
+        }
+
+        int count = reader.ReadMapHeader();
+        for (int i = 0; i < count; i++)
+        {
+            bool isType = reader.PeekType() == MessagePackType.String
+                ? reader.ReadStringBytes().SequenceEqual("type"u8)
+                : SkipAndReturnFalse(ref reader);
+            if (isType)
+            {
+                return reader.PeekType() == MessagePackType.String
+                    ? reader.ReadString()!
+                    : throw new ProtocolException(BadMessage, "The message's type is not a string.");
+            }
+
+            reader.Skip(); // the value
+        }
+
+        throw new ProtocolException(BadMessage, "The message has no type.");
+    }
+
+    private static bool SkipAndReturnFalse(ref MessagePackReader reader)
+    {
+        reader.Skip(); // a key that is not a string
+        return false;
+    }
+
+    private static void WriteStrings(ref MessagePackWriter writer, IReadOnlyList<string> values)
+    {
+        writer.WriteArrayHeader(values.Count);
+        foreach (string value in values)
+        {
+            writer.Write(value);
+        }
+    }
+
+    private static void WriteOptional(ref MessagePackWriter writer, long? value)
+    {
+        if (value is { } present)
+        {
+            writer.Write(present);
+        }
+        else
+        {
+            writer.WriteNil();
+        }
+    }
+
+    /// <summary>The fields of one message as they are read, in any order; unknown keys are skipped.</summary>
+    private sealed class Fields(string type)
+    {
+        private readonly Dictionary<string, object?> _values = new(StringComparer.Ordinal);
+
+        public void Read(ref MessagePackReader reader)
+        {
+            if (reader.PeekType() != MessagePackType.String)
+            {
+                reader.Skip(); // a non-string key is nobody's field
+                reader.Skip();
+                return;
+            }
+
+            string key = Encoding.UTF8.GetString(reader.ReadStringBytes());
+            if (!Schema.TryGetValue((type, key), out FieldKind kind))
+            {
+                reader.Skip(); // "type" itself, or a field from a newer peer
+                return;
+            }
+
+            _values[key] = ReadValue(ref reader, kind, key);
+        }
+
+        public Message Build()
+        {
+            switch (type)
+            {
+                case "hello":
+                    return new Hello(
+                        Required<int>("protocolVersion"),
+                        Required<string>("softwareVersion"),
+                        Required<string>("name"),
+                        Required<string>("id"),
+                        Required<int>("slots"),
+                        Optional<IReadOnlyList<string>>("backends") ?? [],
+                        Required<int>("maxFrameLength"),
+                        Optional<IReadOnlyDictionary<string, string>>("hostFacts") ?? new Dictionary<string, string>());
+                case "submit":
+                    var spec = new TaskSpec(Required<string>("executable"), [.. Optional<IReadOnlyList<string>>("arguments") ?? []])
+                    {
+                        Environment = Optional<IReadOnlyDictionary<string, string?>>("environment") ?? new Dictionary<string, string?>(),
+                        WorkingDirectory = Optional<string>("workingDirectory"),
+                        // Explicit: a null byte[] would otherwise convert to an empty (non-null) stdin.
+                        StandardInput = Optional<byte[]>("standardInput") is { } input ? (ReadOnlyMemory<byte>?)input : null,
+                        Priority = Optional<string>("priority") is { } priority ? ParseEnum<TaskPriority>("priority", priority) : TaskPriority.Normal,
+                        Timeout = Optional<long?>("timeoutMs") is { } milliseconds ? TimeSpan.FromMilliseconds(milliseconds) : null,
+                        Name = Optional<string>("name"),
+                        Backend = Optional<string>("backend") is { } backend ? ParseEnum<Backend>("backend", backend) : Backend.Cpu,
+                    };
+                    return new Submit(Required<long>("taskId"), Required<int>("attempt"), spec);
+                case "result":
+                    long taskId = Required<long>("taskId");
+                    return new Result(taskId, Required<int>("attempt"), new TaskResult
+                    {
+                        Id = new TaskId(taskId),
+                        Name = Optional<string>("name") ?? string.Empty,
+                        Spec = RemoteSpecPlaceholder,
+                        ExitCode = (int?)Optional<long?>("exitCode"),
+                        Signal = (int?)Optional<long?>("signal"),
+                        Failure = ParseEnum<FailureKind>("failure", Required<string>("failure")),
+                        FailureMessage = Optional<string>("failureMessage"),
+                        StdoutBytes = Optional<byte[]>("stdout") ?? [],
+                        StderrBytes = Optional<byte[]>("stderr") ?? [],
+                        StdoutTruncated = Optional<bool?>("stdoutTruncated") ?? false,
+                        StderrTruncated = Optional<bool?>("stderrTruncated") ?? false,
+                        StartTime = Optional<DateTimeOffset?>("startTime") ?? default,
+                        EndTime = Optional<DateTimeOffset?>("endTime") ?? default,
+                        ProcessId = (int?)Optional<long?>("processId"),
+                        Host = Optional<string>("host") ?? string.Empty,
+                        Worker = Optional<string>("worker") ?? string.Empty,
+                        Backend = Backend.Remote,
+                        Attempt = Required<int>("attempt"),
+                    });
+                case "cancel":
+                    return new Cancel(Required<long>("taskId"));
+                case "heartbeat":
+                    return new Heartbeat(Required<long>("sequence"), Optional<int?>("running") ?? 0, Optional<int?>("queued") ?? 0, Optional<double?>("load") ?? -1, Optional<long?>("echo") ?? -1);
+                case "status":
+                    return new WorkerStatus(Required<string>("state"), Required<int>("slots"), Required<int>("running"), Required<long>("completed"), Required<long>("failed"), TimeSpan.FromMilliseconds(Required<long>("uptimeMs")));
+                case "error":
+                    return new ErrorMessage(Required<string>("code"), Optional<string>("text") ?? string.Empty, Optional<bool?>("fatal") ?? true);
+                case "goodbye":
+                    return new Goodbye(Optional<string>("reason") ?? string.Empty);
+                default:
+                    throw new InvalidOperationException($"'{type}' is in KnownTypes but has no builder.");
+            }
+        }
+
+        private T Required<T>(string key) => _values.TryGetValue(key, out object? value) && value is not null
+            ? (T)Unwrap<T>(value)
+            : throw new ProtocolException(BadMessage, $"The {type} message lacks its '{key}' field.");
+
+        private T? Optional<T>(string key) => _values.TryGetValue(key, out object? value) && value is not null ? (T)Unwrap<T>(value) : default;
+
+        private static object Unwrap<T>(object value) => typeof(T) == typeof(int) || typeof(T) == typeof(int?) ? checked((int)(long)value) : value;
+
+        private TEnum ParseEnum<TEnum>(string key, string text)
+            where TEnum : struct, Enum =>
+            Enum.TryParse(text, ignoreCase: false, out TEnum value) && Enum.IsDefined(value)
+                ? value
+                : throw new ProtocolException(BadMessage, $"'{text}' is not a valid {key} in a {type} message.");
+
+        private object? ReadValue(ref MessagePackReader reader, FieldKind kind, string key)
+        {
+            if (reader.TryReadNil())
+            {
+                return null;
+            }
+
+            try
+            {
+                return kind switch
+                {
+                    FieldKind.Integer => reader.ReadInt64(),
+                    FieldKind.Float => reader.ReadDouble(),
+                    FieldKind.Boolean => reader.ReadBoolean(),
+                    FieldKind.String => reader.ReadString(),
+                    FieldKind.Binary => reader.ReadBinary().ToArray(),
+                    FieldKind.Time => reader.ReadDateTimeOffset(),
+                    FieldKind.StringList => ReadStringList(ref reader),
+                    FieldKind.StringMap => ReadStringMap(ref reader),
+                    _ => ReadEnvironment(ref reader),
+                };
+            }
+            catch (MessagePackFormatException e) when (e.Error is MessagePackError.UnexpectedType or MessagePackError.Overflow)
+            {
+                throw new ProtocolException(BadMessage, $"The '{key}' field of a {type} message is not a valid {kind}: {e.Message}", e);
+            }
+        }
+
+        private static List<string> ReadStringList(ref MessagePackReader reader)
+        {
+            int count = reader.ReadArrayHeader();
+            var list = new List<string>(count);
+            for (int i = 0; i < count; i++)
+            {
+                list.Add(reader.ReadString() ?? throw new ProtocolException(BadMessage, $"Element {i} of a string list is nil."));
+            }
+
+            return list;
+        }
+
+        private static Dictionary<string, string> ReadStringMap(ref MessagePackReader reader)
+        {
+            int count = reader.ReadMapHeader();
+            var map = new Dictionary<string, string>(count, StringComparer.Ordinal);
+            for (int i = 0; i < count; i++)
+            {
+                string key = reader.ReadString() ?? throw new ProtocolException(BadMessage, "A map key is nil.");
+                map[key] = reader.ReadString() ?? string.Empty;
+            }
+
+            return map;
+        }
+
+        private static Dictionary<string, string?> ReadEnvironment(ref MessagePackReader reader)
+        {
+            int count = reader.ReadMapHeader();
+            var map = new Dictionary<string, string?>(count, StringComparer.Ordinal);
+            for (int i = 0; i < count; i++)
+            {
+                string key = reader.ReadString() ?? throw new ProtocolException(BadMessage, "An environment variable name is nil.");
+                map[key] = reader.ReadString();
+            }
+
+            return map;
+        }
+    }
+
+    private enum FieldKind
+    {
+        Integer,
+        Float,
+        Boolean,
+        String,
+        Binary,
+        Time,
+        StringList,
+        StringMap,
+        Environment,
+    }
+
+    private static readonly HashSet<string> KnownTypes = ["hello", "submit", "result", "cancel", "heartbeat", "status", "error", "goodbye"];
+
+    /// <summary>Every field of every message, by message type and key.</summary>
+    private static readonly Dictionary<(string Type, string Key), FieldKind> Schema = new()
+    {
+        [("hello", "protocolVersion")] = FieldKind.Integer,
+        [("hello", "softwareVersion")] = FieldKind.String,
+        [("hello", "name")] = FieldKind.String,
+        [("hello", "id")] = FieldKind.String,
+        [("hello", "slots")] = FieldKind.Integer,
+        [("hello", "backends")] = FieldKind.StringList,
+        [("hello", "maxFrameLength")] = FieldKind.Integer,
+        [("hello", "hostFacts")] = FieldKind.StringMap,
+        [("submit", "taskId")] = FieldKind.Integer,
+        [("submit", "attempt")] = FieldKind.Integer,
+        [("submit", "executable")] = FieldKind.String,
+        [("submit", "arguments")] = FieldKind.StringList,
+        [("submit", "environment")] = FieldKind.Environment,
+        [("submit", "workingDirectory")] = FieldKind.String,
+        [("submit", "standardInput")] = FieldKind.Binary,
+        [("submit", "priority")] = FieldKind.String,
+        [("submit", "timeoutMs")] = FieldKind.Integer,
+        [("submit", "name")] = FieldKind.String,
+        [("submit", "backend")] = FieldKind.String,
+        [("result", "taskId")] = FieldKind.Integer,
+        [("result", "attempt")] = FieldKind.Integer,
+        [("result", "name")] = FieldKind.String,
+        [("result", "exitCode")] = FieldKind.Integer,
+        [("result", "signal")] = FieldKind.Integer,
+        [("result", "failure")] = FieldKind.String,
+        [("result", "failureMessage")] = FieldKind.String,
+        [("result", "stdout")] = FieldKind.Binary,
+        [("result", "stderr")] = FieldKind.Binary,
+        [("result", "stdoutTruncated")] = FieldKind.Boolean,
+        [("result", "stderrTruncated")] = FieldKind.Boolean,
+        [("result", "startTime")] = FieldKind.Time,
+        [("result", "endTime")] = FieldKind.Time,
+        [("result", "processId")] = FieldKind.Integer,
+        [("result", "host")] = FieldKind.String,
+        [("result", "worker")] = FieldKind.String,
+        [("cancel", "taskId")] = FieldKind.Integer,
+        [("heartbeat", "sequence")] = FieldKind.Integer,
+        [("heartbeat", "running")] = FieldKind.Integer,
+        [("heartbeat", "queued")] = FieldKind.Integer,
+        [("heartbeat", "load")] = FieldKind.Float,
+        [("heartbeat", "echo")] = FieldKind.Integer,
+        [("status", "state")] = FieldKind.String,
+        [("status", "slots")] = FieldKind.Integer,
+        [("status", "running")] = FieldKind.Integer,
+        [("status", "completed")] = FieldKind.Integer,
+        [("status", "failed")] = FieldKind.Integer,
+        [("status", "uptimeMs")] = FieldKind.Integer,
+        [("error", "code")] = FieldKind.String,
+        [("error", "text")] = FieldKind.String,
+        [("error", "fatal")] = FieldKind.Boolean,
+        [("goodbye", "reason")] = FieldKind.String,
+    };
+}

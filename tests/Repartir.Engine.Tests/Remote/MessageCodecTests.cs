@@ -1,0 +1,176 @@
+using System.Buffers;
+using Repartir.Remote.Wire;
+using Repartir.Tasks;
+
+namespace Repartir.Tests.Remote;
+
+public sealed class MessageCodecTests
+{
+    private static byte[] Encode(Message message)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        MessageCodec.Write(ref writer, message);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static T RoundTrip<T>(T message)
+        where T : Message => Assert.IsType<T>(MessageCodec.Read(Encode(message)));
+
+    [Fact]
+    public void Hello_round_trips()
+    {
+        var hello = new Hello(MessageCodec.ProtocolVersion, "0.1.0", "node-a", "id-1", 16, ["Cpu"], 4 << 20, new Dictionary<string, string> { ["os"] = "linux", ["cores"] = "16" });
+        Hello back = RoundTrip(hello);
+
+        Assert.Equal(hello.ProtocolVersion, back.ProtocolVersion);
+        Assert.Equal("node-a", back.Name);
+        Assert.Equal(16, back.Slots);
+        Assert.Equal(["Cpu"], back.Backends);
+        Assert.Equal(4 << 20, back.MaxFrameLength);
+        Assert.Equal("16", back.HostFacts["cores"]);
+    }
+
+    [Fact]
+    public void Submit_carries_every_field_of_the_spec_and_nil_stdin_stays_dev_null()
+    {
+        var spec = new TaskSpec("sh", "-c", "echo $X", "")
+        {
+            Environment = new Dictionary<string, string?> { ["X"] = "1", ["DROP"] = null },
+            WorkingDirectory = "/tmp",
+            StandardInput = new byte[] { 0, 1, 255 },
+            Priority = TaskPriority.High,
+            Timeout = TimeSpan.FromMilliseconds(1500),
+            Name = "job",
+        };
+        Submit back = RoundTrip(new Submit(77, 2, spec));
+
+        Assert.Equal(77, back.TaskId);
+        Assert.Equal(2, back.Attempt);
+        Assert.Equal("sh", back.Spec.Executable);
+        Assert.Equal(["-c", "echo $X", ""], back.Spec.Arguments);
+        Assert.Equal("1", back.Spec.Environment["X"]);
+        Assert.True(back.Spec.Environment.ContainsKey("DROP"));
+        Assert.Null(back.Spec.Environment["DROP"]);
+        Assert.Equal("/tmp", back.Spec.WorkingDirectory);
+        Assert.Equal(new byte[] { 0, 1, 255 }, back.Spec.StandardInput!.Value.ToArray());
+        Assert.Equal(TaskPriority.High, back.Spec.Priority);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), back.Spec.Timeout);
+        Assert.Equal("job", back.Spec.Name);
+
+        Assert.Null(RoundTrip(new Submit(1, 1, new TaskSpec("true"))).Spec.StandardInput);
+    }
+
+    [Fact]
+    public void Result_carries_the_outcome()
+    {
+        DateTimeOffset start = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+        var outcome = new TaskResult
+        {
+            Id = new TaskId(5),
+            Name = "job",
+            Spec = new TaskSpec("x"),
+            Signal = 9,
+            Failure = FailureKind.TimedOut,
+            FailureMessage = "Timed out",
+            StdoutBytes = [0xff, 0x00],
+            StderrBytes = "err"u8.ToArray(),
+            StdoutTruncated = true,
+            StartTime = start,
+            EndTime = start.AddMilliseconds(1234.5),
+            ProcessId = 4321,
+            Host = "node-a",
+            Worker = "cpu-3",
+            Attempt = 2,
+        };
+        Result back = RoundTrip(new Result(5, 2, outcome));
+
+        Assert.Equal(5, back.Outcome.Id.Value);
+        Assert.Null(back.Outcome.ExitCode);
+        Assert.Equal(9, back.Outcome.Signal);
+        Assert.Equal(FailureKind.TimedOut, back.Outcome.Failure);
+        Assert.Equal(new byte[] { 0xff, 0x00 }, back.Outcome.StdoutBytes);
+        Assert.Equal("err", back.Outcome.Stderr);
+        Assert.True(back.Outcome.StdoutTruncated);
+        Assert.Equal(outcome.EndTime, back.Outcome.EndTime);
+        Assert.Equal(4321, back.Outcome.ProcessId);
+        Assert.Equal("cpu-3", back.Outcome.Worker);
+        Assert.Equal(Backend.Remote, back.Outcome.Backend);
+    }
+
+    [Fact]
+    public void The_small_messages_round_trip()
+    {
+        Assert.Equal(9, RoundTrip(new Cancel(9)).TaskId);
+        Assert.Equal(new Heartbeat(3, 2, 1, 0.5, 2), RoundTrip(new Heartbeat(3, 2, 1, 0.5, 2)));
+        Assert.Equal(new WorkerStatus("Serving", 4, 1, 10, 2, TimeSpan.FromSeconds(90)), RoundTrip(new WorkerStatus("Serving", 4, 1, 10, 2, TimeSpan.FromSeconds(90))));
+        Assert.Equal(new ErrorMessage("VersionMismatch", "v1 vs v2", true), RoundTrip(new ErrorMessage("VersionMismatch", "v1 vs v2", true)));
+        Assert.Equal(new Goodbye("draining"), RoundTrip(new Goodbye("draining")));
+    }
+
+    [Fact]
+    public void Unknown_keys_are_ignored_and_the_type_may_stand_anywhere()
+    {
+        byte[] frame = MessagePackTree.Encode(new Map
+        {
+            new("futureField", new List<object?> { 1L, new Map { new("deep", "x") } }),
+            new("taskId", 12L),
+            new("type", "cancel"),
+            new(7L, "a non-string key"),
+        });
+
+        Assert.Equal(new Cancel(12), MessageCodec.Read(frame));
+    }
+
+    [Theory]
+    [InlineData("teleport", MessageCodec.UnknownMessage)]
+    [InlineData("cancel", MessageCodec.BadMessage)]
+    public void Unknown_types_and_missing_fields_are_named(string type, string code)
+    {
+        byte[] frame = MessagePackTree.Encode(new Map { new("type", type) });
+
+        ProtocolException error = Assert.Throws<ProtocolException>(() => MessageCodec.Read(frame));
+        Assert.Equal(code, error.Code);
+        Assert.Contains(type == "cancel" ? "'taskId'" : "'teleport'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Malformed_frames_are_BadMessage()
+    {
+        Assert.Equal(MessageCodec.BadMessage, Assert.Throws<ProtocolException>(() => MessageCodec.Read([0x01])).Code);
+        Assert.Equal(MessageCodec.BadMessage, Assert.Throws<ProtocolException>(() => MessageCodec.Read([0x81, 0xa4, (byte)'t', (byte)'y'])).Code);
+        Assert.Equal(MessageCodec.BadMessage, Assert.Throws<ProtocolException>(() => MessageCodec.Read(MessagePackTree.Encode(new Map { new("type", "cancel"), new("taskId", "twelve") }))).Code);
+        Assert.Equal(MessageCodec.BadMessage, Assert.Throws<ProtocolException>(() => MessageCodec.Read(MessagePackTree.Encode(new Map { new("type", "submit"), new("taskId", 1L), new("attempt", 1L << 40), new("executable", "x") }))).Code);
+        Assert.Equal(MessageCodec.BadMessage, Assert.Throws<ProtocolException>(() => MessageCodec.Read([.. Encode(new Cancel(1)), 0xc0])).Code);
+        Assert.Equal(MessageCodec.BadMessage, Assert.Throws<ProtocolException>(() => MessageCodec.Read(MessagePackTree.Encode(new Map { new("type", "result"), new("taskId", 1L), new("attempt", 1L), new("failure", "Exploded") }))).Code);
+    }
+
+    [Fact]
+    public void Random_and_mutated_frames_only_ever_fail_as_protocol_errors()
+    {
+        var random = new Random(3);
+        byte[][] seeds =
+        [
+            Encode(new Submit(1, 1, new TaskSpec("sh", "-c", "x") { Environment = new Dictionary<string, string?> { ["A"] = "b" } })),
+            Encode(new Hello(1, "0.1.0", "n", "i", 2, ["Cpu"], 1 << 20, new Dictionary<string, string> { ["os"] = "linux" })),
+            Encode(new Heartbeat(1, 2, 3, 0.5, 0)),
+        ];
+        for (int i = 0; i < 100_000; i++)
+        {
+            byte[] frame = (byte[])seeds[random.Next(seeds.Length)].Clone();
+            for (int flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                frame[random.Next(frame.Length)] = (byte)random.Next(256);
+            }
+
+            try
+            {
+                MessageCodec.Read(frame.AsSpan(0, random.Next(frame.Length + 1)));
+            }
+            catch (ProtocolException)
+            {
+                // Refused with a code: the only acceptable failure.
+            }
+        }
+    }
+}
