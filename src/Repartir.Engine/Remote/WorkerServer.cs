@@ -1,0 +1,476 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Repartir.Execution;
+using Repartir.Remote.Wire;
+using Repartir.Scheduling;
+using Repartir.Tasks;
+
+namespace Repartir.Remote;
+
+/// <summary>The settings of a worker daemon.</summary>
+public sealed record WorkerOptions
+{
+    /// <summary>The default port of <c>repartir worker</c>.</summary>
+    public const int DefaultPort = 9000;
+
+    /// <summary>Where to listen. Loopback by default: exposing a worker is a decision, not a default.</summary>
+    public IPEndPoint Bind { get; init; } = new(IPAddress.Loopback, DefaultPort);
+
+    /// <summary>The worker's name, for people and logs.</summary>
+    public string Name { get; init; } = Environment.MachineName;
+
+    /// <summary>How many tasks it runs at once.</summary>
+    public int Slots { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>The largest frame it accepts. Results carry output, so the default leaves room for two full 16 MiB streams.</summary>
+    public int MaxFrameLength { get; init; } = 40 << 20;
+
+    /// <summary>How often it sends a heartbeat to each coordinator.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Limits for the processes it starts.</summary>
+    public ProcessExecutorOptions Process { get; init; } = new();
+
+    /// <summary>Checks the options, naming the one that is wrong.</summary>
+    /// <exception cref="ArgumentException">A value is empty or out of range.</exception>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Bind, nameof(Bind));
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            throw new ArgumentException("The worker name must not be empty.", nameof(Name));
+        }
+
+        if (Slots is < 1 or > 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Slots), Slots, "Slots must be between 1 and 4096.");
+        }
+
+        if (MaxFrameLength < 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxFrameLength), MaxFrameLength, "MaxFrameLength must be at least 4096 bytes.");
+        }
+
+        if (HeartbeatInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HeartbeatInterval), HeartbeatInterval, "HeartbeatInterval must be positive.");
+        }
+
+        ArgumentNullException.ThrowIfNull(Process, nameof(Process));
+        Process.Validate();
+    }
+}
+
+/// <summary>
+/// The worker daemon: accepts coordinator connections, runs their tasks through a local <see cref="Pool"/>,
+/// and streams results back in completion order. A protocol violation is answered with an error frame and
+/// closes that connection only; when a coordinator's connection is lost, its running tasks are killed
+/// (the coordinator requeues them elsewhere).
+/// </summary>
+public sealed class WorkerServer : IAsyncDisposable
+{
+    private readonly WorkerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Pool _pool;
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Session, byte> _sessions = new();
+    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+    private Task _acceptLoop = Task.CompletedTask;
+    private long _completed;
+    private long _failed;
+    private volatile bool _draining;
+
+    /// <summary>Creates a worker; <see cref="Start"/> begins listening.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public WorkerServer(WorkerOptions options, ILogger? logger = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _options.Validate();
+        _logger = logger ?? NullLogger.Instance;
+        _pool = new Pool(new PoolOptions { Name = "worker", CpuWorkers = options.Slots, Process = options.Process }, _logger);
+        _listener = new TcpListener(options.Bind);
+    }
+
+    /// <summary>A stable id for this worker process, sent in its hello.</summary>
+    public string Id { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>Where the worker listens (with the real port when it was bound to port 0).</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndpoint;
+
+    /// <summary>Serving, Draining or Stopped.</summary>
+    public string State => _stopping.IsCancellationRequested ? "Stopped" : _draining ? "Draining" : "Serving";
+
+    /// <summary>Connected coordinators.</summary>
+    public int Connections => _sessions.Count;
+
+    /// <summary>Starts listening and accepting connections.</summary>
+    /// <exception cref="SocketException">The address cannot be bound (in use, or not local).</exception>
+    public void Start()
+    {
+        _listener.Start();
+        _logger.LogInformation("Worker {Name} listening on {Endpoint} with {Slots} slots", _options.Name, LocalEndPoint, _options.Slots);
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>
+    /// Stops the worker. Draining stops accepting connections and tasks, lets running tasks finish and
+    /// send their results, then says goodbye; otherwise running tasks are killed at once.
+    /// </summary>
+    public async Task StopAsync(bool drain, CancellationToken cancellationToken = default)
+    {
+        _draining = true;
+        _listener.Stop();
+        if (drain)
+        {
+            _logger.LogInformation("Worker {Name} draining: {Running} tasks running", _options.Name, _pool.Statistics.Outstanding);
+            await _pool.ShutdownAsync(ShutdownMode.Graceful, cancellationToken).ConfigureAwait(false);
+            foreach (Session session in _sessions.Keys)
+            {
+                await session.WhenResultsSentAsync().ConfigureAwait(false);
+                await session.Connection.TrySendAsync(new Goodbye("The worker is shutting down.")).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await _pool.ShutdownAsync(ShutdownMode.Forced, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (Session session in _sessions.Keys)
+        {
+            await session.Connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _acceptLoop.ConfigureAwait(false);
+        _logger.LogInformation("Worker {Name} stopped", _options.Name);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await StopAsync(drain: false).ConfigureAwait(false);
+        }
+
+        await _pool.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private Hello MyHello() => new(
+        MessageCodec.ProtocolVersion,
+        typeof(WorkerServer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+        _options.Name,
+        Id,
+        _options.Slots,
+        [nameof(Backend.Cpu)],
+        _options.MaxFrameLength,
+        new Dictionary<string, string>
+        {
+            ["os"] = RuntimeInformation.OSDescription,
+            ["architecture"] = RuntimeInformation.OSArchitecture.ToString(),
+            ["cores"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
+            ["memoryBytes"] = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes.ToString(CultureInfo.InvariantCulture),
+        });
+
+    private async Task AcceptLoopAsync()
+    {
+        var serving = new List<Task>();
+        while (!_stopping.IsCancellationRequested && !_draining)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException && (_draining || _stopping.IsCancellationRequested))
+            {
+                break;
+            }
+
+            client.NoDelay = true;
+            serving.RemoveAll(t => t.IsCompleted);
+            serving.Add(ServeAsync(client));
+        }
+
+        await Task.WhenAll(serving).ConfigureAwait(false);
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        EndPoint? remote = client.Client.RemoteEndPoint;
+        var session = new Session(new Connection(client.GetStream()));
+        _sessions[session] = 0;
+        try
+        {
+            Hello peer = await session.Connection.HandshakeAsync(MyHello(), _stopping.Token).ConfigureAwait(false);
+            _logger.LogInformation("Coordinator {Peer} ({Remote}) connected", peer.Name, remote);
+            using var heartbeats = new CancellationTokenSource();
+            Task beating = SendHeartbeatsAsync(session, heartbeats.Token);
+            try
+            {
+                await ReceiveLoopAsync(session).ConfigureAwait(false);
+            }
+            finally
+            {
+                await heartbeats.CancelAsync().ConfigureAwait(false);
+                await beating.ConfigureAwait(false);
+            }
+        }
+        catch (FrameException e)
+        {
+            _logger.LogWarning("Closing connection from {Remote}: {Problem}", remote, e.Message);
+            await session.Connection.TrySendAsync(new ErrorMessage(e.DeclaredLength >= 0 ? MessageCodec.FrameTooLarge : MessageCodec.BadMessage, e.Message, Fatal: true)).ConfigureAwait(false);
+        }
+        catch (ProtocolException e)
+        {
+            _logger.LogWarning("Closing connection from {Remote}: {Code}: {Problem}", remote, e.Code, e.Message);
+            if (e.Code != MessageCodec.VersionMismatch)
+            {
+                // The handshake already told the peer about a version mismatch.
+                await session.Connection.TrySendAsync(new ErrorMessage(e.Code, e.Message, Fatal: true)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _logger.LogInformation("Connection from {Remote} ended: {Reason}", remote, e.Message);
+        }
+        finally
+        {
+            _sessions.TryRemove(session, out _);
+            session.CancelAll(); // the coordinator is gone: its tasks are killed, it will requeue them
+            await session.WhenResultsSentAsync().ConfigureAwait(false);
+            await session.Connection.DisposeAsync().ConfigureAwait(false);
+            client.Dispose();
+        }
+    }
+
+    private async Task ReceiveLoopAsync(Session session)
+    {
+        while (await session.Connection.ReceiveAsync(_stopping.Token).ConfigureAwait(false) is { } message)
+        {
+            switch (message)
+            {
+                case Submit submit:
+                    session.Track(RunAsync(session, submit));
+                    break;
+                case Cancel cancel:
+                    session.Cancel(cancel.TaskId);
+                    break;
+                case Heartbeat heartbeat:
+                    session.LastEcho = heartbeat.Sequence;
+                    await session.Connection.SendAsync(NextHeartbeat(session), _stopping.Token).ConfigureAwait(false);
+                    break;
+                case Goodbye:
+                    return;
+                case ErrorMessage error when error.Fatal:
+                    _logger.LogWarning("Coordinator reported {Code}: {Text}", error.Code, error.Text);
+                    return;
+                case ErrorMessage error:
+                    _logger.LogWarning("Coordinator reported {Code}: {Text}", error.Code, error.Text);
+                    break;
+                default:
+                    throw new ProtocolException(MessageCodec.BadMessage, $"A worker does not accept {message.GetType().Name} messages.");
+            }
+        }
+    }
+
+    private async Task RunAsync(Session session, Submit submit)
+    {
+        TaskResult outcome;
+        if (_draining)
+        {
+            outcome = Refused(submit, "The worker is draining and accepts no new tasks.");
+        }
+        else if (session.Start(submit.TaskId) is not { } cancellation)
+        {
+            outcome = Refused(submit, $"Task {submit.TaskId} is already running on this worker.");
+        }
+        else
+        {
+            try
+            {
+                outcome = await _pool.SubmitAsync(submit.Spec, cancellation.Token).ConfigureAwait(false);
+            }
+            catch (ArgumentException e)
+            {
+                outcome = Refused(submit, "Invalid task: " + e.Message);
+            }
+            finally
+            {
+                session.Finish(submit.TaskId);
+            }
+        }
+
+        Interlocked.Increment(ref _completed);
+        if (!outcome.Success)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+
+        _logger.LogDebug("Task {TaskId} attempt {Attempt} finished: {Failure} exit {Exit}", submit.TaskId, submit.Attempt, outcome.Failure, outcome.ExitCode);
+        try
+        {
+            await session.Connection.SendAsync(new Result(submit.TaskId, submit.Attempt, outcome)).ConfigureAwait(false);
+        }
+        catch (FrameException e)
+        {
+            // Output too large for the coordinator's frame limit: send the outcome without it rather than nothing.
+            TaskResult trimmed = With(outcome, stdout: [], stderr: [], truncated: true, note: " (output dropped: " + e.Message + ")");
+            await session.Connection.TrySendAsync(new Result(submit.TaskId, submit.Attempt, trimmed)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+        {
+            _logger.LogDebug("Result of task {TaskId} not delivered: the connection is gone", submit.TaskId);
+        }
+    }
+
+    private TaskResult Refused(Submit submit, string message)
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        return new TaskResult
+        {
+            Id = new TaskId(submit.TaskId),
+            Name = submit.Spec.DisplayName,
+            Spec = submit.Spec,
+            Failure = FailureKind.Rejected,
+            FailureMessage = message,
+            Attempt = submit.Attempt,
+            Host = _options.Name,
+            StartTime = now,
+            EndTime = now,
+        };
+    }
+
+    private static TaskResult With(TaskResult result, byte[] stdout, byte[] stderr, bool truncated, string note) => new()
+    {
+        Id = result.Id,
+        Name = result.Name,
+        Spec = result.Spec,
+        ExitCode = result.ExitCode,
+        Signal = result.Signal,
+        Failure = result.Failure,
+        FailureMessage = (result.FailureMessage ?? string.Empty) + note,
+        StdoutBytes = stdout,
+        StderrBytes = stderr,
+        StdoutTruncated = truncated,
+        StderrTruncated = truncated,
+        StartTime = result.StartTime,
+        EndTime = result.EndTime,
+        Attempt = result.Attempt,
+        Host = result.Host,
+        Worker = result.Worker,
+        Backend = result.Backend,
+        ProcessId = result.ProcessId,
+    };
+
+    private async Task SendHeartbeatsAsync(Session session, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await session.Connection.SendAsync(NextHeartbeat(session), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
+        {
+            // The connection ended; the receive loop reports why.
+        }
+    }
+
+    private Heartbeat NextHeartbeat(Session session)
+    {
+        PoolStatistics statistics = _pool.Statistics;
+        return new Heartbeat(
+            Interlocked.Increment(ref session.HeartbeatSequence),
+            (int)Math.Min(int.MaxValue, statistics.Outstanding - statistics.Queued),
+            (int)Math.Min(int.MaxValue, statistics.Queued),
+            LoadAverage(),
+            session.LastEcho);
+    }
+
+    private static double LoadAverage()
+    {
+        try
+        {
+            string text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>One coordinator's connection and the tasks it has running here.</summary>
+    private sealed class Session(Connection connection)
+    {
+        private readonly ConcurrentDictionary<long, CancellationTokenSource> _running = new();
+        private readonly ConcurrentDictionary<Task, byte> _sending = new();
+
+        public long HeartbeatSequence;
+
+        public Connection Connection { get; } = connection;
+
+        public long LastEcho { get; set; } = -1;
+
+        public CancellationTokenSource? Start(long taskId)
+        {
+            var cancellation = new CancellationTokenSource();
+            if (_running.TryAdd(taskId, cancellation))
+            {
+                return cancellation;
+            }
+
+            cancellation.Dispose();
+            return null;
+        }
+
+        public void Finish(long taskId)
+        {
+            if (_running.TryRemove(taskId, out CancellationTokenSource? cancellation))
+            {
+                cancellation.Dispose();
+            }
+        }
+
+        public void Cancel(long taskId)
+        {
+            if (_running.TryGetValue(taskId, out CancellationTokenSource? cancellation))
+            {
+                try
+                {
+                    cancellation.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // It finished in the meantime.
+                }
+            }
+        }
+
+        public void CancelAll()
+        {
+            foreach (long taskId in _running.Keys)
+            {
+                Cancel(taskId);
+            }
+        }
+
+        public void Track(Task running)
+        {
+            _sending[running] = 0;
+            _ = running.ContinueWith(t => _sending.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        public Task WhenResultsSentAsync() => Task.WhenAll(_sending.Keys);
+    }
+}

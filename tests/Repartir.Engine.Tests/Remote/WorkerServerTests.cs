@@ -1,0 +1,258 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Repartir.Remote;
+using Repartir.Remote.Wire;
+using Repartir.Tasks;
+
+namespace Repartir.Tests.Remote;
+
+public sealed class WorkerServerTests : IAsyncLifetime
+{
+    private readonly WorkerServer _worker = new(new WorkerOptions
+    {
+        Bind = new IPEndPoint(IPAddress.Loopback, 0),
+        Name = "test-worker",
+        Slots = 4,
+        HeartbeatInterval = TimeSpan.FromMilliseconds(200),
+        Process = TestPools.FastKill,
+    });
+
+    public Task InitializeAsync()
+    {
+        _worker.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _worker.DisposeAsync();
+
+    private static Hello CoordinatorHello(int version = MessageCodec.ProtocolVersion) =>
+        new(version, "0.1.0", "test-coordinator", "c-1", 0, [], 64 << 20, new Dictionary<string, string>());
+
+    private async Task<(TcpClient Client, Connection Connection)> ConnectAsync(bool handshake = true)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(_worker.LocalEndPoint);
+        var connection = new Connection(client.GetStream());
+        if (handshake)
+        {
+            await connection.HandshakeAsync(CoordinatorHello()).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        return (client, connection);
+    }
+
+    /// <summary>The next message that is not a heartbeat.</summary>
+    private static async Task<Message?> NextAsync(Connection connection, int seconds = 30)
+    {
+        while (true)
+        {
+            Message? message = await connection.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(seconds));
+            if (message is not Heartbeat)
+            {
+                return message;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_handshake_tells_each_side_who_the_other_is()
+    {
+        var (client, connection) = await ConnectAsync();
+        using (client)
+        await using (connection)
+        {
+            Hello worker = connection.Peer!;
+            Assert.Equal("test-worker", worker.Name);
+            Assert.Equal(4, worker.Slots);
+            Assert.Equal(["Cpu"], worker.Backends);
+            Assert.Equal(_worker.Id, worker.Id);
+            Assert.Equal(MessageCodec.ProtocolVersion, worker.ProtocolVersion);
+            Assert.True(worker.HostFacts.ContainsKey("cores"));
+        }
+    }
+
+    [Fact]
+    public async Task Many_tasks_in_flight_come_back_correlated_by_id_in_any_order()
+    {
+        var (client, connection) = await ConnectAsync();
+        using (client)
+        await using (connection)
+        {
+            for (int id = 1; id <= 40; id++)
+            {
+                await connection.SendAsync(new Submit(id, 1, new TaskSpec("sh", "-c", $"sleep 0.0{(40 - id) % 10}; echo {id}")));
+            }
+
+            var seen = new Dictionary<long, Result>();
+            while (seen.Count < 40)
+            {
+                var result = Assert.IsType<Result>(await NextAsync(connection));
+                Assert.True(seen.TryAdd(result.TaskId, result), $"task {result.TaskId} answered twice");
+            }
+
+            Assert.All(seen, pair => Assert.Equal($"{pair.Key}\n", pair.Value.Outcome.Stdout));
+            Assert.All(seen.Values, r => Assert.Equal(Environment.MachineName, r.Outcome.Host));
+            Assert.NotEqual(seen.Keys.Order(), seen.Keys); // they really did come back out of order
+        }
+    }
+
+    [Fact]
+    public async Task A_cancel_kills_the_remote_process_tree()
+    {
+        var (client, connection) = await ConnectAsync();
+        using (client)
+        await using (connection)
+        {
+            await connection.SendAsync(new Submit(7, 1, new TaskSpec("sh", "-c", "sleep 60 & echo $!; wait")));
+            await Task.Delay(300);
+            var clock = Stopwatch.StartNew();
+            await connection.SendAsync(new Cancel(7));
+
+            var result = Assert.IsType<Result>(await NextAsync(connection));
+            Assert.Equal(FailureKind.Cancelled, result.Outcome.Failure);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+            Assert.False(TestPools.IsAlive(int.Parse(result.Outcome.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+
+    [Fact]
+    public async Task The_worker_sends_heartbeats_and_echoes_the_coordinators()
+    {
+        var (client, connection) = await ConnectAsync();
+        using (client)
+        await using (connection)
+        {
+            var first = Assert.IsType<Heartbeat>(await connection.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+            await connection.SendAsync(new Heartbeat(41, 0, 0, -1, first.Sequence));
+            Heartbeat echoed;
+            do
+            {
+                echoed = Assert.IsType<Heartbeat>(await connection.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+            }
+            while (echoed.Echo != 41);
+
+            Assert.True(echoed.Sequence > first.Sequence);
+        }
+    }
+
+    [Fact]
+    public async Task A_version_mismatch_is_answered_with_an_error_naming_both_versions()
+    {
+        var (client, connection) = await ConnectAsync(handshake: false);
+        using (client)
+        await using (connection)
+        {
+            await connection.SendAsync(CoordinatorHello(version: 99));
+            Assert.IsType<Hello>(await connection.ReceiveAsync());
+            var error = Assert.IsType<ErrorMessage>(await connection.ReceiveAsync());
+            Assert.Equal(MessageCodec.VersionMismatch, error.Code);
+            Assert.Contains("version 1", error.Text, StringComparison.Ordinal);
+            Assert.Contains("version 99", error.Text, StringComparison.Ordinal);
+            Assert.Null(await connection.ReceiveAsync()); // then the worker closes
+        }
+    }
+
+    [Fact]
+    public async Task An_oversized_frame_is_refused_and_the_worker_keeps_serving_others()
+    {
+        var (client, connection) = await ConnectAsync();
+        using (client)
+        await using (connection)
+        {
+            byte[] header = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(header, 100 << 20);
+            await client.GetStream().WriteAsync(header);
+            var error = Assert.IsType<ErrorMessage>(await NextAsync(connection));
+            Assert.Equal(MessageCodec.FrameTooLarge, error.Code);
+        }
+
+        await AssertStillServingAsync();
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("truncated")]
+    [InlineData("not-a-message")]
+    public async Task Bad_bytes_from_a_raw_socket_close_that_connection_only(string kind)
+    {
+        using (var raw = new TcpClient())
+        {
+            await raw.ConnectAsync(_worker.LocalEndPoint);
+            NetworkStream stream = raw.GetStream();
+            byte[] bytes = kind switch
+            {
+                "garbage" => Enumerable.Range(0, 64).Select(i => (byte)(i * 37)).ToArray(),
+                "truncated" => [0, 0, 0, 50, 0x81, 0xa4],
+                _ => [0, 0, 0, 1, 0x2a],
+            };
+            await stream.WriteAsync(bytes);
+            if (kind == "truncated")
+            {
+                raw.Client.Shutdown(SocketShutdown.Send);
+            }
+
+            // The worker answers (its hello, maybe an error) and then closes: reading reaches the end.
+            byte[] buffer = new byte[4096];
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (await stream.ReadAsync(buffer, limit.Token) > 0)
+            {
+            }
+        }
+
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task A_lost_coordinator_connection_kills_its_running_tasks()
+    {
+        var (client, connection) = await ConnectAsync();
+        await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", "echo $$ > " + Path.Combine(Path.GetTempPath(), "repartir-lost-" + _worker.Id) + "; sleep 60")));
+        string pidFile = Path.Combine(Path.GetTempPath(), "repartir-lost-" + _worker.Id);
+        await PoolTestsWait.UntilAsync(() => File.Exists(pidFile) && new FileInfo(pidFile).Length > 0);
+        int pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        File.Delete(pidFile);
+
+        client.Client.Close(); // no goodbye: the connection just dies
+        await connection.DisposeAsync();
+        client.Dispose();
+
+        await PoolTestsWait.UntilAsync(() => !TestPools.IsAlive(pid));
+    }
+
+    [Fact]
+    public async Task Draining_finishes_running_tasks_sends_their_results_then_goodbye()
+    {
+        var (client, connection) = await ConnectAsync();
+        using (client)
+        await using (connection)
+        {
+            await connection.SendAsync(new Submit(3, 1, new TaskSpec("sh", "-c", "sleep 0.5; echo done")));
+            await Task.Delay(200);
+            Task stopping = _worker.StopAsync(drain: true);
+
+            var result = Assert.IsType<Result>(await NextAsync(connection));
+            Assert.Equal("done\n", result.Outcome.Stdout);
+            Assert.IsType<Goodbye>(await NextAsync(connection));
+            await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    private async Task AssertStillServingAsync()
+    {
+        var (client, connection) = await ConnectAsync();
+        using (client)
+        await using (connection)
+        {
+            await connection.SendAsync(new Submit(99, 1, new TaskSpec("echo", "alive")));
+            Assert.Equal("alive\n", Assert.IsType<Result>(await NextAsync(connection)).Outcome.Stdout);
+        }
+    }
+}
+
+/// <summary>Polling for a condition with a deadline (shared by the remote tests).</summary>
+internal static class PoolTestsWait
+{
+    internal static Task UntilAsync(Func<bool> condition, int seconds = 10) => Scheduling.PoolTests.WaitUntil(condition, seconds);
+}
