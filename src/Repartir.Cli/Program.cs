@@ -27,7 +27,14 @@ namespace Repartir.Cli
             }
 
             using var output = new StreamWriter(stdout, new System.Text.UTF8Encoding(false), bufferSize: 4096, leaveOpen: true) { AutoFlush = true };
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors }).ConfigureAwait(false);
+            var configuration = new InvocationConfiguration { Output = output, Error = errors };
+            if (parsed.CommandResult.Command.Name == "worker")
+            {
+                // The worker handles SIGTERM and Ctrl+C itself: it drains for as long as its running tasks need.
+                configuration.ProcessTerminationTimeout = null;
+            }
+
+            return await parsed.InvokeAsync(configuration).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -111,10 +118,10 @@ namespace Repartir.Cli
                 return await job.RunAsync(input, stdout, stderr, cancellationToken).ConfigureAwait(false);
             });
 
-            return new RootCommand("Repartir: run work across the cores of this machine.") { run };
+            return new RootCommand("Repartir: run work across the cores of this machine and on worker daemons.") { run, WorkerCommand.Build(errors) };
         }
 
-        private static int UsageError(TextWriter errors, string message)
+        internal static int UsageError(TextWriter errors, string message)
         {
             errors.WriteLine("repartir: " + message);
             return UsageErrorExitCode;

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Repartir.Remote;
+
+namespace Repartir.Cli;
+
+/// <summary>
+/// <c>repartir worker</c>: the worker daemon. Runs until SIGTERM or Ctrl+C, then drains: it stops
+/// accepting, lets running tasks finish and report, says goodbye, and exits 0. A second signal stops
+/// at once, killing running tasks.
+/// </summary>
+internal static class WorkerCommand
+{
+    internal static Command Build(TextWriter errors)
+    {
+        var bind = new Option<string>("--bind") { Description = "Address and port to listen on (default 127.0.0.1:9000; 0.0.0.0:PORT for every interface).", DefaultValueFactory = _ => $"127.0.0.1:{WorkerOptions.DefaultPort}" };
+        var name = new Option<string?>("--name") { Description = "The worker's name (default: the host name)." };
+        var slots = new Option<int?>("--slots") { Description = "Tasks to run at once (default: the number of processors)." };
+        var heartbeat = new Option<string>("--heartbeat") { Description = "Heartbeat interval: 500ms, 1s, …", DefaultValueFactory = _ => "1s" };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log lines written to stderr: Trace, Debug, Information, Warning, Error.", DefaultValueFactory = _ => LogLevel.Information };
+        var command = new Command("worker", "Serve tasks to coordinators over the network (the worker daemon).") { bind, name, slots, heartbeat, logLevel };
+        command.SetAction(async (parse, _) =>
+        {
+            if (!TryParseEndPoint(parse.GetValue(bind)!, out IPEndPoint? endPoint, out string? bindError))
+            {
+                return CommandLineApp.UsageError(errors, "--bind: " + bindError);
+            }
+
+            if (!Duration.TryParse(parse.GetValue(heartbeat)!, out TimeSpan interval, out string? heartbeatError))
+            {
+                return CommandLineApp.UsageError(errors, "--heartbeat: " + heartbeatError);
+            }
+
+            var options = new WorkerOptions
+            {
+                Bind = endPoint!,
+                Name = parse.GetValue(name) ?? Environment.MachineName,
+                Slots = parse.GetValue(slots) ?? Environment.ProcessorCount,
+                HeartbeatInterval = interval,
+            };
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                return CommandLineApp.UsageError(errors, e.Message);
+            }
+
+            using ILoggerFactory logging = LoggerFactory.Create(builder => builder
+                .SetMinimumLevel(parse.GetValue(logLevel))
+                .AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
+                    o.UseUtcTimestamp = true;
+                })
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            return await ServeAsync(options, logging.CreateLogger("repartir.worker"), errors).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> ServeAsync(WorkerOptions options, ILogger logger, TextWriter errors)
+    {
+        await using var worker = new WorkerServer(options, logger);
+        try
+        {
+            worker.Start();
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            await errors.WriteLineAsync($"repartir: cannot listen on {options.Bind}: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        var firstSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var forced = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true; // the drain decides when the process ends
+            if (!firstSignal.TrySetResult())
+            {
+                forced.Cancel();
+            }
+        }
+
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        await firstSignal.Task.ConfigureAwait(false);
+        logger.LogInformation("Signal received: draining (send it again to stop at once)");
+        try
+        {
+            await worker.StopAsync(drain: true, forced.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await worker.StopAsync(drain: false).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Parses <c>HOST:PORT</c>, <c>[IPv6]:PORT</c> or a bare port (on loopback).</summary>
+    internal static bool TryParseEndPoint(string text, out IPEndPoint? endPoint, out string? error)
+    {
+        endPoint = null;
+        error = null;
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int portOnly))
+        {
+            text = "127.0.0.1:" + portOnly.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // IPEndPoint.TryParse also accepts a bare address (port 0): require the port to be written out.
+        if (IPEndPoint.TryParse(text, out IPEndPoint? parsed) && text.EndsWith(":" + parsed.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
+        {
+            endPoint = parsed;
+            return true;
+        }
+
+        int colon = text.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) && port <= 65535)
+        {
+            string host = text[..colon];
+            try
+            {
+                IPAddress? address = Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? Dns.GetHostAddresses(host).FirstOrDefault();
+                if (address is not null)
+                {
+                    endPoint = new IPEndPoint(address, port);
+                    return true;
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Reported below.
+            }
+
+            error = $"'{host}' is not an address or a name this machine can resolve.";
+            return false;
+        }
+
+        error = $"'{text}' is not HOST:PORT (for example 127.0.0.1:9000 or [::1]:9000).";
+        return false;
+    }
+}
