@@ -331,22 +331,8 @@ public sealed class WorkerServer : IAsyncDisposable
         }
     }
 
-    private TaskResult Refused(Submit submit, string message)
-    {
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        return new TaskResult
-        {
-            Id = new TaskId(submit.TaskId),
-            Name = submit.Spec.DisplayName,
-            Spec = submit.Spec,
-            Failure = FailureKind.Rejected,
-            FailureMessage = message,
-            Attempt = submit.Attempt,
-            Host = _options.Name,
-            StartTime = now,
-            EndTime = now,
-        };
-    }
+    private TaskResult Refused(Submit submit, string message) =>
+        TaskResult.NotRun(new TaskId(submit.TaskId), submit.Spec, FailureKind.Rejected, message, submit.Attempt, _options.Name);
 
     private static TaskResult With(TaskResult result, byte[] stdout, byte[] stderr, bool truncated, string note) => new()
     {

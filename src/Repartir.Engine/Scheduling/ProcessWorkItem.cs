@@ -86,28 +86,8 @@ internal sealed class ProcessWorkItem : WorkItem
         return pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 
-    /// <summary>
-    /// The result of an attempt that never started a process (abandoned, or refused by the pool).
-    /// <paramref name="attempt"/> is the number of attempts made: 0 when the task never started.
-    /// </summary>
-    private TaskResult ResultWithoutProcess(FailureKind failure, string message, int attempt, string worker)
-    {
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        return new TaskResult
-        {
-            Id = Id,
-            Name = Spec.DisplayName,
-            Spec = Spec,
-            Failure = failure,
-            FailureMessage = message,
-            Attempt = attempt,
-            Worker = worker,
-            Host = Environment.MachineName,
-            Backend = Spec.Backend,
-            StartTime = now,
-            EndTime = now,
-        };
-    }
+    private TaskResult ResultWithoutProcess(FailureKind failure, string message, int attempt, string worker) =>
+        TaskResult.NotRun(Id, Spec, failure, message, attempt, Environment.MachineName, worker);
 
     private void Complete(TaskResult result)
     {

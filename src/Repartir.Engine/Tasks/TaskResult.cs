@@ -80,6 +80,34 @@ public sealed class TaskResult
     /// <summary>The item the task was made from, unchanged (see <see cref="TaskSpec.InputObject"/>).</summary>
     public object? InputObject => Spec.InputObject;
 
+    /// <summary>The result of a task that never started a process: refused, abandoned or cancelled before it ran.</summary>
+    /// <param name="id">The task's id.</param>
+    /// <param name="spec">What it would have run.</param>
+    /// <param name="failure">Why it did not run.</param>
+    /// <param name="message">A sentence about it, for people.</param>
+    /// <param name="attempt">Attempts made: 0 when the task never started.</param>
+    /// <param name="host">The machine that gave it up.</param>
+    /// <param name="worker">The worker that gave it up; empty when none had it.</param>
+    public static TaskResult NotRun(TaskId id, TaskSpec spec, FailureKind failure, string message, int attempt, string host, string worker = "")
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        return new TaskResult
+        {
+            Id = id,
+            Name = spec.DisplayName,
+            Spec = spec,
+            Failure = failure,
+            FailureMessage = message,
+            Attempt = attempt,
+            Worker = worker,
+            Host = host,
+            Backend = spec.Backend,
+            StartTime = now,
+            EndTime = now,
+        };
+    }
+
     /// <inheritdoc />
     public override string ToString() => Failure == FailureKind.None
         ? $"{Name}: exit {ExitCode}"
