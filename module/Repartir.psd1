@@ -16,6 +16,8 @@
         'Remove-RepartirPool'
         'Submit-RepartirTask'
         'Wait-RepartirTask'
+        'Start-RepartirWorker'
+        'Stop-RepartirWorker'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()

@@ -23,7 +23,7 @@ internal static class WorkerCommand
         var command = new Command("worker", "Serve tasks to coordinators over the network (the worker daemon).") { bind, name, slots, heartbeat, logLevel };
         command.SetAction(async (parse, _) =>
         {
-            if (!TryParseEndPoint(parse.GetValue(bind)!, out IPEndPoint? endPoint, out string? bindError))
+            if (!EndPoints.TryParse(parse.GetValue(bind)!, out IPEndPoint? endPoint, out string? bindError))
             {
                 return CommandLineApp.UsageError(errors, "--bind: " + bindError);
             }
@@ -101,48 +101,5 @@ internal static class WorkerCommand
         }
 
         return 0;
-    }
-
-    /// <summary>Parses <c>HOST:PORT</c>, <c>[IPv6]:PORT</c> or a bare port (on loopback).</summary>
-    internal static bool TryParseEndPoint(string text, out IPEndPoint? endPoint, out string? error)
-    {
-        endPoint = null;
-        error = null;
-        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int portOnly))
-        {
-            text = "127.0.0.1:" + portOnly.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        // IPEndPoint.TryParse also accepts a bare address (port 0): require the port to be written out.
-        if (IPEndPoint.TryParse(text, out IPEndPoint? parsed) && text.EndsWith(":" + parsed.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
-        {
-            endPoint = parsed;
-            return true;
-        }
-
-        int colon = text.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) && port <= 65535)
-        {
-            string host = text[..colon];
-            try
-            {
-                IPAddress? address = Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? Dns.GetHostAddresses(host).FirstOrDefault();
-                if (address is not null)
-                {
-                    endPoint = new IPEndPoint(address, port);
-                    return true;
-                }
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                // Reported below.
-            }
-
-            error = $"'{host}' is not an address or a name this machine can resolve.";
-            return false;
-        }
-
-        error = $"'{text}' is not HOST:PORT (for example 127.0.0.1:9000 or [::1]:9000).";
-        return false;
     }
 }

@@ -17,10 +17,10 @@ public sealed partial class CmdletMetadataTests
     public static TheoryData<Type> AllCmdlets() => new(Cmdlets);
 
     [Fact]
-    public void The_module_has_the_cmdlets_issue_2_promises()
+    public void The_module_has_the_cmdlets_the_issues_promise()
     {
         Assert.Equal(
-            ["Get-RepartirPool", "New-RepartirPool", "Remove-RepartirPool", "Submit-RepartirTask", "Wait-RepartirTask"],
+            ["Get-RepartirPool", "New-RepartirPool", "Remove-RepartirPool", "Start-RepartirWorker", "Stop-RepartirWorker", "Submit-RepartirTask", "Wait-RepartirTask"],
             Cmdlets.Select(Metadata.CmdletName).Order(StringComparer.Ordinal));
     }
 
@@ -54,6 +54,8 @@ public sealed partial class CmdletMetadataTests
     [Theory]
     [InlineData(typeof(NewRepartirPoolCommand))]
     [InlineData(typeof(RemoveRepartirPoolCommand))]
+    [InlineData(typeof(StartRepartirWorkerCommand))]
+    [InlineData(typeof(StopRepartirWorkerCommand))]
     public void Cmdlets_that_change_state_support_ShouldProcess(Type type)
     {
         Assert.True(Metadata.One<CmdletAttribute>(type)!.Named<bool>("SupportsShouldProcess"));
@@ -165,7 +167,7 @@ public sealed partial class CmdletMetadataTests
             Assert.Contains($"<TypeName>Deserialized.{output.FullName}</TypeName>", format, StringComparison.Ordinal);
         }
 
-        Assert.Equal(3, Regex.Matches(format, "<TableControl>").Count);
+        Assert.Equal(outputTypes.Count(), Regex.Matches(format, "<TableControl>").Count);
     }
 
     [GeneratedRegex(@"CmdletsToExport\s*=\s*@\((?<list>[^)]*)\)")]

@@ -23,6 +23,15 @@ public static class ErrorRecords
     /// <summary>A pool could not be created with the given settings.</summary>
     public const string InvalidPoolSettings = "InvalidPoolSettings";
 
+    /// <summary>The worker's address cannot be listened on (in use, or not an address of this machine).</summary>
+    public const string WorkerBindFailed = "WorkerBindFailed";
+
+    /// <summary>A worker could not be created with the given settings.</summary>
+    public const string InvalidWorkerSettings = "InvalidWorkerSettings";
+
+    /// <summary>No worker started in this session has the given name.</summary>
+    public const string WorkerNotFound = "WorkerNotFound";
+
     /// <summary>Converts a sink error into the record PowerShell shows.</summary>
     public static ErrorRecord From(CommandError error)
     {

@@ -82,6 +82,7 @@ public sealed class WorkerServer : IAsyncDisposable
     private readonly ConcurrentDictionary<Session, byte> _sessions = new();
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private Task _acceptLoop = Task.CompletedTask;
+    private IPEndPoint? _boundEndPoint;
     private long _completed;
     private long _failed;
     private volatile bool _draining;
@@ -97,11 +98,20 @@ public sealed class WorkerServer : IAsyncDisposable
         _listener = new TcpListener(options.Bind);
     }
 
+    /// <summary>The settings the worker runs with.</summary>
+    public WorkerOptions Options => _options;
+
+    /// <summary>When the worker was created.</summary>
+    public DateTimeOffset StartedAt => _started;
+
     /// <summary>A stable id for this worker process, sent in its hello.</summary>
     public string Id { get; } = Guid.NewGuid().ToString("N");
 
-    /// <summary>Where the worker listens (with the real port when it was bound to port 0).</summary>
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndpoint;
+    /// <summary>
+    /// Where the worker listens (with the real port when it was bound to port 0). Kept from the moment it
+    /// started: a stopped listener reports the configured address again, port 0 included.
+    /// </summary>
+    public IPEndPoint LocalEndPoint => _boundEndPoint ?? (IPEndPoint)_listener.LocalEndpoint;
 
     /// <summary>Serving, Draining or Stopped.</summary>
     public string State => _stopping.IsCancellationRequested ? "Stopped" : _draining ? "Draining" : "Serving";
@@ -114,6 +124,7 @@ public sealed class WorkerServer : IAsyncDisposable
     public void Start()
     {
         _listener.Start();
+        _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
         _logger.LogInformation("Worker {Name} listening on {Endpoint} with {Slots} slots", _options.Name, LocalEndPoint, _options.Slots);
         _acceptLoop = AcceptLoopAsync();
     }

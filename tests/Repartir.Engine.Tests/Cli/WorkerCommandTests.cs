@@ -19,7 +19,7 @@ public sealed partial class WorkerCommandTests
     [InlineData("localhost:9002", "127.0.0.1:9002")]
     public void Bind_addresses_parse(string text, string expected)
     {
-        Assert.True(WorkerCommand.TryParseEndPoint(text, out IPEndPoint? endPoint, out string? error), error);
+        Assert.True(EndPoints.TryParse(text, out IPEndPoint? endPoint, out string? error), error);
         Assert.Equal(expected, endPoint!.ToString());
     }
 
@@ -30,7 +30,7 @@ public sealed partial class WorkerCommandTests
     [InlineData("")]
     public void Bad_bind_addresses_are_refused(string text)
     {
-        Assert.False(WorkerCommand.TryParseEndPoint(text, out _, out string? error));
+        Assert.False(EndPoints.TryParse(text, out _, out string? error));
         Assert.False(string.IsNullOrEmpty(error));
     }
 

@@ -236,6 +236,8 @@ public sealed class WorkerServerTests : IAsyncLifetime
             Assert.Equal("done\n", result.Outcome.Stdout);
             Assert.IsType<Goodbye>(await NextAsync(connection));
             await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal("test-worker", connection.Peer!.Name);
+            Assert.NotEqual(0, _worker.LocalEndPoint.Port); // still the port it really had
         }
     }
 

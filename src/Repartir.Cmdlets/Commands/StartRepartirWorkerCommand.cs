@@ -1,0 +1,67 @@
+using System.Management.Automation;
+using System.Net;
+using Repartir.Cmdlets.Output;
+using Repartir.Cmdlets.Workers;
+using Repartir.Remote;
+
+namespace Repartir.Cmdlets.Commands;
+
+/// <summary>Start-RepartirWorker: runs the worker daemon inside this PowerShell session.</summary>
+[Cmdlet(VerbsLifecycle.Start, "RepartirWorker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(LocalWorkerInfo))]
+public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
+{
+    private readonly ManualResetEventSlim _stopRequested = new();
+
+    /// <summary>Address and port to listen on: HOST:PORT, [IPv6]:PORT, or a port on loopback.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Bind { get; set; } = $"127.0.0.1:{WorkerOptions.DefaultPort}";
+
+    /// <summary>The worker's name; the host name when omitted.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = Environment.MachineName;
+
+    /// <summary>Tasks to run at once; the processor count when omitted.</summary>
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int Slots { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Block until Ctrl+C, then drain and stop: for running the worker as a service.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        if (!EndPoints.TryParse(Bind, out IPEndPoint? endPoint, out string? error))
+        {
+            ThrowTerminatingError(ErrorRecords.From(new CommandError(ErrorRecords.InvalidWorkerSettings, ErrorCategory.InvalidArgument, new ArgumentException(error, nameof(Bind)), Bind)));
+        }
+
+        var sink = new CmdletSink(this);
+        LocalWorkerInfo? worker = null;
+        try
+        {
+            worker = WorkerCommands.Start(LocalWorkerRegistry.Process, new WorkerOptions { Bind = endPoint!, Name = Name, Slots = Slots }, sink);
+        }
+        catch (TerminatingCommandException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex.Error));
+        }
+
+        if (worker is not null && Wait)
+        {
+            WriteVerbose($"Worker {worker} serving; press Ctrl+C to drain and stop.");
+            _stopRequested.Wait();
+            WorkerCommands.Stop(LocalWorkerRegistry.Process, [worker], force: false, sink, CancellationToken.None);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void StopProcessing() => _stopRequested.Set();
+
+    /// <inheritdoc />
+    public void Dispose() => _stopRequested.Dispose();
+}
