@@ -174,6 +174,25 @@ public sealed class SubmitTaskRunnerTests : IDisposable
     }
 
     [Fact]
+    public void Wait_takes_a_handle_given_twice_once_and_handles_many()
+    {
+        var (sink, _) = Run(Request("true") with { NoWait = true }, Enumerable.Range(0, 300).Select(i => (object?)i).ToArray());
+        TaskHandle[] handles = sink.Objects.Cast<TaskHandle>().ToArray();
+
+        var waitSink = new RecordingSink();
+        using var wait = new WaitTaskRunner(waitSink);
+        foreach (TaskHandle handle in handles.Append(handles[0]))
+        {
+            wait.Add(handle);
+        }
+
+        wait.Complete(timeout: null);
+        Assert.Equal(300, waitSink.Objects.Count);
+        Assert.Equal(300, waitSink.Objects.Distinct().Count());
+        Assert.Empty(waitSink.Errors);
+    }
+
+    [Fact]
     public void Wait_gives_up_after_its_timeout_with_an_error_per_unfinished_task()
     {
         var (sink, _) = Run(Request("sleep", "{}") with { NoWait = true }, ["0", "30"]);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Management.Automation;
 using Repartir.Cmdlets.Output;
@@ -22,9 +21,7 @@ public sealed class SubmitTaskRunner : IDisposable
     private readonly IItemFormatter _formatter;
     private readonly ICommandSink _sink;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<TaskResult> _finished = new();
-    private readonly Queue<Task<TaskResult>> _inInputOrder = new();
-    private readonly SemaphoreSlim _resultArrived = new(0);
+    private readonly ResultStream _results;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly int _window;
     private TimeSpan? _lastProgress;
@@ -42,6 +39,7 @@ public sealed class SubmitTaskRunner : IDisposable
         _formatter = formatter ?? throw new ArgumentNullException(nameof(formatter));
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
         _window = pool.Pool.DefaultInFlightWindow;
+        _results = new ResultStream(request.Ordered);
     }
 
     /// <summary>Turns one input item into a task (ProcessRecord). Writes whatever results are ready, without waiting.</summary>
@@ -49,24 +47,33 @@ public sealed class SubmitTaskRunner : IDisposable
     public void Submit(object? inputObject)
     {
         long number = ++_itemNumber;
-        TaskSpec spec;
+        string[] arguments;
         try
         {
-            spec = new TaskSpec(_request.FilePath, _request.Arguments.Expand(inputObject, number, _formatter))
-            {
-                Environment = _request.Environment,
-                WorkingDirectory = _request.WorkingDirectory,
-                Priority = _request.Priority,
-                Timeout = _request.Timeout,
-                Retry = _request.Retry,
-                InputObject = inputObject,
-            };
+            arguments = _request.Arguments.Expand(inputObject, number, _formatter);
+        }
+        catch (ArgumentException ex)
+        {
+            _sink.WriteError(new CommandError(ErrorRecords.ArgumentExpansionFailed, ErrorCategory.InvalidArgument, ex, inputObject));
+            return;
+        }
+
+        var spec = new TaskSpec(_request.FilePath, arguments)
+        {
+            Environment = _request.Environment,
+            WorkingDirectory = _request.WorkingDirectory,
+            Priority = _request.Priority,
+            Timeout = _request.Timeout,
+            Retry = _request.Retry,
+            InputObject = inputObject,
+        };
+        try
+        {
             spec.Validate();
         }
         catch (ArgumentException ex)
         {
-            string id = ex.ParamName == "item" ? ErrorRecords.ArgumentExpansionFailed : ErrorRecords.InvalidTask;
-            _sink.WriteError(new CommandError(id, ErrorCategory.InvalidArgument, ex, inputObject));
+            _sink.WriteError(new CommandError(ErrorRecords.InvalidTask, ErrorCategory.InvalidArgument, ex, inputObject));
             return;
         }
 
@@ -78,25 +85,13 @@ public sealed class SubmitTaskRunner : IDisposable
         }
 
         // Bound the work in flight so a very long pipeline streams instead of piling up tasks in memory.
-        while (_submitted - _written >= _window)
+        while (_results.Pending >= _window)
         {
-            WaitForResult();
-            WriteReadyResults();
+            Write(TakeNext());
         }
 
-        Task<TaskResult> result = _pool.Pool.Submit(spec, _stop.Token).Completion;
+        _results.Add(_pool.Pool.Submit(spec, _stop.Token).Completion);
         _submitted++;
-        if (_request.Ordered)
-        {
-            _inInputOrder.Enqueue(result);
-        }
-
-        result.ContinueWith(
-            static (task, state) => ((SubmitTaskRunner)state!).OnResult(task.Result),
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
         WriteReadyResults();
         WriteProgress(force: false);
     }
@@ -105,9 +100,9 @@ public sealed class SubmitTaskRunner : IDisposable
     public void Complete()
     {
         _inputComplete = true;
-        while (_written < _submitted)
+        while (_results.Pending > 0)
         {
-            WaitForResult();
+            Write(TakeNext());
             WriteReadyResults();
             WriteProgress(force: false);
         }
@@ -124,42 +119,22 @@ public sealed class SubmitTaskRunner : IDisposable
     /// <summary>Cancels whatever is still unfinished and releases the runner's resources.</summary>
     public void Dispose()
     {
-        if (_written < _submitted)
+        if (_results.Pending > 0)
         {
             _stop.Cancel();
         }
 
         _stop.Dispose();
-        _resultArrived.Dispose();
     }
 
-    private void OnResult(TaskResult result)
-    {
-        if (!_request.Ordered)
-        {
-            _finished.Enqueue(result);
-        }
-
-        _resultArrived.Release();
-    }
-
-    private void WaitForResult() => _resultArrived.Wait(_stop.Token);
+    /// <summary>Waits for the next result; there is one, since tasks are pending.</summary>
+    private TaskResult TakeNext() => _results.Take(_stop.Token)!;
 
     private void WriteReadyResults()
     {
-        if (_request.Ordered)
+        while (_results.TryTake(out TaskResult? result))
         {
-            while (_inInputOrder.TryPeek(out Task<TaskResult>? head) && head.IsCompleted)
-            {
-                Write(_inInputOrder.Dequeue().Result);
-            }
-        }
-        else
-        {
-            while (_finished.TryDequeue(out TaskResult? result))
-            {
-                Write(result);
-            }
+            Write(result);
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using Repartir.Cmdlets.Output;
+using Repartir.Scheduling;
+using Repartir.Tasks;
 
 namespace Repartir.Cmdlets.Tasks;
 
@@ -7,13 +9,13 @@ namespace Repartir.Cmdlets.Tasks;
 public sealed class WaitTaskRunner : IDisposable
 {
     private readonly ICommandSink _sink;
-    private readonly List<TaskHandle> _handles = [];
+    private readonly HashSet<TaskHandle> _handles = new(ReferenceEqualityComparer.Instance);
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>Prepares a wait that writes to <paramref name="sink"/>.</summary>
     public WaitTaskRunner(ICommandSink sink) => _sink = sink ?? throw new ArgumentNullException(nameof(sink));
 
-    /// <summary>Collects a handle (ProcessRecord).</summary>
+    /// <summary>Collects a handle (ProcessRecord); a handle given twice is waited for once.</summary>
     public void Add(TaskHandle handle) => _handles.Add(handle ?? throw new ArgumentNullException(nameof(handle)));
 
     /// <summary>
@@ -22,7 +24,13 @@ public sealed class WaitTaskRunner : IDisposable
     /// </summary>
     public void Complete(TimeSpan? timeout)
     {
-        var pending = _handles.ToDictionary(h => (Task)h.Submitted.Completion);
+        var results = new ResultStream(ordered: false);
+        foreach (TaskHandle handle in _handles)
+        {
+            results.Add(handle.Submitted.Completion);
+        }
+
+        results.CompleteAdding();
         using var limit = new CancellationTokenSource();
         if (timeout is { } span)
         {
@@ -30,29 +38,35 @@ public sealed class WaitTaskRunner : IDisposable
         }
 
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, _stop.Token);
-        while (pending.Count > 0)
+        var written = new HashSet<TaskResult>(ReferenceEqualityComparer.Instance);
+        try
         {
-            Task done;
-            try
+            while (results.Take(wait.Token) is { } result)
             {
-                done = Task.WhenAny(pending.Keys).WaitAsync(wait.Token).GetAwaiter().GetResult();
+                Write(result);
             }
-            catch (OperationCanceledException) when (limit.IsCancellationRequested && !_stop.IsCancellationRequested)
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !_stop.IsCancellationRequested)
+        {
+            while (results.TryTake(out TaskResult? ready))
             {
-                foreach (TaskHandle handle in pending.Values.OrderBy(h => h.Id))
-                {
-                    _sink.WriteError(new CommandError(
-                        ErrorRecords.WaitTimedOut,
-                        ErrorCategory.OperationTimeout,
-                        new TimeoutException($"Task {handle.Id} ({handle.Name}) in pool '{handle.Pool}' did not finish within {timeout!.Value.TotalSeconds:0.###} seconds; it is still running."),
-                        handle));
-                }
-
-                return;
+                Write(ready); // finished just as time ran out: still a result, not a timeout
             }
 
-            _sink.WriteObject(pending[done].Submitted.Completion.Result);
-            pending.Remove(done);
+            foreach (TaskHandle handle in _handles.Where(h => !(h.IsCompleted && written.Contains(h.Submitted.Completion.Result))).OrderBy(h => h.Id))
+            {
+                _sink.WriteError(new CommandError(
+                    ErrorRecords.WaitTimedOut,
+                    ErrorCategory.OperationTimeout,
+                    new TimeoutException($"Task {handle.Id} ({handle.Name}) in pool '{handle.Pool}' did not finish within {timeout!.Value.TotalSeconds:0.###} seconds; it is still running."),
+                    handle));
+            }
+        }
+
+        void Write(TaskResult result)
+        {
+            _sink.WriteObject(result);
+            written.Add(result);
         }
     }
 

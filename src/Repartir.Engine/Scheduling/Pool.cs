@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Repartir.Execution;
@@ -230,75 +229,33 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         int window = maxInFlight > 0 ? maxInFlight : DefaultInFlightWindow;
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var inFlight = new SemaphoreSlim(window, window);
-        var completed = Channel.CreateUnbounded<(long Index, TaskResult Result)>(new UnboundedChannelOptions { SingleReader = true });
-        long submitted = -1;
+        var results = new ResultStream(ordered);
         Task producer = Task.Run(
             async () =>
             {
-                long count = 0;
                 try
                 {
                     await foreach (TaskSpec spec in specs.WithCancellation(runCancellation.Token).ConfigureAwait(false))
                     {
                         await inFlight.WaitAsync(runCancellation.Token).ConfigureAwait(false);
-                        long index = count++;
-                        Task<TaskResult> task = SubmitAsync(spec, runCancellation.Token);
-                        _ = task.ContinueWith(
-                            static (t, state) =>
-                            {
-                                var (writer, i) = ((ChannelWriter<(long, TaskResult)>, long))state!;
-                                writer.TryWrite((i, t.Result));
-                            },
-                            (completed.Writer, index),
-                            CancellationToken.None,
-                            TaskContinuationOptions.ExecuteSynchronously,
-                            TaskScheduler.Default);
+                        results.Add(SubmitAsync(spec, runCancellation.Token));
                     }
                 }
                 finally
                 {
-                    Volatile.Write(ref submitted, count);
-                    completed.Writer.TryWrite((-1, null!)); // wakes the reader to see the final count
+                    results.CompleteAdding();
                 }
             },
             CancellationToken.None);
 
-        var pending = ordered ? new Dictionary<long, TaskResult>() : null;
-        long received = 0;
-        long nextInOrder = 0;
         try
         {
-            while (true)
+            while (await results.TakeAsync(cancellationToken).ConfigureAwait(false) is { } result)
             {
-                long total = Volatile.Read(ref submitted);
-                if (total >= 0 && received == total)
-                {
-                    break;
-                }
-
-                (long index, TaskResult result) = await completed.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                if (index < 0)
-                {
-                    continue;
-                }
-
                 // A slot is freed when its result is handed over, not when the task ends, so results
-                // waiting to be read (or held for ordering) count against the window too.
-                received++;
-                if (pending is null)
-                {
-                    inFlight.Release();
-                    yield return result;
-                    continue;
-                }
-
-                pending[index] = result;
-                while (pending.Remove(nextInOrder, out TaskResult? next))
-                {
-                    nextInOrder++;
-                    inFlight.Release();
-                    yield return next;
-                }
+                // waiting to be read (or held back for ordering) count against the window too.
+                inFlight.Release();
+                yield return result;
             }
 
             await producer.ConfigureAwait(false); // surfaces an exception from the input or from an invalid spec
