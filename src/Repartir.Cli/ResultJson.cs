@@ -57,11 +57,11 @@ internal sealed record ResultRecord
 
     public int? ProcessId { get; init; }
 
-    internal static ResultRecord From(TaskResult result, long number) => new()
+    internal static ResultRecord From(TaskResult result, long number, string input) => new()
     {
         Id = result.Id.Value,
         Number = number,
-        Input = result.InputObject as string,
+        Input = input,
         Name = result.Name,
         Command = [result.Spec.Executable, .. result.Spec.Arguments],
         Success = result.Success,

@@ -45,10 +45,8 @@ internal sealed class RunJob
     {
         await using var pool = new Pool(new PoolOptions { Name = "run", CpuWorkers = _settings.Workers });
         int failures = 0;
-        long number = 0;
         await foreach (TaskResult result in pool.RunAsync(ReadSpecs(input, cancellationToken), _settings.KeepOrder, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            number++;
             if (!result.Success)
             {
                 failures++;
@@ -56,8 +54,8 @@ internal sealed class RunJob
 
             if (_settings.Json)
             {
-                long itemNumber = ((Item)result.InputObject!).Number;
-                byte[] line = JsonSerializer.SerializeToUtf8Bytes(ResultRecord.From(result, itemNumber) with { Input = ((Item)result.InputObject!).Text }, CliJsonContext.Default.ResultRecord);
+                var item = (Item)result.InputObject!;
+                byte[] line = JsonSerializer.SerializeToUtf8Bytes(ResultRecord.From(result, item.Number, item.Text), CliJsonContext.Default.ResultRecord);
                 await stdout.WriteAsync(line, cancellationToken).ConfigureAwait(false);
                 stdout.WriteByte((byte)'\n');
             }

@@ -28,6 +28,17 @@ internal static class TestPools
     internal static async Task<T> Within<T>(this Task<T> task, int seconds = 30) =>
         await task.WaitAsync(TimeSpan.FromSeconds(seconds));
 
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing the test after <paramref name="seconds"/>.</summary>
+    internal static async Task WaitUntil(Func<bool> condition, int seconds = 10)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
+            await Task.Delay(5);
+        }
+    }
+
     /// <summary>True while a process with this id exists and is not a zombie.</summary>
     internal static bool IsAlive(int pid)
     {

@@ -17,8 +17,6 @@ internal sealed class OutputBuffer : IDisposable
 
     internal bool Truncated { get; private set; }
 
-    internal int Length => _length;
-
     /// <summary>The span the next read should fill; empty once the cap is reached.</summary>
     internal Span<byte> GetWritableSpan()
     {

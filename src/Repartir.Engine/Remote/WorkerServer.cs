@@ -83,8 +83,6 @@ public sealed class WorkerServer : IAsyncDisposable
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private Task _acceptLoop = Task.CompletedTask;
     private IPEndPoint? _boundEndPoint;
-    private long _completed;
-    private long _failed;
     private volatile bool _draining;
 
     /// <summary>Creates a worker; <see cref="Start"/> begins listening.</summary>
@@ -317,12 +315,6 @@ public sealed class WorkerServer : IAsyncDisposable
             {
                 session.Finish(submit.TaskId);
             }
-        }
-
-        Interlocked.Increment(ref _completed);
-        if (!outcome.Success)
-        {
-            Interlocked.Increment(ref _failed);
         }
 
         _logger.LogDebug("Task {TaskId} attempt {Attempt} finished: {Failure} exit {Exit}", submit.TaskId, submit.Attempt, outcome.Failure, outcome.ExitCode);

@@ -23,7 +23,6 @@ internal sealed class PoolWorker
     internal PoolWorker(Pool pool, int index)
     {
         _pool = pool;
-        Index = index;
         Name = "cpu-" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         _deques = new WorkStealingDeque<WorkItem>[Pool.PriorityLevels];
         for (int i = 0; i < _deques.Length; i++)
@@ -38,8 +37,6 @@ internal sealed class PoolWorker
             Name = $"repartir {pool.Name} {Name}",
         };
     }
-
-    internal int Index { get; }
 
     internal string Name { get; }
 

@@ -210,7 +210,7 @@ public sealed class WorkerServerTests : IAsyncLifetime
         var (client, connection) = await ConnectAsync();
         await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", "echo $$ > " + Path.Combine(Path.GetTempPath(), "repartir-lost-" + _worker.Id) + "; sleep 60")));
         string pidFile = Path.Combine(Path.GetTempPath(), "repartir-lost-" + _worker.Id);
-        await PoolTestsWait.UntilAsync(() => File.Exists(pidFile) && new FileInfo(pidFile).Length > 0);
+        await TestPools.WaitUntil(() => File.Exists(pidFile) && new FileInfo(pidFile).Length > 0);
         int pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         File.Delete(pidFile);
 
@@ -218,7 +218,7 @@ public sealed class WorkerServerTests : IAsyncLifetime
         await connection.DisposeAsync();
         client.Dispose();
 
-        await PoolTestsWait.UntilAsync(() => !TestPools.IsAlive(pid));
+        await TestPools.WaitUntil(() => !TestPools.IsAlive(pid));
     }
 
     [Fact]
@@ -251,10 +251,4 @@ public sealed class WorkerServerTests : IAsyncLifetime
             Assert.Equal("alive\n", Assert.IsType<Result>(await NextAsync(connection)).Outcome.Stdout);
         }
     }
-}
-
-/// <summary>Polling for a condition with a deadline (shared by the remote tests).</summary>
-internal static class PoolTestsWait
-{
-    internal static Task UntilAsync(Func<bool> condition, int seconds = 10) => Scheduling.PoolTests.WaitUntil(condition, seconds);
 }

@@ -32,7 +32,7 @@ public sealed class PoolTests
         await using var pool = TestPools.Create(workers: 1, executor: executor);
         using var gate = new ManualResetEventSlim();
         Task<bool> blocker = pool.SubmitAsync(() => gate.Wait(TimeSpan.FromSeconds(30)));
-        await WaitUntil(() => pool.Statistics.Executed == 0 && pool.Statistics.Queued == 0);
+        await TestPools.WaitUntil(() => pool.Statistics.Executed == 0 && pool.Statistics.Queued == 0);
 
         var submitted = new List<Task<TaskResult>>
         {
@@ -149,7 +149,7 @@ public sealed class PoolTests
         var executor = new FakeExecutor();
         await using var pool = TestPools.Create(workers: 1, executor: executor);
         Task<TaskResult> retrying = pool.SubmitAsync(FakeExecutor.Work(exitCode: 1) with { Retry = new RetryPolicy { MaxRetries = 1, InitialDelay = TimeSpan.FromSeconds(2) } });
-        await WaitUntil(() => executor.Attempts.Count == 1);
+        await TestPools.WaitUntil(() => executor.Attempts.Count == 1);
         TaskResult other = await pool.SubmitAsync(FakeExecutor.Work()).Within(1);
 
         Assert.True(other.Success);
@@ -180,7 +180,7 @@ public sealed class PoolTests
         var executor = new FakeExecutor();
         await using var pool = TestPools.Create(workers: 1, maxQueue: 2, mode: QueueFullMode.Reject, executor: executor);
         Task<TaskResult> running = pool.SubmitAsync(FakeExecutor.Work(milliseconds: 500));
-        await WaitUntil(() => executor.Attempts.Count == 1);
+        await TestPools.WaitUntil(() => executor.Attempts.Count == 1);
         Task<TaskResult>[] queued = [pool.SubmitAsync(FakeExecutor.Work()), pool.SubmitAsync(FakeExecutor.Work())];
         TaskResult rejected = await pool.SubmitAsync(FakeExecutor.Work()).Within(1);
 
@@ -196,7 +196,7 @@ public sealed class PoolTests
         var executor = new FakeExecutor();
         await using var pool = TestPools.Create(workers: 1, maxQueue: 1, executor: executor);
         Task<TaskResult> running = pool.SubmitAsync(FakeExecutor.Work(milliseconds: 300));
-        await WaitUntil(() => executor.Attempts.Count == 1);
+        await TestPools.WaitUntil(() => executor.Attempts.Count == 1);
         Task<TaskResult> queued = pool.SubmitAsync(FakeExecutor.Work());
         Task<TaskResult> waiting = pool.SubmitAsync(FakeExecutor.Work());
 
@@ -227,7 +227,7 @@ public sealed class PoolTests
     {
         var pool = TestPools.Create(workers: 1);
         Task<TaskResult> running = pool.SubmitAsync(new TaskSpec("sh", "-c", "sleep 60 & echo $!; wait"));
-        await WaitUntil(() => pool.Statistics.Executed == 0 && pool.Statistics.Queued == 0);
+        await TestPools.WaitUntil(() => pool.Statistics.Executed == 0 && pool.Statistics.Queued == 0);
         await Task.Delay(200);
         Task<TaskResult>[] queued = Enumerable.Range(0, 3).Select(_ => pool.SubmitAsync(new TaskSpec("true"))).ToArray();
 
@@ -302,7 +302,7 @@ public sealed class PoolTests
         }
 
         Assert.InRange(Volatile.Read(ref produced), 20, 20 + 4 + 1);
-        await WaitUntil(() => pool.Statistics.Outstanding == 0);
+        await TestPools.WaitUntil(() => pool.Statistics.Outstanding == 0);
     }
 
     [Fact]
@@ -314,7 +314,6 @@ public sealed class PoolTests
         Assert.Equal("Environment", Assert.Throws<ArgumentException>(() => pool.Submit(new TaskSpec("true") { Environment = new Dictionary<string, string?> { ["A=B"] = "x" } })).ParamName);
         Assert.Equal("Arguments", Assert.Throws<ArgumentException>(() => pool.Submit(new TaskSpec("echo", "a\0b"))).ParamName);
         Assert.Equal("MaxRetries", Assert.Throws<ArgumentOutOfRangeException>(() => pool.Submit(new TaskSpec("true") { Retry = new RetryPolicy { MaxRetries = -1 } })).ParamName);
-        await Task.CompletedTask;
     }
 
     [Fact]
@@ -388,16 +387,6 @@ public sealed class PoolTests
         Assert.Equal(45, await parent.Within());
         await shutdown.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.All(pool.Workers, w => Assert.False(w.IsThreadAlive));
-    }
-
-    internal static async Task WaitUntil(Func<bool> condition, int seconds = 10)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
-            await Task.Delay(5);
-        }
     }
 
     private static void InterlockedMax(ref int target, int value)

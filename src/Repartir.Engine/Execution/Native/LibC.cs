@@ -18,9 +18,7 @@ internal static unsafe partial class LibC
     internal const int EACCES = 13;
     internal const int ENOTDIR = 20;
     internal const int EISDIR = 21;
-    internal const int ENOSYS = 38;
     internal const int ELOOP = 40;
-    internal const int ENAMETOOLONG = 36;
     internal const int EPERM = 1;
 
     internal const int O_RDONLY = 0;
@@ -29,9 +27,6 @@ internal static unsafe partial class LibC
 
     internal const short POLLIN = 0x1;
     internal const short POLLOUT = 0x4;
-    internal const short POLLERR = 0x8;
-    internal const short POLLHUP = 0x10;
-    internal const short POLLNVAL = 0x20;
 
     internal const int WNOHANG = 1;
     internal const int X_OK = 1;

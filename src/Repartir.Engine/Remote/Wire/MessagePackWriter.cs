@@ -127,13 +127,6 @@ public ref struct MessagePackWriter
         _output.Advance(length);
     }
 
-    /// <summary>A string already encoded as UTF-8.</summary>
-    public readonly void WriteString(ReadOnlySpan<byte> utf8)
-    {
-        WriteStringHeader(utf8.Length);
-        WriteRaw(utf8);
-    }
-
     /// <summary>The header of a string of <paramref name="byteCount"/> UTF-8 bytes (the bytes follow with <see cref="WriteRaw"/>).</summary>
     public readonly void WriteStringHeader(int byteCount)
     {

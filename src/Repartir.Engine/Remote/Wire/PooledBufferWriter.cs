@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace Repartir.Remote.Wire;
 
-/// <summary>An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>; reusable after <see cref="Clear"/>.</summary>
+/// <summary>An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>, returned on dispose.</summary>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private const int MinimumSize = 256;
@@ -18,9 +18,6 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     /// <summary>The bytes written so far, writable (for patching a length prefix).</summary>
     public Span<byte> WrittenSpan => _buffer.AsSpan(0, _written);
-
-    /// <summary>Forgets what was written, keeping the buffer.</summary>
-    public void Clear() => _written = 0;
 
     /// <inheritdoc />
     public void Advance(int count)
