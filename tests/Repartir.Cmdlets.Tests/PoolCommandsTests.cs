@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Repartir.Cmdlets.Completers;
+using Repartir.Cmdlets.Naming;
 using Repartir.Cmdlets.Output;
 using Repartir.Cmdlets.Pools;
 using Repartir.Scheduling;

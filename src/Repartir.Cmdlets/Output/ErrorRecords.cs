@@ -42,4 +42,8 @@ public static class ErrorRecords
     /// <summary>A terminating or non-terminating "no such pool" error.</summary>
     public static CommandError NoSuchPool(string name) =>
         new(PoolNotFound, ErrorCategory.ObjectNotFound, new PoolNotFoundException(name), name);
+
+    /// <summary>A non-terminating "no such worker" error.</summary>
+    public static CommandError NoSuchWorker(string name) =>
+        new(WorkerNotFound, ErrorCategory.ObjectNotFound, new WorkerNotFoundException(name), name);
 }

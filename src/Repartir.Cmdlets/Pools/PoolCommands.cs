@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Repartir.Cmdlets.Naming;
 using Repartir.Cmdlets.Output;
 using Repartir.Scheduling;
 
@@ -72,23 +73,6 @@ public static class PoolCommands
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(sink);
-        if (names is null || names.Count == 0)
-        {
-            return registry.All.ToArray();
-        }
-
-        var selected = new List<PoolInfo>();
-        foreach (string name in names)
-        {
-            IReadOnlyList<PoolInfo> matches = registry.Match(name);
-            if (matches.Count == 0 && !new NamePattern(name).HasWildcards)
-            {
-                sink.WriteError(ErrorRecords.NoSuchPool(name));
-            }
-
-            selected.AddRange(matches.Where(m => !selected.Contains(m)));
-        }
-
-        return selected;
+        return NameSelection.Select(registry.All.ToArray(), p => p.Name, names, ErrorRecords.NoSuchPool, sink);
     }
 }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Repartir.Scheduling;
 
+using Repartir.Cmdlets.Naming;
+
 namespace Repartir.Cmdlets.Pools;
 
 /// <summary>
@@ -75,8 +77,7 @@ public sealed class PoolRegistry
     /// <summary>The pools whose names match <paramref name="pattern"/> (PowerShell wildcards, case-insensitive).</summary>
     public IReadOnlyList<PoolInfo> Match(string pattern)
     {
-        var wildcard = new NamePattern(pattern);
-        return All.Where(p => wildcard.IsMatch(p.Name)).ToArray();
+        return NameSelection.Match(All, p => p.Name, pattern);
     }
 
     /// <summary>Unregisters <paramref name="pool"/> (the caller shuts it down).</summary>

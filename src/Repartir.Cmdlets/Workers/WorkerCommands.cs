@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Net.Sockets;
 using Repartir.Cmdlets.Output;
-using Repartir.Cmdlets.Pools;
+using Repartir.Cmdlets.Naming;
 using Repartir.Remote;
 
 namespace Repartir.Cmdlets.Workers;
@@ -25,8 +25,7 @@ public sealed class LocalWorkerRegistry
     /// <summary>The workers whose names match <paramref name="pattern"/> (PowerShell wildcards).</summary>
     public IReadOnlyList<LocalWorkerInfo> Match(string pattern)
     {
-        var wildcard = new NamePattern(pattern);
-        return All.Where(w => wildcard.IsMatch(w.Name)).ToArray();
+        return NameSelection.Match(All, w => w.Name, pattern);
     }
 }
 
@@ -77,24 +76,7 @@ public static class WorkerCommands
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(sink);
-        if (names is null || names.Count == 0)
-        {
-            return registry.All;
-        }
-
-        var selected = new List<LocalWorkerInfo>();
-        foreach (string name in names)
-        {
-            IReadOnlyList<LocalWorkerInfo> matches = registry.Match(name);
-            if (matches.Count == 0 && !new NamePattern(name).HasWildcards)
-            {
-                sink.WriteError(new CommandError(ErrorRecords.WorkerNotFound, ErrorCategory.ObjectNotFound, new WorkerNotFoundException(name), name));
-            }
-
-            selected.AddRange(matches.Where(m => !selected.Contains(m)));
-        }
-
-        return selected;
+        return NameSelection.Select(registry.All, w => w.Name, names, ErrorRecords.NoSuchWorker, sink);
     }
 
     /// <summary>
@@ -127,12 +109,4 @@ public static class WorkerCommands
             registry.Remove(worker);
         }
     }
-}
-
-/// <summary>No worker started in this session has the name a command was given.</summary>
-public sealed class WorkerNotFoundException(string workerName)
-    : Exception($"No Repartir worker started in this session is named '{workerName}'. Start-RepartirWorker starts one.")
-{
-    /// <summary>The name that matched no worker.</summary>
-    public string WorkerName { get; } = workerName;
 }

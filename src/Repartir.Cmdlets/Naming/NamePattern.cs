@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Repartir.Cmdlets.Pools;
+namespace Repartir.Cmdlets.Naming;
 
 /// <summary>
 /// PowerShell's wildcard language for names (<c>*</c>, <c>?</c>, <c>[a-c]</c>, backtick escapes), case-insensitive.
