@@ -325,8 +325,7 @@ public sealed class WorkerServer : IAsyncDisposable
         catch (FrameException e)
         {
             // Output too large for the coordinator's frame limit: send the outcome without it rather than nothing.
-            TaskResult trimmed = With(outcome, stdout: [], stderr: [], truncated: true, note: " (output dropped: " + e.Message + ")");
-            await session.Connection.TrySendAsync(new Result(submit.TaskId, submit.Attempt, trimmed)).ConfigureAwait(false);
+            await session.Connection.TrySendAsync(new Result(submit.TaskId, submit.Attempt, outcome.WithoutOutput(e.Message))).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
         {
@@ -336,28 +335,6 @@ public sealed class WorkerServer : IAsyncDisposable
 
     private TaskResult Refused(Submit submit, string message) =>
         TaskResult.NotRun(new TaskId(submit.TaskId), submit.Spec, FailureKind.Rejected, message, submit.Attempt, _options.Name);
-
-    private static TaskResult With(TaskResult result, byte[] stdout, byte[] stderr, bool truncated, string note) => new()
-    {
-        Id = result.Id,
-        Name = result.Name,
-        Spec = result.Spec,
-        ExitCode = result.ExitCode,
-        Signal = result.Signal,
-        Failure = result.Failure,
-        FailureMessage = (result.FailureMessage ?? string.Empty) + note,
-        StdoutBytes = stdout,
-        StderrBytes = stderr,
-        StdoutTruncated = truncated,
-        StderrTruncated = truncated,
-        StartTime = result.StartTime,
-        EndTime = result.EndTime,
-        Attempt = result.Attempt,
-        Host = result.Host,
-        Worker = result.Worker,
-        Backend = result.Backend,
-        ProcessId = result.ProcessId,
-    };
 
     private async Task SendHeartbeatsAsync(Session session, CancellationToken cancellationToken)
     {

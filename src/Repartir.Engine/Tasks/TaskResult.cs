@@ -108,6 +108,30 @@ public sealed class TaskResult
         };
     }
 
+    /// <summary>
+    /// This result with its output dropped (both streams flagged truncated) and <paramref name="reason"/>
+    /// added to the failure message: for when the output cannot travel, the outcome still does.
+    /// </summary>
+    public TaskResult WithoutOutput(string reason) => new()
+    {
+        Id = Id,
+        Name = Name,
+        Spec = Spec,
+        ExitCode = ExitCode,
+        Signal = Signal,
+        Failure = Failure,
+        FailureMessage = FailureMessage is null ? $"Output dropped: {reason}" : $"{FailureMessage} (output dropped: {reason})",
+        StdoutTruncated = true,
+        StderrTruncated = true,
+        StartTime = StartTime,
+        EndTime = EndTime,
+        Attempt = Attempt,
+        Host = Host,
+        Worker = Worker,
+        Backend = Backend,
+        ProcessId = ProcessId,
+    };
+
     /// <inheritdoc />
     public override string ToString() => Failure == FailureKind.None
         ? $"{Name}: exit {ExitCode}"

@@ -99,6 +99,22 @@ public sealed class WorkerServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Output_too_large_for_the_coordinators_frames_is_dropped_but_the_outcome_arrives()
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(_worker.LocalEndPoint);
+        await using var connection = new Connection(client.GetStream());
+        await connection.HandshakeAsync(CoordinatorHello() with { MaxFrameLength = 4096 });
+        await connection.SendAsync(new Submit(5, 1, new TaskSpec("sh", "-c", "head -c 20000 /dev/zero; exit 3")));
+
+        var result = Assert.IsType<Result>(await NextAsync(connection));
+        Assert.Equal(3, result.Outcome.ExitCode);
+        Assert.Empty(result.Outcome.StdoutBytes);
+        Assert.True(result.Outcome.StdoutTruncated);
+        Assert.Contains("Output dropped", result.Outcome.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_cancel_kills_the_remote_process_tree()
     {
         var (client, connection) = await ConnectAsync();
