@@ -46,22 +46,14 @@ public static class MessageCodec
         {
             case Hello hello:
                 writer.WriteMapHeader(9);
-                writer.Write("type");
-                writer.Write("hello");
-                writer.Write("protocolVersion");
-                writer.Write((long)hello.ProtocolVersion);
-                writer.Write("softwareVersion");
-                writer.Write(hello.SoftwareVersion);
-                writer.Write("name");
-                writer.Write(hello.Name);
-                writer.Write("id");
-                writer.Write(hello.Id);
-                writer.Write("slots");
-                writer.Write((long)hello.Slots);
-                writer.Write("backends");
-                WriteStrings(ref writer, hello.Backends);
-                writer.Write("maxFrameLength");
-                writer.Write((long)hello.MaxFrameLength);
+                Field(ref writer, "type", "hello");
+                Field(ref writer, "protocolVersion", (long)hello.ProtocolVersion);
+                Field(ref writer, "softwareVersion", hello.SoftwareVersion);
+                Field(ref writer, "name", hello.Name);
+                Field(ref writer, "id", hello.Id);
+                Field(ref writer, "slots", (long)hello.Slots);
+                Field(ref writer, "backends", hello.Backends);
+                Field(ref writer, "maxFrameLength", (long)hello.MaxFrameLength);
                 writer.Write("hostFacts");
                 writer.WriteMapHeader(hello.HostFacts.Count);
                 foreach (KeyValuePair<string, string> fact in hello.HostFacts)
@@ -74,16 +66,11 @@ public static class MessageCodec
             case Submit submit:
                 TaskSpec spec = submit.Spec;
                 writer.WriteMapHeader(12);
-                writer.Write("type");
-                writer.Write("submit");
-                writer.Write("taskId");
-                writer.Write(submit.TaskId);
-                writer.Write("attempt");
-                writer.Write((long)submit.Attempt);
-                writer.Write("executable");
-                writer.Write(spec.Executable);
-                writer.Write("arguments");
-                WriteStrings(ref writer, spec.Arguments);
+                Field(ref writer, "type", "submit");
+                Field(ref writer, "taskId", submit.TaskId);
+                Field(ref writer, "attempt", (long)submit.Attempt);
+                Field(ref writer, "executable", spec.Executable);
+                Field(ref writer, "arguments", spec.Arguments);
                 writer.Write("environment");
                 writer.WriteMapHeader(spec.Environment.Count);
                 foreach (KeyValuePair<string, string?> variable in spec.Environment)
@@ -92,8 +79,7 @@ public static class MessageCodec
                     writer.Write(variable.Value);
                 }
 
-                writer.Write("workingDirectory");
-                writer.Write(spec.WorkingDirectory);
+                Field(ref writer, "workingDirectory", spec.WorkingDirectory);
                 writer.Write("standardInput");
                 if (spec.StandardInput is { } input)
                 {
@@ -104,109 +90,67 @@ public static class MessageCodec
                     writer.WriteNil();
                 }
 
-                writer.Write("priority");
-                writer.Write(spec.Priority.ToString());
-                writer.Write("timeoutMs");
-                WriteOptional(ref writer, spec.Timeout is { } timeout ? (long)Math.Ceiling(timeout.TotalMilliseconds) : null);
-                writer.Write("name");
-                writer.Write(spec.Name);
-                writer.Write("backend");
-                writer.Write(spec.Backend.ToString());
+                Field(ref writer, "priority", spec.Priority.ToString());
+                Field(ref writer, "timeoutMs", spec.Timeout is { } timeout ? (long)Math.Ceiling(timeout.TotalMilliseconds) : null);
+                Field(ref writer, "name", spec.Name);
+                Field(ref writer, "backend", spec.Backend.ToString());
                 break;
             case Result result:
                 TaskResult outcome = result.Outcome;
                 writer.WriteMapHeader(17);
-                writer.Write("type");
-                writer.Write("result");
-                writer.Write("taskId");
-                writer.Write(result.TaskId);
-                writer.Write("attempt");
-                writer.Write((long)result.Attempt);
-                writer.Write("name");
-                writer.Write(outcome.Name);
-                writer.Write("exitCode");
-                WriteOptional(ref writer, outcome.ExitCode);
-                writer.Write("signal");
-                WriteOptional(ref writer, outcome.Signal);
-                writer.Write("failure");
-                writer.Write(outcome.Failure.ToString());
-                writer.Write("failureMessage");
-                writer.Write(outcome.FailureMessage);
-                writer.Write("stdout");
-                writer.Write(outcome.StdoutBytes);
-                writer.Write("stderr");
-                writer.Write(outcome.StderrBytes);
-                writer.Write("stdoutTruncated");
-                writer.Write(outcome.StdoutTruncated);
-                writer.Write("stderrTruncated");
-                writer.Write(outcome.StderrTruncated);
-                writer.Write("startTime");
-                writer.Write(outcome.StartTime);
-                writer.Write("endTime");
-                writer.Write(outcome.EndTime);
-                writer.Write("processId");
-                WriteOptional(ref writer, outcome.ProcessId);
-                writer.Write("host");
-                writer.Write(outcome.Host);
-                writer.Write("worker");
-                writer.Write(outcome.Worker);
+                Field(ref writer, "type", "result");
+                Field(ref writer, "taskId", result.TaskId);
+                Field(ref writer, "attempt", (long)result.Attempt);
+                Field(ref writer, "name", outcome.Name);
+                Field(ref writer, "exitCode", outcome.ExitCode);
+                Field(ref writer, "signal", outcome.Signal);
+                Field(ref writer, "failure", outcome.Failure.ToString());
+                Field(ref writer, "failureMessage", outcome.FailureMessage);
+                Field(ref writer, "stdout", outcome.StdoutBytes);
+                Field(ref writer, "stderr", outcome.StderrBytes);
+                Field(ref writer, "stdoutTruncated", outcome.StdoutTruncated);
+                Field(ref writer, "stderrTruncated", outcome.StderrTruncated);
+                Field(ref writer, "startTime", outcome.StartTime);
+                Field(ref writer, "endTime", outcome.EndTime);
+                Field(ref writer, "processId", outcome.ProcessId);
+                Field(ref writer, "host", outcome.Host);
+                Field(ref writer, "worker", outcome.Worker);
                 break;
             case Cancel cancel:
                 writer.WriteMapHeader(2);
-                writer.Write("type");
-                writer.Write("cancel");
-                writer.Write("taskId");
-                writer.Write(cancel.TaskId);
+                Field(ref writer, "type", "cancel");
+                Field(ref writer, "taskId", cancel.TaskId);
                 break;
             case Heartbeat heartbeat:
                 writer.WriteMapHeader(6);
-                writer.Write("type");
-                writer.Write("heartbeat");
-                writer.Write("sequence");
-                writer.Write(heartbeat.Sequence);
-                writer.Write("running");
-                writer.Write((long)heartbeat.Running);
-                writer.Write("queued");
-                writer.Write((long)heartbeat.Queued);
-                writer.Write("load");
-                writer.Write(heartbeat.Load);
-                writer.Write("echo");
-                writer.Write(heartbeat.Echo);
+                Field(ref writer, "type", "heartbeat");
+                Field(ref writer, "sequence", heartbeat.Sequence);
+                Field(ref writer, "running", (long)heartbeat.Running);
+                Field(ref writer, "queued", (long)heartbeat.Queued);
+                Field(ref writer, "load", heartbeat.Load);
+                Field(ref writer, "echo", heartbeat.Echo);
                 break;
             case WorkerStatus status:
                 writer.WriteMapHeader(7);
-                writer.Write("type");
-                writer.Write("status");
-                writer.Write("state");
-                writer.Write(status.State);
-                writer.Write("slots");
-                writer.Write((long)status.Slots);
-                writer.Write("running");
-                writer.Write((long)status.Running);
-                writer.Write("completed");
-                writer.Write(status.Completed);
-                writer.Write("failed");
-                writer.Write(status.Failed);
-                writer.Write("uptimeMs");
-                writer.Write((long)status.Uptime.TotalMilliseconds);
+                Field(ref writer, "type", "status");
+                Field(ref writer, "state", status.State);
+                Field(ref writer, "slots", (long)status.Slots);
+                Field(ref writer, "running", (long)status.Running);
+                Field(ref writer, "completed", status.Completed);
+                Field(ref writer, "failed", status.Failed);
+                Field(ref writer, "uptimeMs", (long)status.Uptime.TotalMilliseconds);
                 break;
             case ErrorMessage error:
                 writer.WriteMapHeader(4);
-                writer.Write("type");
-                writer.Write("error");
-                writer.Write("code");
-                writer.Write(error.Code);
-                writer.Write("text");
-                writer.Write(error.Text);
-                writer.Write("fatal");
-                writer.Write(error.Fatal);
+                Field(ref writer, "type", "error");
+                Field(ref writer, "code", error.Code);
+                Field(ref writer, "text", error.Text);
+                Field(ref writer, "fatal", error.Fatal);
                 break;
             case Goodbye goodbye:
                 writer.WriteMapHeader(2);
-                writer.Write("type");
-                writer.Write("goodbye");
-                writer.Write("reason");
-                writer.Write(goodbye.Reason);
+                Field(ref writer, "type", "goodbye");
+                Field(ref writer, "reason", goodbye.Reason);
                 break;
             default:
                 throw new ArgumentException($"{message.GetType().Name} has no wire form.", nameof(message));
@@ -282,17 +226,22 @@ public static class MessageCodec
         return false;
     }
 
-    private static void WriteStrings(ref MessagePackWriter writer, IReadOnlyList<string> values)
+    // One key and its value: the shape of every field on the wire.
+    private static void Field(ref MessagePackWriter writer, string key, string? value)
     {
-        writer.WriteArrayHeader(values.Count);
-        foreach (string value in values)
-        {
-            writer.Write(value);
-        }
+        writer.Write(key);
+        writer.Write(value);
     }
 
-    private static void WriteOptional(ref MessagePackWriter writer, long? value)
+    private static void Field(ref MessagePackWriter writer, string key, long value)
     {
+        writer.Write(key);
+        writer.Write(value);
+    }
+
+    private static void Field(ref MessagePackWriter writer, string key, long? value)
+    {
+        writer.Write(key);
         if (value is { } present)
         {
             writer.Write(present);
@@ -300,6 +249,40 @@ public static class MessageCodec
         else
         {
             writer.WriteNil();
+        }
+    }
+
+    private static void Field(ref MessagePackWriter writer, string key, bool value)
+    {
+        writer.Write(key);
+        writer.Write(value);
+    }
+
+    private static void Field(ref MessagePackWriter writer, string key, double value)
+    {
+        writer.Write(key);
+        writer.Write(value);
+    }
+
+    private static void Field(ref MessagePackWriter writer, string key, ReadOnlySpan<byte> value)
+    {
+        writer.Write(key);
+        writer.Write(value);
+    }
+
+    private static void Field(ref MessagePackWriter writer, string key, DateTimeOffset value)
+    {
+        writer.Write(key);
+        writer.Write(value);
+    }
+
+    private static void Field(ref MessagePackWriter writer, string key, IReadOnlyList<string> values)
+    {
+        writer.Write(key);
+        writer.WriteArrayHeader(values.Count);
+        foreach (string value in values)
+        {
+            writer.Write(value);
         }
     }
 
