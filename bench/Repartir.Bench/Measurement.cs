@@ -46,9 +46,7 @@ internal static class Measurement
     internal static Ratio Ratios(IReadOnlyList<double> numerators, IReadOnlyList<double> denominators)
     {
         double[] ratios = numerators.Zip(denominators, (a, b) => a / b).ToArray();
-        double[] sorted = ratios.Order().ToArray();
-        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-        return new Ratio(median, sorted[0], sorted[^1], ratios);
+        return new Ratio(Median(ratios), ratios.Min(), ratios.Max(), ratios);
     }
 
     /// <summary>A suite's JSON: the headline ratio at the top level, a second ratio under <paramref name="secondPrefix"/>, and the raw series.</summary>

@@ -157,3 +157,25 @@ public sealed class PoolCommandsTests : IDisposable
         Assert.Equal(2, PoolNameCompleter.MatchingNames(_registry, string.Empty).Count());
     }
 }
+
+public sealed class PoolTransformationTests
+{
+    [Fact]
+    public void Pool_takes_a_pool_object_or_the_name_of_a_registered_pool()
+    {
+        var attribute = new PoolTransformationAttribute();
+        PoolInfo pool = PoolRegistry.Process.Create(new PoolOptions { Name = "transform-" + Guid.NewGuid().ToString("N"), CpuWorkers = 1 });
+        try
+        {
+            Assert.Same(pool, attribute.Transform(null!, pool));
+            Assert.Same(pool, attribute.Transform(null!, pool.Name.ToUpperInvariant()));
+            Assert.Throws<ArgumentTransformationMetadataException>(() => attribute.Transform(null!, "no-such-pool-" + Guid.NewGuid().ToString("N")));
+            Assert.Throws<ArgumentTransformationMetadataException>(() => attribute.Transform(null!, 42));
+        }
+        finally
+        {
+            PoolRegistry.Process.Remove(pool);
+            pool.Pool.Dispose();
+        }
+    }
+}

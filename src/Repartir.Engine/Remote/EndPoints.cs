@@ -31,7 +31,8 @@ public static class EndPoints
             string host = text[..colon];
             try
             {
-                IPAddress? address = Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? Dns.GetHostAddresses(host).FirstOrDefault();
+                IPAddress[] addresses = Dns.GetHostAddresses(host);
+                IPAddress? address = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
                 if (address is not null)
                 {
                     endPoint = new IPEndPoint(address, port);
