@@ -138,6 +138,12 @@ public sealed class WorkerServer : IAsyncDisposable
         if (drain)
         {
             _logger.LogInformation("Worker {Name} draining: {Running} tasks running", _options.Name, _pool.Statistics.Outstanding);
+            foreach (Session session in _sessions.Keys)
+            {
+                // Coordinators stop sending tasks now rather than learning it from rejections.
+                await session.Connection.TrySendAsync(Status()).ConfigureAwait(false);
+            }
+
             await _pool.ShutdownAsync(ShutdownMode.Graceful, cancellationToken).ConfigureAwait(false);
             foreach (Session session in _sessions.Keys)
             {
@@ -186,7 +192,20 @@ public sealed class WorkerServer : IAsyncDisposable
             ["architecture"] = RuntimeInformation.OSArchitecture.ToString(),
             ["cores"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
             ["memoryBytes"] = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes.ToString(CultureInfo.InvariantCulture),
+            ["uptimeMs"] = ((long)(DateTimeOffset.UtcNow - _started).TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         });
+
+    private WorkerStatus Status()
+    {
+        PoolStatistics statistics = _pool.Statistics;
+        return new WorkerStatus(
+            State,
+            _options.Slots,
+            (int)Math.Min(int.MaxValue, statistics.Outstanding - statistics.Queued),
+            statistics.Completed,
+            statistics.Failed,
+            DateTimeOffset.UtcNow - _started);
+    }
 
     private async Task AcceptLoopAsync()
     {

@@ -3,14 +3,16 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Repartir.Execution;
+using Repartir.Remote;
 using Repartir.Tasks;
 
 namespace Repartir.Scheduling;
 
 /// <summary>
 /// A work-stealing pool (Blumofe &amp; Leiserson): <see cref="PoolOptions.CpuWorkers"/> worker threads,
-/// each one slot of concurrency with its own deque, a shared injection queue per priority for work
-/// submitted from outside, and random-victim stealing. Every submitted task ends in exactly one
+/// each one slot of concurrency with its own deque, injection queues per priority for work submitted
+/// from outside, and random-victim stealing; and any number of remote worker daemons, which take tasks
+/// from the same queues through <see cref="RemotePlacement"/>. Every submitted task ends in exactly one
 /// <see cref="TaskResult"/>; errors are results, never exceptions or silence.
 /// </summary>
 /// <remarks>
@@ -21,7 +23,11 @@ public sealed class Pool : IAsyncDisposable, IDisposable
 {
     internal const int PriorityLevels = 3;
 
-    private readonly ConcurrentQueue<WorkItem>[] _injected;
+    // Injection queues by who may take the work: anyone (Auto tasks), this machine's workers only, remote workers only.
+    private readonly ConcurrentQueue<WorkItem>[] _injected = NewQueues();
+    private readonly ConcurrentQueue<WorkItem>[] _localOnly = NewQueues();
+    private readonly ConcurrentQueue<WorkItem>[] _remoteOnly = NewQueues();
+    private readonly RemotePlacement _remote;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SemaphoreSlim? _queueSlots;
     private readonly CancellationTokenSource _forcedShutdown = new();
@@ -51,10 +57,12 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         Options.Validate();
         _logger = logger ?? NullLogger.Instance;
         _cpuExecutor = cpuExecutor ?? new LocalProcessExecutor(Options.Process);
-        _injected = new ConcurrentQueue<WorkItem>[PriorityLevels];
-        for (int i = 0; i < PriorityLevels; i++)
+        foreach (string address in Options.Workers)
         {
-            _injected[i] = new ConcurrentQueue<WorkItem>();
+            if (!EndPoints.TryParse(address ?? string.Empty, out _, out string? error))
+            {
+                throw new ArgumentException($"Worker address {error}", nameof(options));
+            }
         }
 
         if (Options.MaxQueue is { } maxQueue)
@@ -73,8 +81,14 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             worker.Start();
         }
 
+        _remote = new RemotePlacement(this, _logger);
+        foreach (string address in Options.Workers)
+        {
+            _remote.Add(address);
+        }
+
         CreatedAt = DateTimeOffset.UtcNow;
-        _logger.LogDebug("Pool {Pool} started with {Workers} CPU workers", Name, Workers.Length);
+        _logger.LogDebug("Pool {Pool} started with {Workers} CPU workers and {Remote} remote workers", Name, Workers.Length, Options.Workers.Count);
     }
 
     /// <summary>The settings the pool was created with.</summary>
@@ -95,7 +109,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         get
         {
             long queued = 0;
-            foreach (ConcurrentQueue<WorkItem> queue in _injected)
+            foreach (ConcurrentQueue<WorkItem> queue in _injected.Concat(_localOnly).Concat(_remoteOnly))
             {
                 queued += queue.Count;
             }
@@ -119,7 +133,10 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     }
 
     /// <summary>How many submitted-but-unfinished tasks a streaming caller should allow: enough to keep every worker busy, few enough to bound memory.</summary>
-    public int DefaultInFlightWindow => Math.Max(64, Workers.Length * 64);
+    public int DefaultInFlightWindow => Math.Max(64, (Workers.Length + _remote.KnownSlots) * 64);
+
+    /// <summary>The pool's remote workers, in the order they were added.</summary>
+    public IReadOnlyList<WorkerClient> RemoteWorkers => _remote.Clients;
 
     internal PoolWorker[] Workers { get; }
 
@@ -151,6 +168,12 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         if (State != PoolState.Running)
         {
             item.Reject($"Pool '{Name}' is shutting down and accepts no new tasks.");
+            return new SubmittedTask(item.Id, spec, item.Completion);
+        }
+
+        if (MissingBackend(spec.Backend) is { } missing)
+        {
+            item.Reject(missing);
             return new SubmittedTask(item.Id, spec, item.Completion);
         }
 
@@ -274,6 +297,50 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Adds a remote worker daemon; the pool connects to it (and keeps reconnecting with back-off) and places tasks on it.</summary>
+    /// <param name="address"><c>HOST:PORT</c>, <c>[IPv6]:PORT</c>, or a port on loopback.</param>
+    /// <exception cref="ArgumentException">The address is malformed, cannot be resolved, or the pool already has it.</exception>
+    /// <exception cref="InvalidOperationException">The pool is shutting down.</exception>
+    public WorkerClient AddWorker(string address)
+    {
+        if (State != PoolState.Running)
+        {
+            throw new InvalidOperationException($"Pool '{Name}' is shutting down and takes no new workers.");
+        }
+
+        return _remote.Add(address);
+    }
+
+    /// <summary>
+    /// Stops using a remote worker. Draining lets its running tasks finish; otherwise they go back to the queue
+    /// for other workers. Tasks that only remote workers may run are rejected when the last one is removed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It is the pool's last worker of any kind: the pool would have nowhere to run tasks.</exception>
+    public async Task RemoveWorkerAsync(WorkerClient worker, bool drain = true)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        if (Workers.Length == 0 && _remote.Clients.Count == 1 && _remote.Clients.Contains(worker))
+        {
+            throw new InvalidOperationException($"Worker {worker.Address} is the last worker of pool '{Name}', which has no CPU workers: the pool would have nowhere to run tasks. Remove the pool instead.");
+        }
+
+        await _remote.RemoveAsync(worker, drain).ConfigureAwait(false);
+        if (_remote.Clients.Count == 0)
+        {
+            foreach (ConcurrentQueue<WorkItem> queue in _remoteOnly)
+            {
+                while (queue.TryDequeue(out WorkItem? item))
+                {
+                    ReleaseSlotOf(item);
+                    item.TryAbandon(FailureKind.Rejected, $"Pool '{Name}' has no remote workers left.");
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes once every remote worker's first connection attempt has succeeded or failed (see <see cref="WorkerClient.LastError"/>).</summary>
+    public Task WhenWorkersTriedAsync() => _remote.FirstAttemptsAsync();
+
     /// <summary>Stops the pool: graceful finishes queued and running work first; forced cancels it.</summary>
     /// <param name="mode">Graceful or forced.</param>
     /// <param name="cancellationToken">Ends a graceful wait early by turning it into a forced shutdown.</param>
@@ -302,11 +369,45 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <summary>Forced shutdown; completes when every worker thread has ended.</summary>
     public async ValueTask DisposeAsync() => await ShutdownAsync(ShutdownMode.Forced).ConfigureAwait(false);
 
-    internal IExecutor? ExecutorFor(Backend backend) => backend is Backend.Cpu or Backend.Auto ? _cpuExecutor : null;
+    /// <summary>Runs the process tasks this machine's workers take (Gpu and Remote tasks never reach it).</summary>
+    internal IExecutor CpuExecutor => _cpuExecutor;
 
-    internal bool TryTakeInjected(int priority, out WorkItem? item) => _injected[priority].TryDequeue(out item);
+    internal bool TryTakeInjected(int priority, out WorkItem? item) =>
+        _localOnly[priority].TryDequeue(out item) || _injected[priority].TryDequeue(out item);
 
-    internal void ReleaseQueueSlot() => _queueSlots?.Release();
+    /// <summary>The highest-priority task a remote worker may run, already marked running; null when there is none.</summary>
+    internal ProcessWorkItem? TakeForRemote()
+    {
+        for (int priority = 0; priority < PriorityLevels; priority++)
+        {
+            while (_remoteOnly[priority].TryDequeue(out WorkItem? item) || _injected[priority].TryDequeue(out item))
+            {
+                ReleaseSlotOf(item);
+                if (item.TryStart())
+                {
+                    return (ProcessWorkItem)item; // only process tasks are routed to remote workers
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Puts a task whose attempt was lost with its worker (or never sent) straight back in the queue.</summary>
+    internal void RequeueLost(ProcessWorkItem item, TaskResult? failed)
+    {
+        if (failed is not null)
+        {
+            Interlocked.Increment(ref _retries);
+            _logger.LogDebug("Task {Id} ({Name}) attempt {Attempt} lost ({Message}); requeued", item.Id, failed.Name, failed.Attempt, failed.FailureMessage);
+        }
+
+        Enqueue(item, null);
+        if (_forcedShutdown.IsCancellationRequested)
+        {
+            item.TryAbandon(FailureKind.Cancelled, "The pool was shut down while the task waited to be placed again.");
+        }
+    }
 
     /// <summary>Called once per finished work item that counts towards the drain.</summary>
     internal void OnWorkDone()
@@ -362,21 +463,53 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
     }
 
+    private static ConcurrentQueue<WorkItem>[] NewQueues() => [.. Enumerable.Range(0, PriorityLevels).Select(_ => new ConcurrentQueue<WorkItem>())];
+
     private void Enqueue(WorkItem item, PoolWorker? worker)
     {
-        if (worker is not null)
+        WorkRoute route = item.Route;
+        if (worker is not null && route != WorkRoute.Remote)
         {
             worker.PushLocal(item);
             Interlocked.MemoryBarrier(); // the push must be visible before the sleepers are read
         }
         else
         {
-            _injected[(int)item.Priority].Enqueue(item); // ConcurrentQueue.Enqueue is a full fence
+            ConcurrentQueue<WorkItem>[] queues = route switch
+            {
+                WorkRoute.Remote => _remoteOnly,
+                WorkRoute.Anywhere => _injected,
+                _ => _localOnly,
+            };
+            queues[(int)item.Priority].Enqueue(item); // ConcurrentQueue.Enqueue is a full fence
+            if (route != WorkRoute.Local)
+            {
+                _remote.Signal();
+            }
         }
 
-        if (Volatile.Read(ref _sleepers) > 0)
+        if (route != WorkRoute.Remote && Volatile.Read(ref _sleepers) > 0)
         {
             WakeOne();
+        }
+    }
+
+    /// <summary>Why the pool cannot run a task of <paramref name="backend"/>, or null when it can.</summary>
+    private string? MissingBackend(Backend backend) => backend switch
+    {
+        Backend.Cpu when Workers.Length == 0 => $"Pool '{Name}' has no CPU workers of its own to run a Cpu task; use Backend Auto or Remote.",
+        Backend.Remote when _remote.Clients.Count == 0 => $"Pool '{Name}' has no remote workers to run a Remote task.",
+        Backend.Gpu => $"Pool '{Name}' has no Gpu backend.",
+        _ => null,
+    };
+
+    /// <summary>Frees the bounded-queue slot <paramref name="item"/> held while it waited, if it held one.</summary>
+    internal void ReleaseSlotOf(WorkItem item)
+    {
+        if (item.HoldsQueueSlot)
+        {
+            item.HoldsQueueSlot = false;
+            _queueSlots?.Release();
         }
     }
 
@@ -417,7 +550,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
 
     private bool AnyWorkVisible()
     {
-        foreach (ConcurrentQueue<WorkItem> queue in _injected)
+        foreach (ConcurrentQueue<WorkItem> queue in _localOnly.Concat(_injected))
         {
             if (!queue.IsEmpty)
             {
@@ -489,17 +622,13 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
 
         _forcedShutdown.Cancel(); // running process trees are killed; retries waiting out a back-off give up
+        _remote.CancelRunning();
         const string Message = "The pool was shut down before the task started.";
-        foreach (ConcurrentQueue<WorkItem> queue in _injected)
+        foreach (ConcurrentQueue<WorkItem> queue in _injected.Concat(_localOnly).Concat(_remoteOnly))
         {
             while (queue.TryDequeue(out WorkItem? item))
             {
-                if (item.HoldsQueueSlot)
-                {
-                    item.HoldsQueueSlot = false;
-                    ReleaseQueueSlot();
-                }
-
+                ReleaseSlotOf(item);
                 item.TryAbandon(FailureKind.Cancelled, Message);
             }
         }
@@ -521,7 +650,10 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
 
         _state = (int)PoolState.Stopped;
-        _wake.Release(Workers.Length);
+        if (Workers.Length > 0)
+        {
+            _wake.Release(Workers.Length);
+        }
         await Task.Run(
             () =>
             {
@@ -531,6 +663,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
                 }
             },
             CancellationToken.None).ConfigureAwait(false);
+        await _remote.DisposeAsync().ConfigureAwait(false);
         _logger.LogDebug("Pool {Pool} stopped", Name);
     }
 

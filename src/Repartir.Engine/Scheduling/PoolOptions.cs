@@ -1,4 +1,5 @@
 using Repartir.Execution;
+using Repartir.Remote;
 
 namespace Repartir.Scheduling;
 
@@ -41,8 +42,17 @@ public sealed record PoolOptions
     /// <summary>The pool's name, for people, logs and thread names.</summary>
     public string Name { get; init; } = "default";
 
-    /// <summary>How many tasks run at once on this machine: the number of worker threads. Default: the processor count.</summary>
+    /// <summary>
+    /// How many tasks run at once on this machine: the number of worker threads. Default: the processor count.
+    /// May be 0 when the pool has remote <see cref="Workers"/>; it then runs no in-process work and no Cpu-only tasks.
+    /// </summary>
     public int CpuWorkers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Remote worker daemons (<c>HOST:PORT</c>) the pool places tasks on, next to its CPU workers.</summary>
+    public IReadOnlyList<string> Workers { get; init; } = [];
+
+    /// <summary>Heartbeats, failure detection and reconnection for the remote <see cref="Workers"/>.</summary>
+    public RemoteOptions Remote { get; init; } = new();
 
     /// <summary>The most tasks submitted from outside that may wait in the queue; <c>null</c> for no limit.</summary>
     public int? MaxQueue { get; init; }
@@ -62,10 +72,14 @@ public sealed record PoolOptions
             throw new ArgumentException("The pool name must not be empty.", nameof(Name));
         }
 
-        if (CpuWorkers is < 1 or > 4096)
+        ArgumentNullException.ThrowIfNull(Workers, nameof(Workers));
+        if (CpuWorkers is < 0 or > 4096 || (CpuWorkers == 0 && Workers.Count == 0))
         {
-            throw new ArgumentOutOfRangeException(nameof(CpuWorkers), CpuWorkers, "CpuWorkers must be between 1 and 4096.");
+            throw new ArgumentOutOfRangeException(nameof(CpuWorkers), CpuWorkers, "CpuWorkers must be between 1 and 4096 (0 is allowed only when the pool has remote workers).");
         }
+
+        ArgumentNullException.ThrowIfNull(Remote, nameof(Remote));
+        Remote.Validate();
 
         if (MaxQueue is < 1)
         {

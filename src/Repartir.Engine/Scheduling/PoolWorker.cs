@@ -125,12 +125,7 @@ internal sealed class PoolWorker
 
     private void RunItem(WorkItem item)
     {
-        if (item.HoldsQueueSlot)
-        {
-            item.HoldsQueueSlot = false;
-            _pool.ReleaseQueueSlot();
-        }
-
+        _pool.ReleaseSlotOf(item);
         item.Run(this);
         _executed++;
     }

@@ -13,6 +13,7 @@ internal sealed class ProcessWorkItem : WorkItem
     private readonly TaskCompletionSource<TaskResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationToken _cancellationToken;
     private CancellationTokenRegistration _registration;
+    private int _losses;
 
     internal ProcessWorkItem(Pool pool, TaskId id, TaskSpec spec, CancellationToken cancellationToken)
         : base(pool, spec.Priority)
@@ -30,6 +31,19 @@ internal sealed class ProcessWorkItem : WorkItem
     internal int Attempt { get; private set; } = 1;
 
     internal Task<TaskResult> Completion => _completion.Task;
+
+    /// <summary>While the task runs on a remote worker: the hook that forwards the caller's cancel to it.</summary>
+    internal CancellationTokenRegistration CancelRemotely { get; set; }
+
+    /// <summary>The caller's cancellation of this task.</summary>
+    internal CancellationToken CancellationToken => _cancellationToken;
+
+    internal override WorkRoute Route => Spec.Backend switch
+    {
+        Backend.Remote => WorkRoute.Remote,
+        Backend.Auto => WorkRoute.Anywhere,
+        _ => WorkRoute.Local,
+    };
 
     /// <summary>Arms cancellation: a cancel while queued completes the task at once as Cancelled.</summary>
     internal void ArmCancellation()
@@ -51,9 +65,45 @@ internal sealed class ProcessWorkItem : WorkItem
         }
     }
 
-    protected override void Execute(PoolWorker worker)
+    /// <summary>Ends the attempt a remote worker ran: completes the task, or schedules its retry.</summary>
+    internal void EndRemoteAttempt(TaskResult result) => Conclude(result);
+
+    /// <summary>
+    /// The attempt was lost with its worker (or refused by it): it goes back to the queue at once with its
+    /// attempt number raised, until <see cref="Remote.RemoteOptions.MaxWorkerLosses"/> is reached; then
+    /// <paramref name="failed"/> is its outcome (or what its retry policy makes of it).
+    /// </summary>
+    internal void EndLostAttempt(TaskResult failed)
     {
-        TaskResult result = RunAttempt(worker);
+        if (_cancellationToken.IsCancellationRequested)
+        {
+            MarkFinished();
+            Complete(ResultWithoutProcess(FailureKind.Cancelled, "Cancelled; its worker was lost before it confirmed the cancel.", Attempt, failed.Worker));
+            return;
+        }
+
+        if (++_losses < Pool.Options.Remote.MaxWorkerLosses && Pool.AcceptsRetries)
+        {
+            Attempt++;
+            Requeue();
+            Pool.RequeueLost(this, failed);
+            return;
+        }
+
+        Conclude(failed);
+    }
+
+    /// <summary>Puts back an item that was taken for a remote worker but never sent (the worker went away first).</summary>
+    internal void ReturnUnsent()
+    {
+        Requeue();
+        Pool.RequeueLost(this, failed: null);
+    }
+
+    protected override void Execute(PoolWorker worker) => Conclude(RunAttempt(worker));
+
+    private void Conclude(TaskResult result)
+    {
         if (Spec.Retry.ShouldRetry(result, Attempt) && !_cancellationToken.IsCancellationRequested && Pool.AcceptsRetries)
         {
             Attempt++;
@@ -72,17 +122,11 @@ internal sealed class ProcessWorkItem : WorkItem
     private TaskResult RunAttempt(PoolWorker worker)
     {
         var slot = new ExecutionSlot(Id, Attempt, worker.Name);
-        IExecutor? executor = Pool.ExecutorFor(Spec.Backend);
-        if (executor is null)
-        {
-            return ResultWithoutProcess(FailureKind.Rejected, $"This pool has no {Spec.Backend} backend.", Attempt, worker.Name);
-        }
-
         CancellationToken poolToken = Pool.ForcedShutdownToken;
         using CancellationTokenSource? linked = _cancellationToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, poolToken)
             : null;
-        ValueTask<TaskResult> pending = executor.ExecuteAsync(Spec, slot, linked?.Token ?? poolToken);
+        ValueTask<TaskResult> pending = Pool.CpuExecutor.ExecuteAsync(Spec, slot, linked?.Token ?? poolToken);
         return pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 

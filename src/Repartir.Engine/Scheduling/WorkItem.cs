@@ -2,6 +2,19 @@ using Repartir.Tasks;
 
 namespace Repartir.Scheduling;
 
+/// <summary>Which of a pool's workers may take a work item from the shared queues.</summary>
+internal enum WorkRoute
+{
+    /// <summary>Only this machine's CPU workers (in-process work, Cpu tasks).</summary>
+    Local = 0,
+
+    /// <summary>Only remote workers (Remote tasks).</summary>
+    Remote = 1,
+
+    /// <summary>Whichever worker is free first (Auto tasks).</summary>
+    Anywhere = 2,
+}
+
 /// <summary>
 /// One unit the scheduler queues. Its state moves Queued → Running → Done once, or Queued →
 /// Abandoned when it is cancelled or shut down before it starts; the compare-and-swap on that
@@ -36,6 +49,9 @@ internal abstract class WorkItem
 
     internal bool IsFinished => Volatile.Read(ref _state) == Finished;
 
+    /// <summary>Which workers may take the item.</summary>
+    internal virtual WorkRoute Route => WorkRoute.Local;
+
     /// <summary>Runs the item on <paramref name="worker"/>'s thread, unless it was already taken or abandoned.</summary>
     internal void Run(PoolWorker worker)
     {
@@ -44,6 +60,9 @@ internal abstract class WorkItem
             Execute(worker);
         }
     }
+
+    /// <summary>Marks the item running without running it here (a remote worker will); false when it was already taken or abandoned.</summary>
+    internal bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
 
     /// <summary>Gives the item up before it starts; false when it already started or ended.</summary>
     internal bool TryAbandon(FailureKind reason, string message)
@@ -57,7 +76,7 @@ internal abstract class WorkItem
         return true;
     }
 
-    /// <summary>Puts a running item back to Queued (for a retry); only its executing worker may call this.</summary>
+    /// <summary>Puts a running item back to Queued (for a retry); only the worker that has it may call this.</summary>
     protected void Requeue() => Volatile.Write(ref _state, Queued);
 
     /// <summary>Marks the item done; called by <see cref="Execute"/> when it produced its outcome.</summary>

@@ -6,10 +6,42 @@ namespace Repartir.Tasks;
 /// The one outcome of a submitted task: how it ended, what it printed, when and where it ran,
 /// and on which attempt. Every submitted task yields exactly one.
 /// </summary>
-public sealed class TaskResult
+/// <remarks>
+/// A record so that <c>with</c> can re-address a result (a remote worker's outcome gets the coordinator's
+/// id and spec), but compared by reference: two results are the same only when they are one object.
+/// </remarks>
+public sealed record TaskResult
 {
     private string? _stdout;
     private string? _stderr;
+
+    /// <summary>Creates an empty result; the required members say what must be set.</summary>
+    public TaskResult()
+    {
+    }
+
+    // A copy must not carry the decoded text of its original: `with` may give it other bytes.
+    private TaskResult(TaskResult original)
+    {
+        Id = original.Id;
+        Name = original.Name;
+        ExitCode = original.ExitCode;
+        Signal = original.Signal;
+        Failure = original.Failure;
+        FailureMessage = original.FailureMessage;
+        StdoutBytes = original.StdoutBytes;
+        StderrBytes = original.StderrBytes;
+        StdoutTruncated = original.StdoutTruncated;
+        StderrTruncated = original.StderrTruncated;
+        StartTime = original.StartTime;
+        EndTime = original.EndTime;
+        Attempt = original.Attempt;
+        Host = original.Host;
+        Worker = original.Worker;
+        Backend = original.Backend;
+        ProcessId = original.ProcessId;
+        Spec = original.Spec;
+    }
 
     /// <summary>The task's id within its pool.</summary>
     public required TaskId Id { get; init; }
@@ -112,25 +144,20 @@ public sealed class TaskResult
     /// This result with its output dropped (both streams flagged truncated) and <paramref name="reason"/>
     /// added to the failure message: for when the output cannot travel, the outcome still does.
     /// </summary>
-    public TaskResult WithoutOutput(string reason) => new()
+    public TaskResult WithoutOutput(string reason) => this with
     {
-        Id = Id,
-        Name = Name,
-        Spec = Spec,
-        ExitCode = ExitCode,
-        Signal = Signal,
-        Failure = Failure,
         FailureMessage = FailureMessage is null ? $"Output dropped: {reason}" : $"{FailureMessage} (output dropped: {reason})",
+        StdoutBytes = [],
+        StderrBytes = [],
         StdoutTruncated = true,
         StderrTruncated = true,
-        StartTime = StartTime,
-        EndTime = EndTime,
-        Attempt = Attempt,
-        Host = Host,
-        Worker = Worker,
-        Backend = Backend,
-        ProcessId = ProcessId,
     };
+
+    /// <inheritdoc />
+    public bool Equals(TaskResult? other) => ReferenceEquals(this, other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
 
     /// <inheritdoc />
     public override string ToString() => Failure == FailureKind.None

@@ -47,8 +47,8 @@ public sealed record TaskSpec
     /// <summary>A name for people (shown on results and progress); <c>null</c> to use the command line.</summary>
     public string? Name { get; init; }
 
-    /// <summary>Which backend runs the task.</summary>
-    public Backend Backend { get; init; } = Backend.Cpu;
+    /// <summary>Which backend runs the task: by default whichever worker of the pool is free first, local or remote.</summary>
+    public Backend Backend { get; init; } = Backend.Auto;
 
     /// <summary>The item the task was made from; it travels unchanged onto the result.</summary>
     public object? InputObject { get; init; }

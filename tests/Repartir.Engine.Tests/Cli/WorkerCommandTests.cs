@@ -66,7 +66,7 @@ public sealed partial class WorkerCommandTests
             {
                 message = await connection.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
             }
-            while (message is Heartbeat);
+            while (message is Heartbeat or WorkerStatus);
 
             Assert.Equal("drained\n", Assert.IsType<Result>(message).Outcome.Stdout);
             do

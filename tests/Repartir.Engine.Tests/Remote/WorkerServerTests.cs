@@ -238,7 +238,7 @@ public sealed class WorkerServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Draining_finishes_running_tasks_sends_their_results_then_goodbye()
+    public async Task Draining_announces_itself_finishes_running_tasks_sends_their_results_then_goodbye()
     {
         var (client, connection) = await ConnectAsync();
         using (client)
@@ -248,6 +248,9 @@ public sealed class WorkerServerTests : IAsyncLifetime
             await Task.Delay(200);
             Task stopping = _worker.StopAsync(drain: true);
 
+            var status = Assert.IsType<WorkerStatus>(await NextAsync(connection));
+            Assert.Equal("Draining", status.State);
+            Assert.Equal(1, status.Running);
             var result = Assert.IsType<Result>(await NextAsync(connection));
             Assert.Equal("done\n", result.Outcome.Stdout);
             Assert.IsType<Goodbye>(await NextAsync(connection));

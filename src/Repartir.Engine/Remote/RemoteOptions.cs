@@ -1,0 +1,75 @@
+namespace Repartir.Remote;
+
+/// <summary>How a pool talks to its remote workers: heartbeats, failure detection, reconnection and requeueing.</summary>
+public sealed record RemoteOptions
+{
+    /// <summary>How often the pool sends each worker a heartbeat (the worker answers at once, which gives the latency).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a worker may stay silent before it is Offline: its connection is closed and its running tasks
+    /// go to other workers. After two silent intervals it is Suspected and gets no new tasks.
+    /// </summary>
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one connection attempt (TCP connect and handshake) may take.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The wait before the first reconnection attempt; it doubles after each failure.</summary>
+    public TimeSpan ReconnectInitialDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest wait between two reconnection attempts.</summary>
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How many attempts of one task may be lost with their worker before the task comes back as
+    /// <see cref="Tasks.FailureKind.WorkerLost"/>. Losses are requeued at once, independently of the task's retry policy.
+    /// </summary>
+    public int MaxWorkerLosses { get; init; } = 3;
+
+    /// <summary>The largest frame the pool accepts from a worker. Results carry output: room for two full 16 MiB streams.</summary>
+    public int MaxFrameLength { get; init; } = 40 << 20;
+
+    /// <summary>Checks the options, naming the one that is wrong.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    public void Validate()
+    {
+        if (HeartbeatInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HeartbeatInterval), HeartbeatInterval, "HeartbeatInterval must be positive.");
+        }
+
+        if (HeartbeatTimeout < HeartbeatInterval * 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HeartbeatTimeout), HeartbeatTimeout, $"HeartbeatTimeout must be at least two heartbeat intervals ({HeartbeatInterval * 2}).");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "ConnectTimeout must be positive.");
+        }
+
+        if (ReconnectInitialDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectInitialDelay)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReconnectMaxDelay), ReconnectMaxDelay, "Reconnect delays must be positive, the maximum at least the initial one.");
+        }
+
+        if (MaxWorkerLosses < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxWorkerLosses), MaxWorkerLosses, "MaxWorkerLosses must be at least 1.");
+        }
+
+        if (MaxFrameLength < 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxFrameLength), MaxFrameLength, "MaxFrameLength must be at least 4096 bytes.");
+        }
+    }
+
+    /// <summary>The wait before reconnection attempt <paramref name="failures"/> + 1, with ±20% jitter so that coordinators do not reconnect in step.</summary>
+    internal TimeSpan ReconnectDelay(int failures)
+    {
+        double ticks = ReconnectInitialDelay.Ticks * Math.Pow(2, Math.Min(failures, 30));
+        ticks = Math.Min(ticks, ReconnectMaxDelay.Ticks);
+        return TimeSpan.FromTicks((long)(ticks * (0.8 + (0.4 * Random.Shared.NextDouble()))));
+    }
+}

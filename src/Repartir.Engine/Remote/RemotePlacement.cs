@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Repartir.Remote.Wire;
+using Repartir.Scheduling;
+
+namespace Repartir.Remote;
+
+/// <summary>
+/// Places a pool's remote-capable tasks on its remote workers: whenever there is work and a worker with a
+/// free slot, the least loaded worker (lowest share of its slots in use, then most free slots) gets the
+/// highest-priority task. A worker never has more of the pool's tasks in flight than it has slots.
+/// </summary>
+internal sealed class RemotePlacement : IAsyncDisposable
+{
+    private readonly Pool _pool;
+    private readonly ILogger _logger;
+    private readonly Hello _myHello;
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly object _gate = new();
+    private WorkerClient[] _clients = [];
+    private Task? _loop;
+    private int _signaled;
+
+    internal RemotePlacement(Pool pool, ILogger logger)
+    {
+        _pool = pool;
+        _logger = logger;
+        _myHello = new Hello(
+            MessageCodec.ProtocolVersion,
+            typeof(RemotePlacement).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            $"{Environment.MachineName}/{pool.Name}",
+            Guid.NewGuid().ToString("N"),
+            Slots: 0,
+            Backends: [],
+            pool.Options.Remote.MaxFrameLength,
+            new Dictionary<string, string>
+            {
+                ["os"] = RuntimeInformation.OSDescription,
+                ["processId"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            });
+    }
+
+    /// <summary>The pool's remote workers, in the order they were added.</summary>
+    internal IReadOnlyList<WorkerClient> Clients => Volatile.Read(ref _clients);
+
+    /// <summary>The slots of the workers reached so far.</summary>
+    internal int KnownSlots => Clients.Sum(c => c.Slots);
+
+    /// <summary>Adds a worker and starts connecting to it.</summary>
+    /// <exception cref="ArgumentException">The address is not <c>HOST:PORT</c>, cannot be resolved, or the pool already has it.</exception>
+    internal WorkerClient Add(string address)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        address = address.Trim();
+        if (!EndPoints.TryParse(address, out IPEndPoint? endPoint, out string? error) || endPoint is null)
+        {
+            throw new ArgumentException($"Worker address {error}", nameof(address));
+        }
+
+        WorkerClient client;
+        lock (_gate)
+        {
+            if (_clients.FirstOrDefault(c => c.EndPoint.Equals(endPoint) || string.Equals(c.Address, address, StringComparison.OrdinalIgnoreCase)) is { } existing)
+            {
+                throw new ArgumentException($"Pool '{_pool.Name}' already has worker {existing.Address}.", nameof(address));
+            }
+
+            client = new WorkerClient(address, endPoint, this, _pool.Options.Remote, _myHello, _logger);
+            _clients = [.. _clients, client];
+            _loop ??= Task.Run(PlaceLoopAsync);
+        }
+
+        client.Start();
+        return client;
+    }
+
+    /// <summary>Stops using <paramref name="client"/>; with <paramref name="drain"/> its running tasks finish first, otherwise they are requeued.</summary>
+    internal async Task RemoveAsync(WorkerClient client, bool drain)
+    {
+        lock (_gate)
+        {
+            if (!_clients.Contains(client))
+            {
+                return;
+            }
+
+            _clients = [.. _clients.Where(c => !ReferenceEquals(c, client))];
+        }
+
+        await client.StopAsync(drain).ConfigureAwait(false);
+    }
+
+    /// <summary>Says there may be work to place or a slot to place it in; cheap, and coalesced.</summary>
+    internal void Signal()
+    {
+        if (Interlocked.Exchange(ref _signaled, 1) == 0)
+        {
+            _signal.Release();
+        }
+    }
+
+    /// <summary>Asks every worker to cancel the pool's tasks it runs.</summary>
+    internal void CancelRunning()
+    {
+        foreach (WorkerClient client in Clients)
+        {
+            client.CancelRunning();
+        }
+    }
+
+    /// <summary>Resolves once every worker's first connection attempt has succeeded or failed.</summary>
+    internal Task FirstAttemptsAsync() => Task.WhenAll(Clients.Select(c => c.FirstAttempt));
+
+    public async ValueTask DisposeAsync()
+    {
+        WorkerClient[] clients;
+        lock (_gate)
+        {
+            clients = _clients;
+            _clients = [];
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(clients.Select(c => c.StopAsync(drain: false))).ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task PlaceLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+                Volatile.Write(ref _signaled, 0); // before looking, so a signal raised while placing is not lost
+                while (LeastLoaded() is { } client && _pool.TakeForRemote() is { } item)
+                {
+                    await client.AssignAsync(item).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The pool has stopped.
+        }
+    }
+
+    private WorkerClient? LeastLoaded()
+    {
+        WorkerClient? best = null;
+        double bestShare = double.MaxValue;
+        int bestFree = 0;
+        foreach (WorkerClient client in Clients)
+        {
+            int free = client.FreeSlots;
+            if (free <= 0)
+            {
+                continue;
+            }
+
+            double share = (double)client.Running / client.Slots;
+            if (share < bestShare || (share == bestShare && free > bestFree))
+            {
+                best = client;
+                bestShare = share;
+                bestFree = free;
+            }
+        }
+
+        return best;
+    }
+}

@@ -1,0 +1,552 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Repartir.Remote.Wire;
+using Repartir.Scheduling;
+using Repartir.Tasks;
+
+namespace Repartir.Remote;
+
+/// <summary>How a pool sees one of its remote workers.</summary>
+public enum RemoteWorkerState
+{
+    /// <summary>Not connected: never reached yet, lost, or refusing the handshake (see <see cref="WorkerClient.LastError"/>). The pool keeps trying with back-off.</summary>
+    Offline = 0,
+
+    /// <summary>Connected and answering heartbeats; it gets tasks.</summary>
+    Online = 1,
+
+    /// <summary>Connected but silent for two heartbeat intervals; it gets no new tasks until it is heard again.</summary>
+    Suspected = 2,
+}
+
+/// <summary>
+/// One remote worker daemon as a pool sees it: the connection (made again with back-off whenever it is
+/// lost), the tasks in flight on it, heartbeats and the counters people read. A worker that is lost takes
+/// no results with it: its in-flight tasks go back to the pool's queue with their attempt number raised.
+/// </summary>
+public sealed class WorkerClient
+{
+    private readonly RemotePlacement _placement;
+    private readonly RemoteOptions _options;
+    private readonly Hello _myHello;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _gate = new();
+    private Task _loop = Task.CompletedTask;
+    private Session? _session;
+    private volatile bool _accepting = true;
+    private volatile int _state;
+    private long _completed;
+    private long _failed;
+    private long _lost;
+    private int _connects;
+    private long _latencyTicks = -1;
+    private long _lastHeartbeatTicks;
+
+    internal WorkerClient(string address, IPEndPoint endPoint, RemotePlacement placement, RemoteOptions options, Hello myHello, ILogger logger)
+    {
+        Address = address;
+        EndPoint = endPoint;
+        _placement = placement;
+        _options = options;
+        _myHello = myHello;
+        _logger = logger;
+    }
+
+    /// <summary>The address as it was given (<c>HOST:PORT</c>); it is resolved again before each connection attempt.</summary>
+    public string Address { get; }
+
+    /// <summary>The address the last connection attempt used.</summary>
+    public IPEndPoint EndPoint { get; private set; }
+
+    /// <summary>Online, Suspected or Offline.</summary>
+    public RemoteWorkerState State => (RemoteWorkerState)_state;
+
+    /// <summary>The worker's name from its hello; null before it was first reached.</summary>
+    public string? Name => Peer?.Name;
+
+    /// <summary>The worker process's id from its hello (it changes when the worker restarts).</summary>
+    public string? WorkerId => Peer?.Id;
+
+    /// <summary>How many tasks the worker runs at once (0 before it was first reached).</summary>
+    public int Slots => Peer?.Slots ?? 0;
+
+    /// <summary>Tasks of this pool in flight on the worker now.</summary>
+    public int Running => _session?.InFlight.Count ?? 0;
+
+    /// <summary>Tasks the worker returned a result for.</summary>
+    public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>Of those, results that were not a success.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Attempts that were in flight on the worker when it was lost (each went back to the queue, or came back WorkerLost).</summary>
+    public long Lost => Interlocked.Read(ref _lost);
+
+    /// <summary>How many times a connection was made (1 + reconnections).</summary>
+    public int Connects => Volatile.Read(ref _connects);
+
+    /// <summary>The round trip of the last answered heartbeat; null before one was answered.</summary>
+    public TimeSpan? HeartbeatLatency => Interlocked.Read(ref _latencyTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : null;
+
+    /// <summary>When the worker was last heard (any message); null before it was reached.</summary>
+    public DateTimeOffset? LastHeard => Interlocked.Read(ref _lastHeartbeatTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>How long the worker process has been running, while it is connected; null otherwise.</summary>
+    public TimeSpan? Uptime => _session is { } session && session.Peer.HostFacts.TryGetValue("uptimeMs", out string? text)
+        && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long milliseconds)
+            ? TimeSpan.FromMilliseconds(milliseconds) + session.SinceHello.Elapsed
+            : null;
+
+    /// <summary>Why the worker is Offline, when it is: the connection error, a refused handshake, missed heartbeats.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>The worker's hello from the last connection (name, version, slots, host facts).</summary>
+    public Hello? Peer { get; private set; }
+
+    /// <summary>Slots free for a new task: none unless the worker is Online and serving.</summary>
+    internal int FreeSlots => _accepting && State == RemoteWorkerState.Online && _session is { Draining: false } session
+        ? Math.Max(0, session.Peer.Slots - session.InFlight.Count)
+        : 0;
+
+    /// <summary>Completes once the first connection attempt succeeded or failed.</summary>
+    internal Task FirstAttempt => _firstAttempt.Task;
+
+    internal void Start() => _loop = Task.Run(RunAsync);
+
+    /// <summary>
+    /// Sends <paramref name="item"/> (already marked running) to the worker. When the worker went away in the
+    /// meantime it goes back to the queue unsent; a failed send ends the connection and requeues it as lost.
+    /// </summary>
+    internal async Task AssignAsync(ProcessWorkItem item)
+    {
+        Session? session;
+        lock (_gate)
+        {
+            session = _session;
+            if (session is null || !session.Open || !session.InFlight.TryAdd(item.Id.Value, item))
+            {
+                session = null;
+            }
+        }
+
+        if (session is null)
+        {
+            item.ReturnUnsent();
+            return;
+        }
+
+        item.CancelRemotely = CancelOnWorker(session, item);
+        try
+        {
+            await session.Connection.SendAsync(new Submit(item.Id.Value, item.Attempt, item.Spec with { Backend = Backend.Cpu }), session.Ending.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            EndSession(session, "Sending a task failed: " + e.Message);
+        }
+    }
+
+    /// <summary>Stops using the worker: with <paramref name="drain"/> its running tasks finish first; otherwise they go back to the queue.</summary>
+    internal async Task StopAsync(bool drain)
+    {
+        _accepting = false;
+        if (drain)
+        {
+            while (_session is { Open: true, InFlight.IsEmpty: false })
+            {
+                await Task.Delay(20).ConfigureAwait(false);
+            }
+
+            if (_session is { } session)
+            {
+                await session.Connection.TrySendAsync(new Goodbye("The pool no longer uses this worker.")).ConfigureAwait(false);
+            }
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_session is { } current)
+        {
+            EndSession(current, "The worker was removed from the pool.");
+        }
+
+        await _loop.ConfigureAwait(false);
+    }
+
+    /// <summary>Asks the worker to cancel every task of this pool it runs (a forced shutdown); their results come back Cancelled.</summary>
+    internal void CancelRunning()
+    {
+        if (_session is { } session)
+        {
+            foreach (long taskId in session.InFlight.Keys)
+            {
+                _ = session.Connection.TrySendAsync(new Cancel(taskId));
+            }
+        }
+    }
+
+    private CancellationTokenRegistration CancelOnWorker(Session session, ProcessWorkItem item)
+    {
+        if (!item.CancellationToken.CanBeCanceled)
+        {
+            return default;
+        }
+
+        return item.CancellationToken.UnsafeRegister(
+            static state =>
+            {
+                var (session, taskId) = ((Session, long))state!;
+                _ = session.Connection.TrySendAsync(new Cancel(taskId));
+            },
+            (session, item.Id.Value));
+    }
+
+    private async Task RunAsync()
+    {
+        int failures = 0;
+        while (!_stop.IsCancellationRequested)
+        {
+            Session? session = null;
+            try
+            {
+                session = await ConnectAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is IOException or SocketException or ProtocolException or OperationCanceledException or ObjectDisposedException)
+            {
+                LastError = e is OperationCanceledException ? $"No answer within {_options.ConnectTimeout.TotalSeconds:0.#} s." : e.Message;
+                LogUnreachable(e, LastError, failures);
+            }
+            finally
+            {
+                _firstAttempt.TrySetResult();
+            }
+
+            if (session is not null)
+            {
+                failures = 0;
+                EndSession(session, await ServeAsync(session).ConfigureAwait(false));
+            }
+
+            try
+            {
+                await Task.Delay(_options.ReconnectDelay(failures++), _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private void LogUnreachable(Exception e, string reason, int failures)
+    {
+        if (e is ProtocolException)
+        {
+            _logger.LogError("Worker {Address} refused the connection: {Reason}", Address, reason);
+        }
+        else if (failures == 0)
+        {
+            _logger.LogWarning("Worker {Address} cannot be reached: {Reason}; retrying with back-off", Address, reason);
+        }
+        else
+        {
+            _logger.LogDebug("Worker {Address} still unreachable (attempt {Attempt}): {Reason}", Address, failures + 1, reason);
+        }
+    }
+
+    private async Task<Session> ConnectAsync()
+    {
+        if (EndPoints.TryParse(Address, out IPEndPoint? resolved, out _) && resolved is not null)
+        {
+            EndPoint = resolved;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        var client = new TcpClient(EndPoint.AddressFamily) { NoDelay = true };
+        Connection? connection = null;
+        try
+        {
+            await client.ConnectAsync(EndPoint, timeout.Token).ConfigureAwait(false);
+            connection = new Connection(client.GetStream());
+            Hello peer = await connection.HandshakeAsync(_myHello, timeout.Token).ConfigureAwait(false);
+            var session = new Session(connection, client, peer);
+            lock (_gate)
+            {
+                _session = session;
+                Peer = peer;
+                LastError = null;
+                session.Touch();
+                Interlocked.Exchange(ref _lastHeartbeatTicks, DateTimeOffset.UtcNow.UtcTicks);
+                _state = (int)RemoteWorkerState.Online;
+            }
+
+            int connects = Interlocked.Increment(ref _connects);
+            _logger.LogInformation("Worker {Name} ({Address}) online with {Slots} slots{Again}", peer.Name, Address, peer.Slots, connects > 1 ? " again" : string.Empty);
+            _placement.Signal();
+            return session;
+        }
+        catch
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            client.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the worker's messages until the connection ends; returns why it ended.</summary>
+    private async Task<string> ServeAsync(Session session)
+    {
+        Task heartbeats = SendHeartbeatsAsync(session);
+        try
+        {
+            while (await session.Connection.ReceiveAsync(session.Ending.Token).ConfigureAwait(false) is { } message)
+            {
+                OnHeard(session);
+                if (Handle(session, message) is { } end)
+                {
+                    return end;
+                }
+            }
+
+            return "The worker closed the connection.";
+        }
+        catch (Exception e) when (e is IOException or SocketException or ProtocolException or OperationCanceledException or ObjectDisposedException)
+        {
+            if (e is ProtocolException protocol)
+            {
+                await session.Connection.TrySendAsync(new ErrorMessage(protocol.Code, protocol.Message, Fatal: true)).ConfigureAwait(false);
+            }
+
+            return session.EndReason ?? e.Message;
+        }
+        finally
+        {
+            await session.Ending.CancelAsync().ConfigureAwait(false);
+            await heartbeats.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Acts on one message; returns why the connection ends when it does, otherwise null.</summary>
+    private string? Handle(Session session, Message message)
+    {
+        switch (message)
+        {
+            case Result result:
+                OnResult(session, result);
+                return null;
+            case Heartbeat heartbeat:
+                if (heartbeat.Echo >= 0 && heartbeat.Echo == Interlocked.Read(ref session.PendingEcho))
+                {
+                    Interlocked.Exchange(ref _latencyTicks, Stopwatch.GetElapsedTime(Interlocked.Read(ref session.PendingEchoSentAt)).Ticks);
+                    Interlocked.Exchange(ref session.PendingEcho, -1);
+                }
+
+                session.LastWorkerSequence = heartbeat.Sequence;
+                return null;
+            case WorkerStatus status:
+                session.Draining = status.State == "Draining";
+                if (session.Draining)
+                {
+                    _logger.LogInformation("Worker {Name} is draining: no new tasks go to it", session.Peer.Name);
+                }
+
+                return null;
+            case Goodbye goodbye:
+                return "The worker said goodbye: " + goodbye.Reason;
+            case ErrorMessage error:
+                _logger.LogWarning("Worker {Name} reported {Code}: {Text}", session.Peer.Name, error.Code, error.Text);
+                return error.Fatal ? $"{error.Code}: {error.Text}" : null;
+            default:
+                throw new ProtocolException(MessageCodec.BadMessage, $"A pool does not accept {message.GetType().Name} messages.");
+        }
+    }
+
+    private void OnResult(Session session, Result result)
+    {
+        if (!session.InFlight.TryRemove(result.TaskId, out ProcessWorkItem? item) || item.Attempt != result.Attempt)
+        {
+            // Not ours (any more): the task was already given up on this connection.
+            return;
+        }
+
+        item.CancelRemotely.Dispose();
+        TaskResult outcome = result.Outcome with
+        {
+            Id = item.Id,
+            Spec = item.Spec,
+            Name = item.Spec.DisplayName,
+            Backend = Backend.Remote,
+            Worker = $"{session.Peer.Name}/{result.Outcome.Worker}",
+        };
+        _placement.Signal();
+        if (outcome.Failure == FailureKind.Rejected)
+        {
+            // The worker is draining (or cannot take it): another worker can.
+            Interlocked.Increment(ref _lost);
+            item.EndLostAttempt(outcome);
+            return;
+        }
+
+        Interlocked.Increment(ref _completed);
+        if (!outcome.Success)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+
+        item.EndRemoteAttempt(outcome);
+    }
+
+    private void OnHeard(Session session)
+    {
+        session.Touch();
+        Interlocked.Exchange(ref _lastHeartbeatTicks, DateTimeOffset.UtcNow.UtcTicks);
+        if (Interlocked.CompareExchange(ref _state, (int)RemoteWorkerState.Online, (int)RemoteWorkerState.Suspected) == (int)RemoteWorkerState.Suspected)
+        {
+            _logger.LogInformation("Worker {Name} answers again", session.Peer.Name);
+            _placement.Signal();
+        }
+    }
+
+    private async Task SendHeartbeatsAsync(Session session)
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(session.Ending.Token).ConfigureAwait(false))
+            {
+                TimeSpan silence = session.Silence;
+                if (silence >= _options.HeartbeatTimeout)
+                {
+                    EndSession(session, $"No heartbeat for {silence.TotalSeconds:0.0} s (timeout {_options.HeartbeatTimeout.TotalSeconds:0.#} s).");
+                    return;
+                }
+
+                if (silence >= _options.HeartbeatInterval * 2
+                    && Interlocked.CompareExchange(ref _state, (int)RemoteWorkerState.Suspected, (int)RemoteWorkerState.Online) == (int)RemoteWorkerState.Online)
+                {
+                    _logger.LogWarning("Worker {Name} suspected: silent for {Silence:0.0} s", session.Peer.Name, silence.TotalSeconds);
+                }
+
+                long sequence = Interlocked.Increment(ref session.HeartbeatSequence);
+                if (Interlocked.Read(ref session.PendingEcho) < 0)
+                {
+                    Interlocked.Exchange(ref session.PendingEchoSentAt, Stopwatch.GetTimestamp());
+                    Interlocked.Exchange(ref session.PendingEcho, sequence);
+                }
+
+                using var sendLimit = CancellationTokenSource.CreateLinkedTokenSource(session.Ending.Token);
+                sendLimit.CancelAfter(_options.HeartbeatTimeout);
+                await session.Connection.SendAsync(new Heartbeat(sequence, session.InFlight.Count, 0, -1, session.LastWorkerSequence), sendLimit.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+            if (!session.Ending.IsCancellationRequested)
+            {
+                EndSession(session, "Sending a heartbeat failed: " + e.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends a connection once: the worker goes Offline, the socket is closed (which ends the receive loop)
+    /// and every task in flight on it goes back to the queue as a lost attempt.
+    /// </summary>
+    private void EndSession(Session session, string reason)
+    {
+        lock (_gate)
+        {
+            if (!session.Open)
+            {
+                return;
+            }
+
+            session.Open = false;
+            session.EndReason = reason;
+            if (ReferenceEquals(_session, session))
+            {
+                _session = null;
+                _state = (int)RemoteWorkerState.Offline;
+                LastError = reason;
+            }
+        }
+
+        session.Ending.Cancel();
+        session.Close();
+        int lost = 0;
+        string message = $"Worker {session.Peer.Name} ({Address}) was lost: {reason}";
+        foreach (long taskId in session.InFlight.Keys)
+        {
+            if (session.InFlight.TryRemove(taskId, out ProcessWorkItem? item))
+            {
+                lost++;
+                Interlocked.Increment(ref _lost);
+                item.CancelRemotely.Dispose();
+                item.EndLostAttempt(TaskResult.NotRun(item.Id, item.Spec, FailureKind.WorkerLost, message, item.Attempt, EndPoint.ToString(), session.Peer.Name) with { Backend = Backend.Remote });
+            }
+        }
+
+        if (_stop.IsCancellationRequested && lost == 0)
+        {
+            _logger.LogDebug("Worker {Name} ({Address}) disconnected: {Reason}", session.Peer.Name, Address, reason);
+        }
+        else
+        {
+            _logger.LogWarning("Worker {Name} ({Address}) offline: {Reason}; {Lost} running tasks requeued", session.Peer.Name, Address, reason, lost);
+        }
+    }
+
+    /// <summary>One connection to the worker and the tasks in flight on it.</summary>
+    private sealed class Session(Connection connection, TcpClient client, Hello peer)
+    {
+        private long _lastHeard = Stopwatch.GetTimestamp();
+
+        public long HeartbeatSequence;
+        public long PendingEcho = -1;
+        public long PendingEchoSentAt;
+
+        public Connection Connection { get; } = connection;
+
+        public Hello Peer { get; } = peer;
+
+        public Stopwatch SinceHello { get; } = Stopwatch.StartNew();
+
+        public ConcurrentDictionary<long, ProcessWorkItem> InFlight { get; } = new();
+
+        public CancellationTokenSource Ending { get; } = new();
+
+        public bool Open { get; set; } = true;
+
+        /// <summary>Why the connection was ended from this side (a missed heartbeat, a failed send), once it was.</summary>
+        public string? EndReason { get; set; }
+
+        public volatile bool Draining;
+
+        public long LastWorkerSequence { get; set; } = -1;
+
+        public TimeSpan Silence => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard));
+
+        public void Touch() => Interlocked.Exchange(ref _lastHeard, Stopwatch.GetTimestamp());
+
+        public void Close()
+        {
+            // Closing the socket ends a receive that is waiting; the connection's buffers go with it.
+            client.Dispose();
+            _ = Connection.DisposeAsync().AsTask();
+        }
+    }
+}

@@ -1,0 +1,270 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Repartir.Remote;
+using Repartir.Scheduling;
+
+namespace Repartir.Tests.Remote;
+
+/// <summary>Remote settings quick enough for tests: a lost worker is noticed within half a second.</summary>
+internal static class TestRemote
+{
+    internal static readonly RemoteOptions Fast = new()
+    {
+        HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+        HeartbeatTimeout = TimeSpan.FromMilliseconds(600),
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+        ReconnectInitialDelay = TimeSpan.FromMilliseconds(50),
+        ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
+    };
+
+    internal static Pool Pool(IEnumerable<string> workers, int cpuWorkers = 0, RemoteOptions? remote = null, Microsoft.Extensions.Logging.ILogger? logger = null) =>
+        new(
+            new PoolOptions
+            {
+                Name = "remote-test",
+                CpuWorkers = cpuWorkers,
+                Workers = [.. workers],
+                Remote = remote ?? Fast,
+                Process = TestPools.FastKill,
+            },
+            logger);
+
+    internal static WorkerServer StartWorker(string name, int slots)
+    {
+        var worker = new WorkerServer(new WorkerOptions
+        {
+            Bind = new IPEndPoint(IPAddress.Loopback, 0),
+            Name = name,
+            Slots = slots,
+            HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+            Process = TestPools.FastKill,
+        });
+        worker.Start();
+        return worker;
+    }
+
+    internal static string Address(this WorkerServer worker) => worker.LocalEndPoint.ToString();
+
+    internal static async Task WaitOnlineAsync(Pool pool, int seconds = 20) =>
+        await TestPools.WaitUntil(() => pool.RemoteWorkers.All(w => w.State == RemoteWorkerState.Online), seconds);
+}
+
+/// <summary>
+/// A loopback TCP relay between a pool and a worker that a test can break: drop every connection (a network
+/// cut the peers notice at once) or freeze them (a hung peer: nothing arrives, nothing is closed).
+/// </summary>
+internal sealed class TcpProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly IPEndPoint _target;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<TcpClient, byte> _open = new();
+    private readonly Task _accepting;
+    private volatile bool _frozen;
+
+    public TcpProxy(IPEndPoint target)
+    {
+        _target = target;
+        _listener.Start();
+        EndPoint = (IPEndPoint)_listener.LocalEndpoint;
+        _accepting = AcceptAsync();
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public string Address => EndPoint.ToString();
+
+    /// <summary>Connections relayed so far.</summary>
+    public int Accepted;
+
+    /// <summary>Closes every relayed connection now; new ones are still accepted.</summary>
+    public void DropAll()
+    {
+        foreach (TcpClient client in _open.Keys)
+        {
+            try
+            {
+                client.Client?.LingerState = new LingerOption(true, 0); // a reset, like a vanished host
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed by its pump in the meantime.
+            }
+
+            client.Dispose();
+        }
+    }
+
+    /// <summary>Stops relaying bytes without closing anything, like a peer that hangs.</summary>
+    public void Freeze() => _frozen = true;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        DropAll();
+        try
+        {
+            await _accepting;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient inbound;
+            try
+            {
+                inbound = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var outbound = new TcpClient();
+            try
+            {
+                await outbound.ConnectAsync(_target);
+            }
+            catch (SocketException)
+            {
+                inbound.Dispose();
+                outbound.Dispose();
+                continue;
+            }
+
+            Interlocked.Increment(ref Accepted);
+            _open[inbound] = 0;
+            _open[outbound] = 0;
+            _ = PumpAsync(inbound, outbound);
+            _ = PumpAsync(outbound, inbound);
+        }
+    }
+
+    private async Task PumpAsync(TcpClient from, TcpClient to)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                int read = await from.GetStream().ReadAsync(buffer, _stop.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                while (_frozen)
+                {
+                    await Task.Delay(50, _stop.Token);
+                }
+
+                await to.GetStream().WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            from.Dispose();
+            to.Dispose();
+            _open.TryRemove(from, out _);
+            _open.TryRemove(to, out _);
+        }
+    }
+}
+
+/// <summary>A real <c>repartir worker</c> process on a loopback port, its log read as it goes.</summary>
+internal sealed partial class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _log = new();
+    private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private WorkerProcess(Process process)
+    {
+        _process = process;
+        _ = ReadLogAsync();
+    }
+
+    public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
+
+    public int ProcessId => _process.Id;
+
+    public string Log => string.Join('\n', _log);
+
+    /// <summary>Starts a worker and waits until it listens; port 0 picks a free one.</summary>
+    public static async Task<WorkerProcess> StartAsync(string name, int slots, int port = 0)
+    {
+        string executable = Path.Combine(AppContext.BaseDirectory, "repartir");
+        var start = new ProcessStartInfo(executable, ["worker", "--bind", $"127.0.0.1:{port}", "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--name", name, "--heartbeat", "100ms"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        var worker = new WorkerProcess(Process.Start(start)!);
+        worker.EndPoint = await worker._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return worker;
+    }
+
+    /// <summary>SIGKILL: the worker vanishes mid-run, as a crashed node does.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task ReadLogAsync()
+    {
+        while (await _process.StandardError.ReadLineAsync() is { } line)
+        {
+            _log.Enqueue(line);
+            Match listening = ListeningLine().Match(line);
+            if (listening.Success)
+            {
+                _listening.TrySetResult(IPEndPoint.Parse(listening.Groups["endpoint"].Value));
+            }
+        }
+
+        _listening.TrySetException(new InvalidOperationException("the worker exited before it listened:\n" + Log));
+    }
+
+    [GeneratedRegex(@"listening on (?<endpoint>\S+) with")]
+    private static partial Regex ListeningLine();
+}
+
+/// <summary>Keeps log lines in memory, so a failing test can show what the pool saw.</summary>
+internal sealed class MemoryLogger : Microsoft.Extensions.Logging.ILogger
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public string Text => string.Join('\n', _lines);
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        _lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel}: {formatter(state, exception)}");
+}

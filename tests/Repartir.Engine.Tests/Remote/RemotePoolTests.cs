@@ -1,0 +1,310 @@
+using System.Net;
+using System.Net.Sockets;
+using Repartir.Remote;
+using Repartir.Remote.Wire;
+using Repartir.Scheduling;
+using Repartir.Tasks;
+
+namespace Repartir.Tests.Remote;
+
+/// <summary>A pool placing tasks on worker daemons in this process, reached over loopback sockets.</summary>
+public sealed class RemotePoolTests
+{
+    [Fact]
+    public async Task Tasks_spread_over_several_workers_and_each_yields_one_result()
+    {
+        await using WorkerServer first = TestRemote.StartWorker("first", slots: 2);
+        await using WorkerServer second = TestRemote.StartWorker("second", slots: 2);
+        await using Pool pool = TestRemote.Pool([first.Address(), second.Address()]);
+
+        TaskResult[] results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => pool.SubmitAsync(new TaskSpec("echo", $"item {i}")))).Within(60);
+
+        Assert.All(results, r => Assert.True(r.Success, r.ToString()));
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"item {i}\n"), results.Select(r => r.Stdout));
+        Assert.Equal(200, results.Select(r => r.Id).Distinct().Count());
+        Assert.All(results, r => Assert.Equal(Backend.Remote, r.Backend));
+        Assert.Equal(["first", "second"], results.Select(r => r.Worker.Split('/')[0]).Distinct().Order());
+        Assert.Equal(200, pool.RemoteWorkers.Sum(w => w.Completed));
+    }
+
+    [Fact]
+    public async Task A_worker_never_has_more_tasks_in_flight_than_its_slots_and_the_least_loaded_goes_first()
+    {
+        await using WorkerServer small = TestRemote.StartWorker("small", slots: 1);
+        await using WorkerServer large = TestRemote.StartWorker("large", slots: 3);
+        await using Pool pool = TestRemote.Pool([small.Address(), large.Address()]);
+        await TestRemote.WaitOnlineAsync(pool);
+
+        int highest = 0;
+        Task<TaskResult>[] running = [.. Enumerable.Range(0, 12).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "0.3")))];
+        while (!running.All(t => t.IsCompleted))
+        {
+            foreach (WorkerClient worker in pool.RemoteWorkers)
+            {
+                Assert.True(worker.Running <= worker.Slots, $"{worker.Name} has {worker.Running} running on {worker.Slots} slots");
+            }
+
+            highest = Math.Max(highest, pool.RemoteWorkers.Sum(w => w.Running));
+            await Task.Delay(10);
+        }
+
+        Assert.All(await Task.WhenAll(running), r => Assert.True(r.Success, r.ToString()));
+        Assert.Equal(4, highest); // every slot was used
+        Assert.Equal(3, pool.RemoteWorkers.Single(w => w.Name == "small").Completed); // 1 slot of 4 ⇒ a quarter of the work
+    }
+
+    [Fact]
+    public async Task Local_cpu_workers_and_remote_workers_serve_one_pool()
+    {
+        await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 2);
+        await using Pool pool = TestRemote.Pool([remote.Address()], cpuWorkers: 2);
+        await TestRemote.WaitOnlineAsync(pool);
+
+        TaskResult[] results = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "0.05")))).Within(60);
+
+        Assert.All(results, r => Assert.True(r.Success, r.ToString()));
+        Assert.Contains(results, r => r.Backend == Backend.Cpu);
+        Assert.Contains(results, r => r.Backend == Backend.Remote);
+    }
+
+    [Fact]
+    public async Task Backends_the_pool_lacks_are_rejected_at_once_naming_what_is_missing()
+    {
+        await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 1);
+        await using Pool remoteOnly = TestRemote.Pool([remote.Address()]);
+        await using Pool localOnly = TestPools.Create(workers: 1);
+
+        TaskResult cpu = await remoteOnly.SubmitAsync(new TaskSpec("true") { Backend = Backend.Cpu }).Within();
+        TaskResult far = await localOnly.SubmitAsync(new TaskSpec("true") { Backend = Backend.Remote }).Within();
+
+        Assert.Equal(FailureKind.Rejected, cpu.Failure);
+        Assert.Contains("no CPU workers", cpu.FailureMessage, StringComparison.Ordinal);
+        Assert.Equal(FailureKind.Rejected, far.Failure);
+        Assert.Contains("no remote workers", far.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pool_needs_somewhere_to_run_and_worker_addresses_must_parse()
+    {
+        Assert.Equal("CpuWorkers", Assert.Throws<ArgumentOutOfRangeException>(() => new Pool(new PoolOptions { CpuWorkers = 0 })).ParamName);
+        var bad = Assert.Throws<ArgumentException>(() => new Pool(new PoolOptions { CpuWorkers = 0, Workers = ["nonsense"] }));
+        Assert.Contains("'nonsense' is not HOST:PORT", bad.Message, StringComparison.Ordinal);
+
+        await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 1);
+        await using Pool pool = TestRemote.Pool([remote.Address()]);
+        Assert.Contains("already has worker", Assert.Throws<ArgumentException>(() => pool.AddWorker(remote.Address())).Message, StringComparison.Ordinal);
+        var last = await Assert.ThrowsAsync<InvalidOperationException>(() => pool.RemoveWorkerAsync(pool.RemoteWorkers[0]));
+        Assert.Contains("last worker", last.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancellation_and_timeouts_reach_the_remote_process()
+    {
+        await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 2);
+        await using Pool pool = TestRemote.Pool([remote.Address()]);
+        await TestRemote.WaitOnlineAsync(pool);
+        using var cancel = new CancellationTokenSource();
+
+        Task<TaskResult> cancelled = pool.SubmitAsync(new TaskSpec("sh", "-c", "echo $$; exec sleep 30"), cancel.Token);
+        Task<TaskResult> timedOut = pool.SubmitAsync(new TaskSpec("sleep", "30") { Timeout = TimeSpan.FromMilliseconds(300) });
+        await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running == 2);
+        await Task.Delay(200);
+        await cancel.CancelAsync();
+
+        TaskResult cancelledResult = await cancelled.Within(10);
+        Assert.Equal(FailureKind.Cancelled, cancelledResult.Failure);
+        Assert.False(TestPools.IsAlive(cancelledResult.ProcessId!.Value));
+        Assert.Equal(FailureKind.TimedOut, (await timedOut.Within(10)).Failure);
+    }
+
+    [Fact]
+    public async Task A_dropped_connection_requeues_running_tasks_and_the_pool_reconnects()
+    {
+        await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 4);
+        await using var proxy = new TcpProxy(remote.LocalEndPoint);
+        await using Pool pool = TestRemote.Pool([proxy.Address]);
+        await TestRemote.WaitOnlineAsync(pool);
+
+        Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 4).Select(i => pool.SubmitAsync(new TaskSpec("sh", "-c", $"sleep 0.3; echo {i}")))];
+        await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running == 4);
+        proxy.DropAll();
+
+        TaskResult[] results = await Task.WhenAll(tasks).Within(30);
+        Assert.All(results, r => Assert.True(r.Success, r.ToString()));
+        Assert.Equal(["0\n", "1\n", "2\n", "3\n"], results.Select(r => r.Stdout));
+        Assert.All(results, r => Assert.Equal(2, r.Attempt)); // the lost attempt counts
+        WorkerClient worker = pool.RemoteWorkers[0];
+        Assert.Equal(2, worker.Connects);
+        Assert.Equal(4, worker.Lost);
+        Assert.Equal(RemoteWorkerState.Online, worker.State);
+    }
+
+    [Fact]
+    public async Task A_silent_worker_is_suspected_then_offline_and_its_tasks_move_to_another()
+    {
+        await using WorkerServer hung = TestRemote.StartWorker("hung", slots: 2);
+        await using WorkerServer healthy = TestRemote.StartWorker("healthy", slots: 2);
+        await using var proxy = new TcpProxy(hung.LocalEndPoint);
+        await using Pool pool = TestRemote.Pool([proxy.Address, healthy.Address()]);
+        await TestRemote.WaitOnlineAsync(pool);
+        WorkerClient silent = pool.RemoteWorkers[0];
+
+        Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 4).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "1")))];
+        await TestPools.WaitUntil(() => silent.Running == 2);
+        proxy.Freeze();
+        await TestPools.WaitUntil(() => silent.State == RemoteWorkerState.Suspected);
+        await TestPools.WaitUntil(() => silent.State == RemoteWorkerState.Offline);
+        Assert.Contains("No heartbeat", silent.LastError, StringComparison.Ordinal);
+
+        TaskResult[] results = await Task.WhenAll(tasks).Within(30);
+        Assert.All(results, r => Assert.True(r.Success, r.ToString()));
+        Assert.All(results, r => Assert.StartsWith("healthy/", r.Worker, StringComparison.Ordinal));
+        Assert.Equal(2, results.Count(r => r.Attempt == 2));
+    }
+
+    [Fact]
+    public async Task A_task_that_exhausts_its_attempts_comes_back_WorkerLost()
+    {
+        await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 1);
+        await using var proxy = new TcpProxy(remote.LocalEndPoint);
+        await using Pool pool = TestRemote.Pool([proxy.Address], remote: TestRemote.Fast with { MaxWorkerLosses = 2 });
+        await TestRemote.WaitOnlineAsync(pool);
+
+        Task<TaskResult> task = pool.SubmitAsync(new TaskSpec("sleep", "30"));
+        for (int loss = 1; loss <= 2; loss++)
+        {
+            int connects = loss;
+            await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running == 1 && pool.RemoteWorkers[0].Connects == connects);
+            proxy.DropAll();
+        }
+
+        TaskResult result = await task.Within(10);
+        Assert.Equal(FailureKind.WorkerLost, result.Failure);
+        Assert.Equal(2, result.Attempt);
+        Assert.Contains("was lost", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_draining_worker_gets_no_new_tasks_and_what_it_refused_runs_elsewhere()
+    {
+        await using WorkerServer leaving = TestRemote.StartWorker("leaving", slots: 2);
+        await using WorkerServer staying = TestRemote.StartWorker("staying", slots: 2);
+        await using Pool pool = TestRemote.Pool([leaving.Address(), staying.Address()]);
+        await TestRemote.WaitOnlineAsync(pool);
+
+        Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 20).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "0.1")))];
+        await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running > 0);
+        await leaving.StopAsync(drain: true).WaitAsync(TimeSpan.FromSeconds(10));
+
+        TaskResult[] results = await Task.WhenAll(tasks).Within(30);
+        Assert.All(results, r => Assert.True(r.Success, r.ToString()));
+        Assert.Contains(results, r => r.Worker.StartsWith("staying/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Workers_report_what_people_read_latency_uptime_slots_and_counters()
+    {
+        await using WorkerServer remote = TestRemote.StartWorker("reporting", slots: 3);
+        await using Pool pool = TestRemote.Pool([remote.Address()]);
+        await TestRemote.WaitOnlineAsync(pool);
+        Assert.True((await pool.SubmitAsync(new TaskSpec("true")).Within()).Success);
+        Assert.False((await pool.SubmitAsync(new TaskSpec("false")).Within()).Success);
+        WorkerClient worker = pool.RemoteWorkers[0];
+        await TestPools.WaitUntil(() => worker.HeartbeatLatency is not null);
+
+        Assert.Equal("reporting", worker.Name);
+        Assert.Equal(remote.Id, worker.WorkerId);
+        Assert.Equal(3, worker.Slots);
+        Assert.Equal(2, worker.Completed);
+        Assert.Equal(1, worker.Failed);
+        Assert.InRange(worker.HeartbeatLatency!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        Assert.True(worker.Uptime > TimeSpan.Zero);
+        Assert.NotNull(worker.LastHeard);
+        Assert.Null(worker.LastError);
+    }
+
+    [Fact]
+    public async Task An_unreachable_worker_is_offline_with_the_reason_and_a_later_start_is_picked_up()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        await using Pool pool = TestRemote.Pool([$"127.0.0.1:{port}"]);
+        await pool.WhenWorkersTriedAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        WorkerClient worker = pool.RemoteWorkers[0];
+        Assert.Equal(RemoteWorkerState.Offline, worker.State);
+        Assert.False(string.IsNullOrEmpty(worker.LastError));
+
+        Task<TaskResult> waiting = pool.SubmitAsync(new TaskSpec("echo", "late"));
+        await using var server = new WorkerServer(new WorkerOptions { Bind = new IPEndPoint(IPAddress.Loopback, port), Name = "late", Slots = 1 });
+        server.Start();
+        Assert.Equal("late\n", (await waiting.Within(20)).Stdout);
+    }
+
+    [Fact]
+    public async Task A_version_mismatch_leaves_the_worker_offline_with_an_error_naming_both_versions()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        Task fakeWorker = Task.Run(async () =>
+        {
+            using TcpClient client = await listener.AcceptTcpClientAsync();
+            await using var connection = new Connection(client.GetStream());
+            try
+            {
+                await connection.HandshakeAsync(new Hello(99, "9.0.0", "future", "f", 1, ["Cpu"], 1 << 20, new Dictionary<string, string>()));
+            }
+            catch (ProtocolException)
+            {
+                // Expected: the pool speaks another version.
+            }
+        });
+
+        await using Pool pool = TestRemote.Pool([listener.LocalEndpoint.ToString()!]);
+        await pool.WhenWorkersTriedAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await fakeWorker.WaitAsync(TimeSpan.FromSeconds(10));
+
+        WorkerClient worker = pool.RemoteWorkers[0];
+        Assert.Equal(RemoteWorkerState.Offline, worker.State);
+        Assert.Contains($"version {MessageCodec.ProtocolVersion}", worker.LastError, StringComparison.Ordinal);
+        Assert.Contains("version 99", worker.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Removing_a_worker_drains_it_and_the_rest_carry_on()
+    {
+        await using WorkerServer first = TestRemote.StartWorker("first", slots: 2);
+        await using WorkerServer second = TestRemote.StartWorker("second", slots: 2);
+        await using Pool pool = TestRemote.Pool([first.Address(), second.Address()]);
+        await TestRemote.WaitOnlineAsync(pool);
+        Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 8).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "0.2")))];
+        await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running > 0);
+
+        await pool.RemoveWorkerAsync(pool.RemoteWorkers[0]).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Single(pool.RemoteWorkers);
+        TaskResult[] results = await Task.WhenAll(tasks).Within(30);
+        Assert.All(results, r => Assert.True(r.Success, r.ToString()));
+        Assert.All(results, r => Assert.Equal(1, r.Attempt)); // drained, not lost
+    }
+
+    [Fact]
+    public async Task A_forced_shutdown_cancels_remote_tasks()
+    {
+        await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 2);
+        Pool pool = TestRemote.Pool([remote.Address()]);
+        await TestRemote.WaitOnlineAsync(pool);
+        Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 4).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "30")))];
+        await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running == 2);
+
+        await pool.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+
+        TaskResult[] results = await Task.WhenAll(tasks).Within(5);
+        Assert.All(results, r => Assert.Equal(FailureKind.Cancelled, r.Failure));
+        await TestPools.WaitUntil(() => remote.Connections == 0);
+    }
+}
