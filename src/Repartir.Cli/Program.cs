@@ -61,7 +61,13 @@ namespace Repartir.Cli
 
         internal static RootCommand Build(TextReader input, Stream stdout, Stream stderr, TextWriter errors)
         {
-            var workers = new Option<int?>("--workers", "-j") { Description = "Tasks to run at once (default: the number of processors)." };
+            var workers = new Option<int?>("--workers", "-j") { Description = "Tasks to run at once on this machine (default: the number of processors; 0 with --worker by default)." };
+            var remoteWorkers = new Option<string[]>("--worker")
+            {
+                Description = "A worker daemon (HOST:PORT) to run tasks on too; repeat for several.",
+                Arity = ArgumentArity.OneOrMore,
+                AllowMultipleArgumentsPerToken = false,
+            };
             var timeout = new Option<string?>("--timeout") { Description = "Kill a task's process tree after this long: 500ms, 30s, 2m, 1h." };
             var retries = new Option<int>("--retries") { Description = "Retry a failed task up to N more times, with exponential back-off." };
             var keepOrder = new Option<bool>("--keep-order", "-k") { Description = "Print results in input order instead of completion order." };
@@ -73,14 +79,24 @@ namespace Repartir.Cli
             };
             var run = new Command("run", "Run COMMAND once per line of standard input, in parallel.")
             {
-                workers, timeout, retries, keepOrder, json, command,
+                workers, remoteWorkers, timeout, retries, keepOrder, json, command,
             };
             run.SetAction(async (parse, cancellationToken) =>
             {
-                int workerCount = parse.GetValue(workers) ?? Environment.ProcessorCount;
-                if (workerCount < 1)
+                string[] remote = parse.GetValue(remoteWorkers) ?? [];
+                foreach (string address in remote)
                 {
-                    return UsageError(errors, $"--workers must be at least 1, not {workerCount}.");
+                    if (!Repartir.Remote.EndPoints.TryParse(address, out _, out string? addressError))
+                    {
+                        return UsageError(errors, "--worker: " + addressError);
+                    }
+                }
+
+                // With remote workers this machine only coordinates, unless -j asks it to run tasks too.
+                int workerCount = parse.GetValue(workers) ?? (remote.Length > 0 ? 0 : Environment.ProcessorCount);
+                if (workerCount < (remote.Length > 0 ? 0 : 1))
+                {
+                    return UsageError(errors, $"--workers must be at least {(remote.Length > 0 ? 0 : 1)}, not {workerCount}.");
                 }
 
                 int retryCount = parse.GetValue(retries);
@@ -110,6 +126,7 @@ namespace Repartir.Cli
                 {
                     Command = commandLine,
                     Workers = workerCount,
+                    RemoteWorkers = remote,
                     Timeout = limit,
                     Retries = retryCount,
                     KeepOrder = parse.GetValue(keepOrder),

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Repartir.Remote;
 using Repartir.Scheduling;
 using Repartir.Tasks;
 
@@ -11,7 +13,11 @@ internal sealed record RunSettings
 {
     public required IReadOnlyList<string> Command { get; init; }
 
+    /// <summary>Tasks run at once on this machine (0: only on the remote workers).</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Worker daemons (<c>HOST:PORT</c>) to run tasks on as well.</summary>
+    public IReadOnlyList<string> RemoteWorkers { get; init; } = [];
 
     public TimeSpan? Timeout { get; init; }
 
@@ -43,7 +49,20 @@ internal sealed class RunJob
 
     internal async Task<int> RunAsync(TextReader input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
     {
-        await using var pool = new Pool(new PoolOptions { Name = "run", CpuWorkers = _settings.Workers });
+        // Warnings only: a worker that cannot be reached or is lost mid-run is worth a line on stderr.
+        using ILoggerFactory logging = CliLogging.Create(LogLevel.Warning);
+        await using var pool = new Pool(new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers }, logging.CreateLogger("repartir.run"));
+        if (_settings.RemoteWorkers.Count > 0)
+        {
+            await pool.WhenWorkersTriedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (_settings.Workers == 0 && pool.RemoteWorkers.All(w => w.State == RemoteWorkerState.Offline))
+            {
+                string reasons = string.Join("; ", pool.RemoteWorkers.Select(w => $"{w.Address}: {w.LastError}"));
+                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: no worker could be reached, nothing was run ({reasons})\n"), cancellationToken).ConfigureAwait(false);
+                return CommandLineApp.UsageErrorExitCode;
+            }
+        }
+
         int failures = 0;
         await foreach (TaskResult result in pool.RunAsync(ReadSpecs(input, cancellationToken), _settings.KeepOrder, cancellationToken: cancellationToken).ConfigureAwait(false))
         {

@@ -49,15 +49,7 @@ internal static class WorkerCommand
                 return CommandLineApp.UsageError(errors, e.Message);
             }
 
-            using ILoggerFactory logging = LoggerFactory.Create(builder => builder
-                .SetMinimumLevel(parse.GetValue(logLevel))
-                .AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
-                    o.UseUtcTimestamp = true;
-                })
-                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            using ILoggerFactory logging = CliLogging.Create(parse.GetValue(logLevel));
             return await ServeAsync(options, logging.CreateLogger("repartir.worker"), errors).ConfigureAwait(false);
         });
         return command;

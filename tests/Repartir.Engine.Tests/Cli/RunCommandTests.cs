@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Repartir.Cli;
+using Repartir.Remote;
+using Repartir.Tests.Remote;
 
 namespace Repartir.Tests.Cli;
 
@@ -22,6 +24,35 @@ public sealed class RunCommandTests
 
         Assert.Equal(0, code);
         Assert.Equal(string.Concat(Enumerable.Range(1, 20).Select(i => $"item {i} is {i}\n")), stdout);
+    }
+
+    [Fact]
+    public async Task Runs_on_remote_workers_given_with_repeated_worker_options()
+    {
+        await using WorkerServer first = TestRemote.StartWorker("first", slots: 2);
+        await using WorkerServer second = TestRemote.StartWorker("second", slots: 2);
+        string input = string.Join('\n', Enumerable.Range(1, 30)) + "\n";
+
+        var (code, stdout, stderr) = await Repartir(input, "run", "--worker", first.Address(), "--worker", second.Address(), "--json", "--", "echo", "item");
+
+        Assert.True(code == 0, stderr);
+        JsonElement[] records = [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)];
+        Assert.Equal(30, records.Length);
+        Assert.All(records, r => Assert.Equal("Remote", r.GetProperty("backend").GetString()));
+        Assert.Equal(2, records.Select(r => r.GetProperty("worker").GetString()!.Split('/')[0]).Distinct().Count());
+        Assert.Equal(0, first.Connections + second.Connections); // the run closed its connections on the way out
+    }
+
+    [Theory]
+    [InlineData("not-an-address", "--worker: 'not-an-address' is not HOST:PORT")]
+    [InlineData("127.0.0.1:1", "no worker could be reached, nothing was run")]
+    public async Task Bad_or_unreachable_workers_are_named_and_nothing_runs(string address, string message)
+    {
+        var (code, stdout, stderr) = await Repartir("1\n", "run", "--worker", address, "--", "echo");
+
+        Assert.Equal(CommandLineApp.UsageErrorExitCode, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, stdout);
     }
 
     [Fact]
