@@ -18,6 +18,9 @@
         'Wait-RepartirTask'
         'Start-RepartirWorker'
         'Stop-RepartirWorker'
+        'Add-RepartirWorker'
+        'Get-RepartirWorker'
+        'Remove-RepartirWorker'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()

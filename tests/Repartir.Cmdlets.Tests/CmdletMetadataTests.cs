@@ -20,7 +20,7 @@ public sealed partial class CmdletMetadataTests
     public void The_module_has_the_cmdlets_the_issues_promise()
     {
         Assert.Equal(
-            ["Get-RepartirPool", "New-RepartirPool", "Remove-RepartirPool", "Start-RepartirWorker", "Stop-RepartirWorker", "Submit-RepartirTask", "Wait-RepartirTask"],
+            ["Add-RepartirWorker", "Get-RepartirPool", "Get-RepartirWorker", "New-RepartirPool", "Remove-RepartirPool", "Remove-RepartirWorker", "Start-RepartirWorker", "Stop-RepartirWorker", "Submit-RepartirTask", "Wait-RepartirTask"],
             Cmdlets.Select(Metadata.CmdletName).Order(StringComparer.Ordinal));
     }
 

@@ -23,7 +23,7 @@ public sealed class PoolCommandsTests : IDisposable
     public void New_creates_registers_and_writes_the_pool()
     {
         var sink = new RecordingSink();
-        PoolCommands.New(_registry, new PoolOptions { Name = "nightly", CpuWorkers = 3, MaxQueue = 10 }, sink);
+        PoolCommands.New(_registry, new PoolOptions { Name = "nightly", CpuWorkers = 3, MaxQueue = 10 }, sink, CancellationToken.None);
 
         PoolInfo pool = Assert.IsType<PoolInfo>(Assert.Single(sink.Objects));
         Assert.Equal("nightly", pool.Name);
@@ -37,7 +37,7 @@ public sealed class PoolCommandsTests : IDisposable
     [Fact]
     public void New_under_WhatIf_creates_nothing()
     {
-        PoolCommands.New(_registry, new PoolOptions { Name = "dry" }, new RecordingSink(shouldProcess: false));
+        PoolCommands.New(_registry, new PoolOptions { Name = "dry" }, new RecordingSink(shouldProcess: false), CancellationToken.None);
 
         Assert.False(_registry.TryGet("dry", out _));
     }
@@ -45,8 +45,8 @@ public sealed class PoolCommandsTests : IDisposable
     [Fact]
     public void A_taken_name_is_a_terminating_PoolExists_error()
     {
-        PoolCommands.New(_registry, new PoolOptions { Name = "twice", CpuWorkers = 1 }, new RecordingSink());
-        var error = Assert.Throws<TerminatingCommandException>(() => PoolCommands.New(_registry, new PoolOptions { Name = "TWICE", CpuWorkers = 1 }, new RecordingSink()));
+        PoolCommands.New(_registry, new PoolOptions { Name = "twice", CpuWorkers = 1 }, new RecordingSink(), CancellationToken.None);
+        var error = Assert.Throws<TerminatingCommandException>(() => PoolCommands.New(_registry, new PoolOptions { Name = "TWICE", CpuWorkers = 1 }, new RecordingSink(), CancellationToken.None));
 
         Assert.Equal(ErrorRecords.PoolExists, error.Error.ErrorId);
         Assert.Equal(ErrorCategory.ResourceExists, error.Error.Category);
@@ -55,7 +55,7 @@ public sealed class PoolCommandsTests : IDisposable
     [Fact]
     public void Invalid_settings_are_a_terminating_error_naming_the_setting()
     {
-        var error = Assert.Throws<TerminatingCommandException>(() => PoolCommands.New(_registry, new PoolOptions { Name = "bad", MaxQueue = 0 }, new RecordingSink()));
+        var error = Assert.Throws<TerminatingCommandException>(() => PoolCommands.New(_registry, new PoolOptions { Name = "bad", MaxQueue = 0 }, new RecordingSink(), CancellationToken.None));
 
         Assert.Equal(ErrorRecords.InvalidPoolSettings, error.Error.ErrorId);
         Assert.Contains("MaxQueue", error.Error.Exception.Message, StringComparison.Ordinal);

@@ -13,6 +13,8 @@ internal sealed class RecordingSink(bool shouldProcess = true) : ICommandSink
 
     public List<string> Verbose { get; } = [];
 
+    public List<string> Warnings { get; } = [];
+
     public List<(string Target, string Action)> ShouldProcessCalls { get; } = [];
 
     public HashSet<int> Threads { get; } = [];
@@ -24,6 +26,8 @@ internal sealed class RecordingSink(bool shouldProcess = true) : ICommandSink
     public void WriteProgress(ProgressUpdate progress) => Record(() => Progress.Add(progress));
 
     public void WriteVerbose(string message) => Record(() => Verbose.Add(message));
+
+    public void WriteWarning(string message) => Record(() => Warnings.Add(message));
 
     public bool ShouldProcess(string target, string action)
     {

@@ -6,10 +6,14 @@ namespace Repartir.Cmdlets.Naming;
 internal static class NameSelection
 {
     /// <summary>The items whose names match <paramref name="pattern"/>, in their order.</summary>
-    internal static IReadOnlyList<T> Match<T>(IEnumerable<T> items, Func<T, string> nameOf, string pattern)
+    internal static IReadOnlyList<T> Match<T>(IEnumerable<T> items, Func<T, string> nameOf, string pattern) =>
+        Match(items, item => [nameOf(item)], pattern);
+
+    /// <summary>The items any of whose names (an item may go by several, such as an address and a name) match <paramref name="pattern"/>.</summary>
+    internal static IReadOnlyList<T> Match<T>(IEnumerable<T> items, Func<T, IEnumerable<string>> namesOf, string pattern)
     {
         var wildcard = new NamePattern(pattern);
-        return items.Where(item => wildcard.IsMatch(nameOf(item))).ToArray();
+        return items.Where(item => namesOf(item).Any(wildcard.IsMatch)).ToArray();
     }
 
     /// <summary>
@@ -18,6 +22,11 @@ internal static class NameSelection
     /// as Get-Process -Name does.
     /// </summary>
     internal static IReadOnlyList<T> Select<T>(IReadOnlyList<T> items, Func<T, string> nameOf, IReadOnlyList<string>? patterns, Func<string, CommandError> notFound, ICommandSink sink)
+        where T : class =>
+        Select(items, item => [nameOf(item)], patterns, notFound, sink);
+
+    /// <summary>As <see cref="Select{T}(IReadOnlyList{T}, Func{T, string}, IReadOnlyList{string}?, Func{string, CommandError}, ICommandSink)"/>, for items that go by several names.</summary>
+    internal static IReadOnlyList<T> Select<T>(IReadOnlyList<T> items, Func<T, IEnumerable<string>> namesOf, IReadOnlyList<string>? patterns, Func<string, CommandError> notFound, ICommandSink sink)
         where T : class
     {
         if (patterns is null || patterns.Count == 0)
@@ -28,7 +37,7 @@ internal static class NameSelection
         var selected = new List<T>();
         foreach (string pattern in patterns)
         {
-            IReadOnlyList<T> matches = Match(items, nameOf, pattern);
+            IReadOnlyList<T> matches = Match(items, namesOf, pattern);
             if (matches.Count == 0 && !new NamePattern(pattern).HasWildcards)
             {
                 sink.WriteError(notFound(pattern));

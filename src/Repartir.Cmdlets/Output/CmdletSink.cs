@@ -24,5 +24,7 @@ internal sealed class CmdletSink(PSCmdlet cmdlet) : ICommandSink
 
     public void WriteVerbose(string message) => cmdlet.WriteVerbose(message);
 
+    public void WriteWarning(string message) => cmdlet.WriteWarning(message);
+
     public bool ShouldProcess(string target, string action) => cmdlet.ShouldProcess(target, action);
 }

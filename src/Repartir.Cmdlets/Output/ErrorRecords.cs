@@ -32,6 +32,15 @@ public static class ErrorRecords
     /// <summary>No worker started in this session has the given name.</summary>
     public const string WorkerNotFound = "WorkerNotFound";
 
+    /// <summary>A remote worker address is malformed, cannot be resolved, or the pool already has it.</summary>
+    public const string InvalidWorkerAddress = "InvalidWorkerAddress";
+
+    /// <summary>The pool has no remote worker at the given address.</summary>
+    public const string RemoteWorkerNotFound = "RemoteWorkerNotFound";
+
+    /// <summary>The worker cannot be removed: it is the last place the pool can run tasks.</summary>
+    public const string LastWorker = "LastWorker";
+
     /// <summary>Converts a sink error into the record PowerShell shows.</summary>
     public static ErrorRecord From(CommandError error)
     {

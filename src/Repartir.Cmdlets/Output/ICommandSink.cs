@@ -21,6 +21,9 @@ public interface ICommandSink
     /// <summary>A verbose message.</summary>
     void WriteVerbose(string message);
 
+    /// <summary>A warning: something the user should know that is not an error (a worker that cannot be reached yet).</summary>
+    void WriteWarning(string message);
+
     /// <summary>Asks -WhatIf / -Confirm whether to go ahead.</summary>
     bool ShouldProcess(string target, string action);
 }

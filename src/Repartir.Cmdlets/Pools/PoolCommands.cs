@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Repartir.Cmdlets.Naming;
 using Repartir.Cmdlets.Output;
+using Repartir.Cmdlets.Workers;
 using Repartir.Scheduling;
 
 namespace Repartir.Cmdlets.Pools;
@@ -8,21 +9,27 @@ namespace Repartir.Cmdlets.Pools;
 /// <summary>The behaviour of New-, Get- and Remove-RepartirPool, free of PowerShell.</summary>
 public static class PoolCommands
 {
-    /// <summary>New-RepartirPool: creates, registers and writes the pool.</summary>
-    /// <exception cref="TerminatingCommandException">The name is taken or a setting is out of range.</exception>
-    public static void New(PoolRegistry registry, PoolOptions options, ICommandSink sink)
+    /// <summary>
+    /// New-RepartirPool: creates, registers and writes the pool. With remote workers it first waits for their
+    /// first connection attempts (at most the connect timeout) and warns about those that cannot be reached yet.
+    /// </summary>
+    /// <exception cref="TerminatingCommandException">The name is taken or a setting (a worker address included) is invalid.</exception>
+    public static void New(PoolRegistry registry, PoolOptions options, ICommandSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
-        if (!sink.ShouldProcess(options.Name, $"Create a Repartir pool with {options.CpuWorkers} CPU workers"))
+        string remote = options.Workers.Count > 0 ? $" and {options.Workers.Count} remote workers" : string.Empty;
+        if (!sink.ShouldProcess(options.Name, $"Create a Repartir pool with {options.CpuWorkers} CPU workers{remote}"))
         {
             return;
         }
 
         try
         {
-            sink.WriteObject(registry.Create(options));
+            PoolInfo pool = registry.Create(options);
+            RemoteWorkerCommands.WarnAboutUnreachable([.. pool.Pool.RemoteWorkers.Select(c => new RemoteWorkerInfo(pool, c))], sink, cancellationToken);
+            sink.WriteObject(pool);
         }
         catch (ArgumentException ex) when (registry.TryGet(options.Name, out _))
         {

@@ -16,8 +16,11 @@ public sealed class PoolInfo
     /// <summary>Running, Draining or Stopped.</summary>
     public PoolState State => Pool.State;
 
-    /// <summary>Tasks run at once.</summary>
+    /// <summary>Tasks run at once on this machine.</summary>
     public int CpuWorkers => Pool.Options.CpuWorkers;
+
+    /// <summary>Remote worker daemons (Get-RepartirWorker lists them).</summary>
+    public int RemoteWorkers => Pool.RemoteWorkers.Count;
 
     /// <summary>The queue bound, or null for none.</summary>
     public int? MaxQueue => Pool.Options.MaxQueue;

@@ -114,8 +114,8 @@ public sealed class WorkerClient
         ? Math.Max(0, session.Peer.Slots - session.InFlight.Count)
         : 0;
 
-    /// <summary>Completes once the first connection attempt succeeded or failed.</summary>
-    internal Task FirstAttempt => _firstAttempt.Task;
+    /// <summary>Completes once the first connection attempt has succeeded or failed (then see <see cref="State"/> and <see cref="LastError"/>).</summary>
+    public Task FirstAttempt => _firstAttempt.Task;
 
     internal void Start() => _loop = Task.Run(RunAsync);
 
