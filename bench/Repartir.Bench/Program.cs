@@ -24,9 +24,16 @@ if (suite is "scheduler" or "all")
     results.Add(SchedulerSuite.Run(int.Parse(tasks ?? "1000000", CultureInfo.InvariantCulture), pairs, workers));
 }
 
+if (suite is "fuzz")
+{
+    // Not part of "all": a correctness run with counts, not a ratio.
+    known = true;
+    results.Add(FuzzSuite.Run(long.Parse(tasks ?? "1000000", CultureInfo.InvariantCulture), workers));
+}
+
 if (!known)
 {
-    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, all)");
+    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, fault, fuzz, all)");
     return 2;
 }
 

@@ -269,6 +269,11 @@ public sealed class WorkerServer : IAsyncDisposable
         {
             _logger.LogInformation("Connection from {Remote} ended: {Reason}", remote, e.Message);
         }
+        catch (Exception e)
+        {
+            // A defect, not the peer's fault: this connection ends, the worker keeps serving the others, and it is said loudly.
+            _logger.LogError(e, "Unexpected failure serving {Remote}; closing that connection", remote);
+        }
         finally
         {
             _sessions.TryRemove(session, out _);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Repartir.Remote.Wire;
 using Repartir.Tasks;
+using Repartir.Testing;
 
 namespace Repartir.Tests.Remote;
 
@@ -146,31 +147,16 @@ public sealed class MessageCodecTests
     }
 
     [Fact]
-    public void Random_and_mutated_frames_only_ever_fail_as_protocol_errors()
+    public async Task Random_and_mutated_frames_are_refused_cleanly_by_the_decoder_and_a_live_worker()
     {
-        var random = new Random(3);
-        byte[][] seeds =
-        [
-            Encode(new Submit(1, 1, new TaskSpec("sh", "-c", "x") { Environment = new Dictionary<string, string?> { ["A"] = "b" } })),
-            Encode(new Hello(1, "0.1.0", "n", "i", 2, ["Cpu"], 1 << 20, new Dictionary<string, string> { ["os"] = "linux" })),
-            Encode(new Heartbeat(1, 2, 3, 0.5, 0)),
-        ];
-        for (int i = 0; i < 100_000; i++)
-        {
-            byte[] frame = (byte[])seeds[random.Next(seeds.Length)].Clone();
-            for (int flips = random.Next(1, 4); flips > 0; flips--)
-            {
-                frame[random.Next(frame.Length)] = (byte)random.Next(256);
-            }
+        // The short CI run of the fuzz harness; bench/ runs it a million times (docs/benchmarks.md).
+        FrameFuzzer.Report report = await FrameFuzzer.RunAsync(cases: 4000, seed: 17, parallelism: 2);
 
-            try
-            {
-                MessageCodec.Read(frame.AsSpan(0, random.Next(frame.Length + 1)));
-            }
-            catch (ProtocolException)
-            {
-                // Refused with a code: the only acceptable failure.
-            }
-        }
+        Assert.True(report.Failures.Count == 0, string.Join('\n', report.Failures));
+        Assert.Equal(report.Cases, report.Decoded + report.Refused);
+        Assert.Equal(report.LiveCases, report.ErrorFrames + report.Answered + report.ClosedQuietly);
+        Assert.True(report.Refused > report.Cases / 2, $"most mutations should be refused, {report.Refused} of {report.Cases} were");
+        Assert.True(report.ErrorFrames > 0 && report.Answered > 0 && report.ClosedQuietly > 0, report.ToString());
+        Assert.True(report.HealthChecks >= 1);
     }
 }
