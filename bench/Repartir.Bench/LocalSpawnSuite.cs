@@ -49,7 +49,8 @@ internal static unsafe class LocalSpawnSuite
         return json;
     }
 
-    private static void RepartirRound(Pool pool, int tasks)
+    /// <summary>Runs <paramref name="tasks"/> × /bin/true through <paramref name="pool"/>, all submitted at once.</summary>
+    internal static void RepartirRound(Pool pool, int tasks)
     {
         var spec = new TaskSpec("/bin/true");
         Task<TaskResult>[] results = new Task<TaskResult>[tasks];

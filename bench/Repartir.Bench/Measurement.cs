@@ -50,10 +50,10 @@ internal static class Measurement
     }
 
     /// <summary>A suite's JSON: the headline ratio at the top level, a second ratio under <paramref name="secondPrefix"/>, and the raw series.</summary>
-    internal static JsonObject Report(string suite, int pairs, Ratio headline, string secondPrefix, Ratio second, IReadOnlyDictionary<string, IReadOnlyList<double>> series)
+    internal static JsonObject Report(string suite, int pairs, Ratio headline, string secondPrefix, Ratio? second, IReadOnlyDictionary<string, IReadOnlyList<double>> series)
     {
         JsonObject json = headline.ToJson();
-        foreach (KeyValuePair<string, JsonNode?> pair in second.ToJson(secondPrefix))
+        foreach (KeyValuePair<string, JsonNode?> pair in second?.ToJson(secondPrefix) ?? [])
         {
             json[pair.Key] = pair.Value?.DeepClone();
         }
@@ -67,6 +67,13 @@ internal static class Measurement
         }
 
         return json;
+    }
+
+    /// <summary>The value below which <paramref name="fraction"/> of the values lie (nearest rank).</summary>
+    internal static double Percentile(IReadOnlyList<double> values, double fraction)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
     }
 
     internal static double Median(IEnumerable<double> values)

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Repartir.Bench;
 
 // repartir bench: dotnet run -c Release --project bench/Repartir.Bench -- <suite|all> [--json PATH] [--pairs N] [--tasks N] [--workers N]
+//   fault also takes [--repartir PATH] [--kill-every SECONDS]; fuzz takes --tasks as the number of cases.
 string suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string? jsonPath = Option("--json");
 int pairs = int.Parse(Option("--pairs") ?? "7", CultureInfo.InvariantCulture);
@@ -22,6 +23,26 @@ if (suite is "scheduler" or "all")
 {
     known = true;
     results.Add(SchedulerSuite.Run(int.Parse(tasks ?? "1000000", CultureInfo.InvariantCulture), pairs, workers));
+}
+
+if (suite is "remote-spawn" or "all")
+{
+    known = true;
+    results.Add(RemoteSuites.Spawn(int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), pairs, workers));
+}
+
+if (suite is "remote-rtt" or "all")
+{
+    known = true;
+    results.Add(RemoteSuites.RoundTrips(int.Parse(tasks ?? "20000", CultureInfo.InvariantCulture), pairs));
+}
+
+if (suite is "fault")
+{
+    // Not part of "all": it needs the repartir executable (--repartir PATH) to start and kill real worker processes.
+    known = true;
+    string repartir = Option("--repartir") ?? Path.Combine(RepositoryRoot(), "src", "Repartir.Cli", "bin", "Release", "net10.0", "repartir");
+    results.Add(RemoteSuites.Fault(repartir, int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), TimeSpan.FromSeconds(double.Parse(Option("--kill-every") ?? "3", CultureInfo.InvariantCulture)), workers));
 }
 
 if (suite is "fuzz")
@@ -50,6 +71,19 @@ if (jsonPath is not null)
 }
 
 return 0;
+
+static string RepositoryRoot()
+{
+    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "Repartir.PowerShell.sln")))
+        {
+            return directory.FullName;
+        }
+    }
+
+    return Directory.GetCurrentDirectory();
+}
 
 string? Option(string name)
 {
