@@ -102,6 +102,9 @@ internal sealed class RemotePlacement : IAsyncDisposable
         }
     }
 
+    /// <summary>The pool's next task a remote worker may run, already marked running; null when there is none.</summary>
+    internal ProcessWorkItem? TakeWork() => _pool.TakeForRemote();
+
     /// <summary>Asks every worker to cancel the pool's tasks it runs.</summary>
     internal void CancelRunning()
     {
@@ -141,9 +144,9 @@ internal sealed class RemotePlacement : IAsyncDisposable
             {
                 await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
                 Volatile.Write(ref _signaled, 0); // before looking, so a signal raised while placing is not lost
-                while (LeastLoaded() is { } client && _pool.TakeForRemote() is { } item)
+                while (LeastLoaded() is { } client && await client.TryPlaceNextAsync().ConfigureAwait(false) != Placement.NoWork)
                 {
-                    await client.AssignAsync(item).ConfigureAwait(false);
+                    // Placed, or the slot was taken meanwhile by a result's hand-off: look again.
                 }
             }
         }

@@ -10,6 +10,19 @@ using Repartir.Tasks;
 
 namespace Repartir.Remote;
 
+/// <summary>What an attempt to place a task on a worker did.</summary>
+internal enum Placement
+{
+    /// <summary>A task was sent.</summary>
+    Placed,
+
+    /// <summary>The worker had a free slot but the pool had no remote-capable work.</summary>
+    NoWork,
+
+    /// <summary>The worker had no free slot (or went away).</summary>
+    NoSlot,
+}
+
 /// <summary>How a pool sees one of its remote workers.</summary>
 public enum RemoteWorkerState
 {
@@ -111,7 +124,7 @@ public sealed class WorkerClient
 
     /// <summary>Slots free for a new task: none unless the worker is Online and serving.</summary>
     internal int FreeSlots => _accepting && State == RemoteWorkerState.Online && _session is { Draining: false } session
-        ? Math.Max(0, session.Peer.Slots - session.InFlight.Count)
+        ? Math.Max(0, session.Peer.Slots - Volatile.Read(ref session.Reserved))
         : 0;
 
     /// <summary>Completes once the first connection attempt has succeeded or failed (then see <see cref="State"/> and <see cref="LastError"/>).</summary>
@@ -120,25 +133,36 @@ public sealed class WorkerClient
     internal void Start() => _loop = Task.Run(RunAsync);
 
     /// <summary>
-    /// Sends <paramref name="item"/> (already marked running) to the worker. When the worker went away in the
-    /// meantime it goes back to the queue unsent; a failed send ends the connection and requeues it as lost.
+    /// Takes the pool's next remote-capable task and sends it here, if a slot is free. The slot is reserved
+    /// before the task is taken, so the placement loop and a result freeing a slot can never both fill it.
+    /// A send that fails ends the connection and requeues the task as lost.
     /// </summary>
-    internal async Task AssignAsync(ProcessWorkItem item)
+    internal async Task<Placement> TryPlaceNextAsync()
     {
-        Session? session;
-        lock (_gate)
+        Session? session = _session;
+        if (session is null || !_accepting || State != RemoteWorkerState.Online || session.Draining || !session.TryReserve())
         {
-            session = _session;
-            if (session is null || !session.Open || !session.InFlight.TryAdd(item.Id.Value, item))
-            {
-                session = null;
-            }
+            return Placement.NoSlot;
         }
 
-        if (session is null)
+        ProcessWorkItem? item = _placement.TakeWork();
+        if (item is null)
         {
-            item.ReturnUnsent();
-            return;
+            session.Release();
+            return Placement.NoWork;
+        }
+
+        bool added;
+        lock (_gate)
+        {
+            added = session.Open && session.InFlight.TryAdd(item.Id.Value, item);
+        }
+
+        if (!added)
+        {
+            session.Release();
+            item.ReturnUnsent(); // the worker went away in the meantime
+            return Placement.NoSlot;
         }
 
         item.CancelRemotely = CancelOnWorker(session, item);
@@ -150,6 +174,8 @@ public sealed class WorkerClient
         {
             EndSession(session, "Sending a task failed: " + e.Message);
         }
+
+        return Placement.Placed;
     }
 
     /// <summary>Stops using the worker: with <paramref name="drain"/> its running tasks finish first; otherwise they go back to the queue.</summary>
@@ -320,6 +346,13 @@ public sealed class WorkerClient
                 {
                     return end;
                 }
+
+                if (message is Result)
+                {
+                    // The freed slot is this worker's, and while work was queued every other worker was full:
+                    // handing it the next task here is least-loaded placement without a trip through the placement loop.
+                    await TryPlaceNextAsync().ConfigureAwait(false);
+                }
             }
 
             return "The worker closed the connection.";
@@ -384,6 +417,7 @@ public sealed class WorkerClient
         }
 
         item.CancelRemotely.Dispose();
+        session.Release();
         TaskResult outcome = result.Outcome with
         {
             Id = item.Id,
@@ -392,7 +426,6 @@ public sealed class WorkerClient
             Backend = Backend.Remote,
             Worker = $"{session.Peer.Name}/{result.Outcome.Worker}",
         };
-        _placement.Signal();
         if (outcome.Failure == FailureKind.Rejected)
         {
             // The worker is draining (or cannot take it): another worker can.
@@ -539,6 +572,28 @@ public sealed class WorkerClient
         public long LastWorkerSequence { get; set; } = -1;
 
         public TimeSpan Silence => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard));
+
+        /// <summary>Slots taken: reserved for a task being placed, or in flight.</summary>
+        public int Reserved;
+
+        public bool TryReserve()
+        {
+            while (true)
+            {
+                int reserved = Volatile.Read(ref Reserved);
+                if (reserved >= Peer.Slots)
+                {
+                    return false;
+                }
+
+                if (Interlocked.CompareExchange(ref Reserved, reserved + 1, reserved) == reserved)
+                {
+                    return true;
+                }
+            }
+        }
+
+        public void Release() => Interlocked.Decrement(ref Reserved);
 
         public void Touch() => Interlocked.Exchange(ref _lastHeard, Stopwatch.GetTimestamp());
 

@@ -1,15 +1,14 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Repartir.Cli;
 using Repartir.Remote;
 using Repartir.Remote.Wire;
 using Repartir.Tasks;
+using Repartir.Tests.Remote;
 
 namespace Repartir.Tests.Cli;
 
-public sealed partial class WorkerCommandTests
+public sealed class WorkerCommandTests
 {
     [Theory]
     [InlineData("127.0.0.1:9000", "127.0.0.1:9000")]
@@ -37,72 +36,33 @@ public sealed partial class WorkerCommandTests
     [Fact]
     public async Task The_daemon_serves_then_drains_on_SIGTERM_and_exits_zero()
     {
-        string executable = Path.Combine(AppContext.BaseDirectory, "repartir");
-        var start = new ProcessStartInfo(executable, ["worker", "--bind", "127.0.0.1:0", "--slots", "2", "--name", "daemon-test"])
+        await using WorkerProcess daemon = await WorkerProcess.StartAsync("daemon-test", slots: 2);
+        using var client = new TcpClient();
+        await client.ConnectAsync(daemon.EndPoint);
+        await using var connection = new Connection(client.GetStream());
+        Hello worker = await connection.HandshakeAsync(new Hello(MessageCodec.ProtocolVersion, "0.1.0", "test", "t", 0, [], 1 << 20, new Dictionary<string, string>()));
+        Assert.Equal("daemon-test", worker.Name);
+        Assert.Equal(2, worker.Slots);
+
+        await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", "sleep 0.5; echo drained")));
+        await Task.Delay(200);
+        daemon.Terminate();
+
+        Message? message;
+        do
         {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using Process daemon = Process.Start(start)!;
-        try
-        {
-            IPEndPoint endPoint = await ReadListeningEndPointAsync(daemon);
-            using var client = new TcpClient();
-            await client.ConnectAsync(endPoint);
-            await using var connection = new Connection(client.GetStream());
-            Hello worker = await connection.HandshakeAsync(new Hello(MessageCodec.ProtocolVersion, "0.1.0", "test", "t", 0, [], 1 << 20, new Dictionary<string, string>()));
-            Assert.Equal("daemon-test", worker.Name);
-            Assert.Equal(2, worker.Slots);
-
-            await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", "sleep 0.5; echo drained")));
-            await Task.Delay(200);
-            using (Process kill = Process.Start("kill", ["-TERM", daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            Message? message;
-            do
-            {
-                message = await connection.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-            while (message is Heartbeat or WorkerStatus);
-
-            Assert.Equal("drained\n", Assert.IsType<Result>(message).Outcome.Stdout);
-            do
-            {
-                message = await connection.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-            while (message is Heartbeat);
-
-            Assert.IsType<Goodbye>(message);
-            await daemon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(0, daemon.ExitCode);
+            message = await connection.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         }
-        finally
+        while (message is Heartbeat or WorkerStatus);
+
+        Assert.Equal("drained\n", Assert.IsType<Result>(message).Outcome.Stdout);
+        do
         {
-            if (!daemon.HasExited)
-            {
-                daemon.Kill(entireProcessTree: true);
-            }
+            message = await connection.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         }
+        while (message is Heartbeat);
+
+        Assert.IsType<Goodbye>(message);
+        Assert.Equal(0, await daemon.ExitCodeAsync().WaitAsync(TimeSpan.FromSeconds(10)));
     }
-
-    private static async Task<IPEndPoint> ReadListeningEndPointAsync(Process daemon)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await daemon.StandardError.ReadLineAsync(limit.Token) is { } line)
-        {
-            Match listening = ListeningLine().Match(line);
-            if (listening.Success)
-            {
-                return IPEndPoint.Parse(listening.Groups["endpoint"].Value);
-            }
-        }
-
-        throw new InvalidOperationException("the worker never said where it listens");
-    }
-
-    [GeneratedRegex(@"listening on (?<endpoint>\S+) with")]
-    private static partial Regex ListeningLine();
 }

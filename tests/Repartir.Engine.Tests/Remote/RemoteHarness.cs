@@ -216,6 +216,20 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
         return worker;
     }
 
+    /// <summary>SIGTERM: the worker drains and exits.</summary>
+    public void Terminate()
+    {
+        using Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+    }
+
+    /// <summary>The exit code, once the worker has exited.</summary>
+    public async Task<int> ExitCodeAsync()
+    {
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: the worker vanishes mid-run, as a crashed node does.</summary>
     public async Task KillAsync()
     {
