@@ -350,8 +350,9 @@ public sealed class WorkerClient
                 if (message is Result)
                 {
                     // The freed slot is this worker's, and while work was queued every other worker was full:
-                    // handing it the next task here is least-loaded placement without a trip through the placement loop.
-                    await TryPlaceNextAsync().ConfigureAwait(false);
+                    // handing it the next task here is least-loaded placement without a trip through the placement
+                    // loop. Not awaited: the next result is read while the task is sent (sends are serialised anyway).
+                    _ = TryPlaceNextAsync();
                 }
             }
 
