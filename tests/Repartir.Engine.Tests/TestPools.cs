@@ -51,6 +51,9 @@ internal static class TestPools
         }
     }
 
+    /// <summary>Waits (briefly) for a killed process to be gone: SIGKILL is delivered asynchronously, so a grandchild may outlive the result by a moment.</summary>
+    internal static Task WaitUntilGone(int pid) => WaitUntil(() => !IsAlive(pid), seconds: 2);
+
     /// <summary>True while a process with this id exists and is not a zombie.</summary>
     internal static bool IsAlive(int pid)
     {

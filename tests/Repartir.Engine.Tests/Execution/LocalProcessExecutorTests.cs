@@ -187,7 +187,7 @@ public sealed class LocalProcessExecutorTests : IAsyncLifetime
         Assert.Contains("Timed out after 500ms", result.FailureMessage, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
         int grandchild = int.Parse(result.Stdout.Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.False(TestPools.IsAlive(grandchild), $"grandchild {grandchild} survived the timeout");
+        await TestPools.WaitUntilGone(grandchild);
     }
 
     [Fact]
@@ -215,7 +215,8 @@ public sealed class LocalProcessExecutorTests : IAsyncLifetime
 
         Assert.Equal(FailureKind.Cancelled, result.Failure);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
-        Assert.False(TestPools.IsAlive(int.Parse(result.Stdout.Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture)));
+        int grandchild = int.Parse(result.Stdout.Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture);
+        await TestPools.WaitUntilGone(grandchild);
     }
 
     [Fact]

@@ -129,7 +129,7 @@ public sealed class WorkerServerTests : IAsyncLifetime
             var result = Assert.IsType<Result>(await NextAsync(connection));
             Assert.Equal(FailureKind.Cancelled, result.Outcome.Failure);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
-            Assert.False(TestPools.IsAlive(int.Parse(result.Outcome.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture)));
+            await TestPools.WaitUntilGone(int.Parse(result.Outcome.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 

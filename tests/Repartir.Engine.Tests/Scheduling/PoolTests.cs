@@ -235,7 +235,7 @@ public sealed class PoolTests
 
         TaskResult killed = await running.Within();
         Assert.Equal(FailureKind.Cancelled, killed.Failure);
-        Assert.False(TestPools.IsAlive(int.Parse(killed.Stdout.Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture)));
+        await TestPools.WaitUntilGone(int.Parse(killed.Stdout.Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture));
         Assert.All(await Task.WhenAll(queued), r => Assert.Equal(FailureKind.Cancelled, r.Failure));
     }
 
