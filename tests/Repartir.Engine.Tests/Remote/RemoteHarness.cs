@@ -77,9 +77,6 @@ internal sealed class TcpProxy : IAsyncDisposable
 
     public string Address => EndPoint.ToString();
 
-    /// <summary>Connections relayed so far.</summary>
-    public int Accepted;
-
     /// <summary>Closes every relayed connection now; new ones are still accepted.</summary>
     public void DropAll()
     {
@@ -141,7 +138,6 @@ internal sealed class TcpProxy : IAsyncDisposable
                 continue;
             }
 
-            Interlocked.Increment(ref Accepted);
             _open[inbound] = 0;
             _open[outbound] = 0;
             _ = PumpAsync(inbound, outbound);
@@ -197,8 +193,6 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     }
 
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
-
-    public int ProcessId => _process.Id;
 
     public string Log => string.Join('\n', _log);
 
