@@ -127,6 +127,17 @@ public sealed class RemoteWorkerCommandsTests : IAsyncLifetime
         Assert.Empty(missing.Objects);
         Assert.Equal(ErrorRecords.RemoteWorkerNotFound, Assert.Single(missing.Errors).ErrorId);
         Assert.Equal(ErrorCategory.ObjectNotFound, missing.Errors[0].Category);
+        Assert.StartsWith("No pool has a remote worker at '10.9.9.9:9000'", missing.Errors[0].Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_miss_in_a_pool_without_remote_workers_names_that_pool()
+    {
+        PoolInfo pool = NewPool("bare", 1);
+        var sink = new RecordingSink();
+
+        Assert.Empty(RemoteWorkerCommands.Resolve(pool, ["node9:9000"], sink));
+        Assert.StartsWith("Pool 'bare' has no remote worker at 'node9:9000'", Assert.Single(sink.Errors).Exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,19 +1,21 @@
 namespace Repartir.Cmdlets.Output;
 
-/// <summary>A pool has no remote worker at the address a command was given.</summary>
+/// <summary>No remote worker of the searched pools has the address (or name) a command was given.</summary>
 public sealed class RemoteWorkerNotFoundException : Exception
 {
-    /// <summary>Creates the exception for <paramref name="address"/> in <paramref name="poolName"/>.</summary>
-    public RemoteWorkerNotFoundException(string poolName, string address)
-        : base($"Pool '{poolName}' has no remote worker at '{address}'. Get-RepartirWorker -Pool {poolName} lists them.")
+    /// <summary>Creates the exception for <paramref name="address"/>, searched for in <paramref name="poolNames"/>.</summary>
+    public RemoteWorkerNotFoundException(string address, IReadOnlyList<string> poolNames)
+        : base(poolNames is [string pool]
+            ? $"Pool '{pool}' has no remote worker at '{address}'. Get-RepartirWorker -Pool {pool} lists them."
+            : $"No pool has a remote worker at '{address}'. Get-RepartirWorker lists them.")
     {
-        PoolName = poolName;
         Address = address;
+        PoolNames = poolNames;
     }
 
-    /// <summary>The pool that was searched.</summary>
-    public string PoolName { get; }
-
-    /// <summary>The address that matched no worker.</summary>
+    /// <summary>The address (or worker name) that matched nothing.</summary>
     public string Address { get; }
+
+    /// <summary>The pools that were searched.</summary>
+    public IReadOnlyList<string> PoolNames { get; }
 }

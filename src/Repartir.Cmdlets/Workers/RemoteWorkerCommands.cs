@@ -68,8 +68,8 @@ public static class RemoteWorkerCommands
     {
         ArgumentNullException.ThrowIfNull(pools);
         ArgumentNullException.ThrowIfNull(sink);
-        RemoteWorkerInfo[] all = [.. pools.SelectMany(p => p.Pool.RemoteWorkers.Select(c => new RemoteWorkerInfo(p, c)))];
-        foreach (RemoteWorkerInfo worker in Select(all, addresses, sink))
+        PoolInfo[] searched = [.. pools];
+        foreach (RemoteWorkerInfo worker in Select(searched, addresses, sink))
         {
             sink.WriteObject(worker);
         }
@@ -80,7 +80,7 @@ public static class RemoteWorkerCommands
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(sink);
-        return Select([.. pool.Pool.RemoteWorkers.Select(c => new RemoteWorkerInfo(pool, c))], addresses, sink);
+        return Select([pool], addresses, sink);
     }
 
     /// <summary>
@@ -111,13 +111,16 @@ public static class RemoteWorkerCommands
         }
     }
 
-    // A worker goes by its address and by the name it gave in its hello.
-    private static IReadOnlyList<RemoteWorkerInfo> Select(RemoteWorkerInfo[] all, IReadOnlyList<string>? patterns, ICommandSink sink) =>
-        NameSelection.Select(all, w => [w.Address, w.Name], patterns, pattern => NotFound(all, pattern), sink);
-
-    private static CommandError NotFound(RemoteWorkerInfo[] searched, string address)
+    // A worker goes by its address and by the name it gave in its hello. A miss names the pools searched.
+    private static IReadOnlyList<RemoteWorkerInfo> Select(PoolInfo[] searched, IReadOnlyList<string>? patterns, ICommandSink sink)
     {
-        string pools = string.Join(", ", searched.Select(w => w.Pool).Distinct());
-        return new CommandError(ErrorRecords.RemoteWorkerNotFound, ErrorCategory.ObjectNotFound, new RemoteWorkerNotFoundException(pools.Length == 0 ? "(none)" : pools, address), address);
+        RemoteWorkerInfo[] all = [.. searched.SelectMany(p => p.Pool.RemoteWorkers.Select(c => new RemoteWorkerInfo(p, c)))];
+        string[] poolNames = [.. searched.Select(p => p.Name)];
+        return NameSelection.Select(
+            all,
+            w => [w.Address, w.Name],
+            patterns,
+            address => new CommandError(ErrorRecords.RemoteWorkerNotFound, ErrorCategory.ObjectNotFound, new RemoteWorkerNotFoundException(address, poolNames), address),
+            sink);
     }
 }
