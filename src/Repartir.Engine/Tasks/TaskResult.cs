@@ -12,36 +12,9 @@ namespace Repartir.Tasks;
 /// </remarks>
 public sealed record TaskResult
 {
-    private string? _stdout;
-    private string? _stderr;
-
-    /// <summary>Creates an empty result; the required members say what must be set.</summary>
-    public TaskResult()
-    {
-    }
-
-    // A copy must not carry the decoded text of its original: `with` may give it other bytes.
-    private TaskResult(TaskResult original)
-    {
-        Id = original.Id;
-        Name = original.Name;
-        ExitCode = original.ExitCode;
-        Signal = original.Signal;
-        Failure = original.Failure;
-        FailureMessage = original.FailureMessage;
-        StdoutBytes = original.StdoutBytes;
-        StderrBytes = original.StderrBytes;
-        StdoutTruncated = original.StdoutTruncated;
-        StderrTruncated = original.StderrTruncated;
-        StartTime = original.StartTime;
-        EndTime = original.EndTime;
-        Attempt = original.Attempt;
-        Host = original.Host;
-        Worker = original.Worker;
-        Backend = original.Backend;
-        ProcessId = original.ProcessId;
-        Spec = original.Spec;
-    }
+    // The decoded text remembers the bytes it came from: a copy made with `with` may carry other bytes.
+    private DecodedText? _stdout;
+    private DecodedText? _stderr;
 
     /// <summary>The task's id within its pool.</summary>
     public required TaskId Id { get; init; }
@@ -71,10 +44,10 @@ public sealed record TaskResult
     public byte[] StderrBytes { get; init; } = [];
 
     /// <summary>Standard output decoded as UTF-8 (invalid sequences become U+FFFD; the bytes stay intact).</summary>
-    public string Stdout => _stdout ??= Decode(StdoutBytes);
+    public string Stdout => Decode(StdoutBytes, ref _stdout);
 
     /// <summary>Standard error decoded as UTF-8 (invalid sequences become U+FFFD; the bytes stay intact).</summary>
-    public string Stderr => _stderr ??= Decode(StderrBytes);
+    public string Stderr => Decode(StderrBytes, ref _stderr);
 
     /// <summary>True when standard output exceeded the cap and the rest was discarded.</summary>
     public bool StdoutTruncated { get; init; }
@@ -164,5 +137,17 @@ public sealed record TaskResult
         ? $"{Name}: exit {ExitCode}"
         : $"{Name}: {Failure} ({FailureMessage})";
 
-    private static string Decode(byte[] bytes) => bytes.Length == 0 ? string.Empty : Encoding.UTF8.GetString(bytes);
+    private static string Decode(byte[] bytes, ref DecodedText? cache)
+    {
+        if (cache is { } cached && ReferenceEquals(cached.Bytes, bytes))
+        {
+            return cached.Text;
+        }
+
+        string text = bytes.Length == 0 ? string.Empty : Encoding.UTF8.GetString(bytes);
+        cache = new DecodedText(bytes, text);
+        return text;
+    }
+
+    private sealed record DecodedText(byte[] Bytes, string Text);
 }
