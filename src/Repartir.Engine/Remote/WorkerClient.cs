@@ -59,7 +59,7 @@ public sealed class WorkerClient
     private long _lost;
     private int _connects;
     private long _latencyTicks = -1;
-    private long _lastHeartbeatTicks;
+    private long _lastHeardTicks;
 
     internal WorkerClient(string address, IPEndPoint endPoint, RemotePlacement placement, RemoteOptions options, Hello myHello, ILogger logger)
     {
@@ -108,7 +108,7 @@ public sealed class WorkerClient
     public TimeSpan? HeartbeatLatency => Interlocked.Read(ref _latencyTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : null;
 
     /// <summary>When the worker was last heard (any message); null before it was reached.</summary>
-    public DateTimeOffset? LastHeard => Interlocked.Read(ref _lastHeartbeatTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+    public DateTimeOffset? LastHeard => Interlocked.Read(ref _lastHeardTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>How long the worker process has been running, while it is connected; null otherwise.</summary>
     public TimeSpan? Uptime => _session is { } session && session.Peer.HostFacts.TryGetValue("uptimeMs", out string? text)
@@ -184,9 +184,9 @@ public sealed class WorkerClient
         _accepting = false;
         if (drain)
         {
-            while (_session is { Open: true, InFlight.IsEmpty: false })
+            if (_session is { } draining)
             {
-                await Task.Delay(20).ConfigureAwait(false);
+                await draining.WhenIdle.ConfigureAwait(false); // completes too when the connection ends
             }
 
             if (_session is { } session)
@@ -312,7 +312,7 @@ public sealed class WorkerClient
                 Peer = peer;
                 LastError = null;
                 session.Touch();
-                Interlocked.Exchange(ref _lastHeartbeatTicks, DateTimeOffset.UtcNow.UtcTicks);
+                Interlocked.Exchange(ref _lastHeardTicks, DateTimeOffset.UtcNow.UtcTicks);
                 _state = (int)RemoteWorkerState.Online;
             }
 
@@ -411,11 +411,15 @@ public sealed class WorkerClient
 
     private void OnResult(Session session, Result result)
     {
-        if (!session.InFlight.TryRemove(result.TaskId, out ProcessWorkItem? item) || item.Attempt != result.Attempt)
+        if (!session.InFlight.TryGetValue(result.TaskId, out ProcessWorkItem? item)
+            || item.Attempt != result.Attempt
+            || !session.InFlight.TryRemove(new KeyValuePair<long, ProcessWorkItem>(result.TaskId, item)))
         {
-            // Not ours (any more): the task was already given up on this connection.
+            // Not ours (any more), or for an attempt that is not the one in flight: the task stays where it is.
             return;
         }
+
+        session.Removed();
 
         item.CancelRemotely.Dispose();
         session.Release();
@@ -447,7 +451,7 @@ public sealed class WorkerClient
     private void OnHeard(Session session)
     {
         session.Touch();
-        Interlocked.Exchange(ref _lastHeartbeatTicks, DateTimeOffset.UtcNow.UtcTicks);
+        Interlocked.Exchange(ref _lastHeardTicks, DateTimeOffset.UtcNow.UtcTicks);
         if (Interlocked.CompareExchange(ref _state, (int)RemoteWorkerState.Online, (int)RemoteWorkerState.Suspected) == (int)RemoteWorkerState.Suspected)
         {
             _logger.LogInformation("Worker {Name} answers again", session.Peer.Name);
@@ -527,6 +531,7 @@ public sealed class WorkerClient
         {
             if (session.InFlight.TryRemove(taskId, out ProcessWorkItem? item))
             {
+                session.Removed();
                 lost++;
                 Interlocked.Increment(ref _lost);
                 item.CancelRemotely.Dispose();
@@ -547,6 +552,8 @@ public sealed class WorkerClient
     /// <summary>One connection to the worker and the tasks in flight on it.</summary>
     private sealed class Session(Connection connection, TcpClient client, Hello peer)
     {
+        private readonly object _idleGate = new();
+        private TaskCompletionSource? _idle;
         private long _lastHeard = Stopwatch.GetTimestamp();
 
         public long HeartbeatSequence;
@@ -595,6 +602,37 @@ public sealed class WorkerClient
         }
 
         public void Release() => Interlocked.Decrement(ref Reserved);
+
+        /// <summary>Completes once no task is in flight (awaited when new tasks are no longer placed here).</summary>
+        public Task WhenIdle
+        {
+            get
+            {
+                lock (_idleGate)
+                {
+                    if (InFlight.IsEmpty)
+                    {
+                        return Task.CompletedTask;
+                    }
+
+                    _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    return _idle.Task;
+                }
+            }
+        }
+
+        /// <summary>Called after a task left <see cref="InFlight"/>: completes a pending <see cref="WhenIdle"/> when it was the last.</summary>
+        public void Removed()
+        {
+            lock (_idleGate)
+            {
+                if (InFlight.IsEmpty && _idle is { } idle)
+                {
+                    _idle = null;
+                    idle.TrySetResult();
+                }
+            }
+        }
 
         public void Touch() => Interlocked.Exchange(ref _lastHeard, Stopwatch.GetTimestamp());
 

@@ -275,6 +275,37 @@ public sealed class RemotePoolTests
     }
 
     [Fact]
+    public async Task A_result_for_an_attempt_not_in_flight_is_ignored_and_the_task_waits_for_its_own()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        Task fakeWorker = Task.Run(async () =>
+        {
+            using TcpClient client = await listener.AcceptTcpClientAsync();
+            await using var connection = new Connection(client.GetStream());
+            await connection.HandshakeAsync(new Hello(MessageCodec.ProtocolVersion, "0.0.0", "fake", "f", 1, ["Cpu"], 1 << 20, new Dictionary<string, string>()));
+            Message? message;
+            while ((message = await connection.ReceiveAsync()) is not Submit)
+            {
+            }
+
+            var submit = (Submit)message!;
+            TaskResult Outcome(string text) => new() { Id = new TaskId(submit.TaskId), Name = "x", Spec = submit.Spec, ExitCode = 0, StdoutBytes = System.Text.Encoding.UTF8.GetBytes(text) };
+            await connection.SendAsync(new Result(submit.TaskId, submit.Attempt + 5, Outcome("stale\n")));
+            await connection.SendAsync(new Result(submit.TaskId, submit.Attempt, Outcome("own\n")));
+            while (await connection.ReceiveAsync() is not null)
+            {
+            }
+        });
+
+        await using Pool pool = TestRemote.Pool([listener.LocalEndpoint.ToString()!]);
+        TaskResult result = await pool.SubmitAsync(new TaskSpec("echo")).Within(10);
+
+        Assert.Equal("own\n", result.Stdout);
+        Assert.Equal(1, pool.RemoteWorkers[0].Completed);
+    }
+
+    [Fact]
     public async Task Removing_a_worker_drains_it_and_the_rest_carry_on()
     {
         await using WorkerServer first = TestRemote.StartWorker("first", slots: 2);
