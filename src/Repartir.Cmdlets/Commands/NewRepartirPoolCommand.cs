@@ -50,7 +50,7 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
             Name = Name ?? PoolRegistry.Process.NextAutomaticName(),
             CpuWorkers = Worker.Length > 0 && !localWorkersGiven ? 0 : CpuWorkers, // with workers, this machine coordinates unless told otherwise
             Workers = Worker,
-            Remote = new RemoteOptions { HeartbeatInterval = HeartbeatInterval, HeartbeatTimeout = HeartbeatInterval * 5 },
+            Remote = RemoteOptions.WithHeartbeat(HeartbeatInterval),
             MaxQueue = MyInvocation.BoundParameters.ContainsKey(nameof(MaxQueue)) ? MaxQueue : null,
             QueueFullMode = RejectWhenFull ? QueueFullMode.Reject : QueueFullMode.Wait,
         };

@@ -10,7 +10,7 @@ public sealed record RemoteOptions
     /// How long a worker may stay silent before it is Offline: its connection is closed and its running tasks
     /// go to other workers. After two silent intervals it is Suspected and gets no new tasks.
     /// </summary>
-    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(1) * IntervalsBeforeOffline;
 
     /// <summary>How long one connection attempt (TCP connect and handshake) may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -29,6 +29,12 @@ public sealed record RemoteOptions
 
     /// <summary>The largest frame the pool accepts from a worker. Results carry output: room for two full 16 MiB streams.</summary>
     public int MaxFrameLength { get; init; } = 40 << 20;
+
+    /// <summary>How many silent heartbeat intervals make a worker Offline when only the interval is given.</summary>
+    public const int IntervalsBeforeOffline = 5;
+
+    /// <summary>Settings for a heartbeat every <paramref name="interval"/>: Offline after <see cref="IntervalsBeforeOffline"/> silent intervals, the rest default.</summary>
+    public static RemoteOptions WithHeartbeat(TimeSpan interval) => new() { HeartbeatInterval = interval, HeartbeatTimeout = interval * IntervalsBeforeOffline };
 
     /// <summary>Checks the options, naming the one that is wrong.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
