@@ -96,7 +96,8 @@ internal sealed class RemotePlacement : IAsyncDisposable
     /// <summary>Says there may be work to place or a slot to place it in; cheap, and coalesced.</summary>
     internal void Signal()
     {
-        if (Interlocked.Exchange(ref _signaled, 1) == 0)
+        // Every Auto task passes here: a pool without remote workers must not pay a shared write per task.
+        if (Volatile.Read(ref _clients).Length > 0 && Interlocked.Exchange(ref _signaled, 1) == 0)
         {
             _signal.Release();
         }

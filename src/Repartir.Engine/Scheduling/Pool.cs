@@ -550,9 +550,10 @@ public sealed class Pool : IAsyncDisposable, IDisposable
 
     private bool AnyWorkVisible()
     {
-        foreach (ConcurrentQueue<WorkItem> queue in _localOnly.Concat(_injected))
+        // Plain loops: this runs every time a worker is about to park, so no enumerator allocations.
+        for (int priority = 0; priority < PriorityLevels; priority++)
         {
-            if (!queue.IsEmpty)
+            if (!_localOnly[priority].IsEmpty || !_injected[priority].IsEmpty)
             {
                 return true;
             }
