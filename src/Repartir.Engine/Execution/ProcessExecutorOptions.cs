@@ -27,17 +27,17 @@ public sealed record ProcessExecutorOptions
     {
         if (MaxOutputBytes < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxOutputBytes), MaxOutputBytes, "MaxOutputBytes must not be negative.");
+            throw new InvalidSettingException(nameof(MaxOutputBytes), "MaxOutputBytes must not be negative.");
         }
 
         if (KillGracePeriod < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(KillGracePeriod), KillGracePeriod, "KillGracePeriod must not be negative.");
+            throw new InvalidSettingException(nameof(KillGracePeriod), "KillGracePeriod must not be negative.");
         }
 
         if (OutputDrainGrace < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(OutputDrainGrace), OutputDrainGrace, "OutputDrainGrace must not be negative.");
+            throw new InvalidSettingException(nameof(OutputDrainGrace), "OutputDrainGrace must not be negative.");
         }
     }
 }

@@ -42,32 +42,32 @@ public sealed record RemoteOptions
     {
         if (HeartbeatInterval <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(HeartbeatInterval), HeartbeatInterval, "HeartbeatInterval must be positive.");
+            throw new InvalidSettingException(nameof(HeartbeatInterval), $"HeartbeatInterval must be positive, not {HeartbeatInterval}.");
         }
 
         if (HeartbeatTimeout < HeartbeatInterval * 2)
         {
-            throw new ArgumentOutOfRangeException(nameof(HeartbeatTimeout), HeartbeatTimeout, $"HeartbeatTimeout must be at least two heartbeat intervals ({HeartbeatInterval * 2}).");
+            throw new InvalidSettingException(nameof(HeartbeatTimeout), $"HeartbeatTimeout must be at least two heartbeat intervals ({HeartbeatInterval * 2}).");
         }
 
         if (ConnectTimeout <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "ConnectTimeout must be positive.");
+            throw new InvalidSettingException(nameof(ConnectTimeout), "ConnectTimeout must be positive.");
         }
 
         if (ReconnectInitialDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectInitialDelay)
         {
-            throw new ArgumentOutOfRangeException(nameof(ReconnectMaxDelay), ReconnectMaxDelay, "Reconnect delays must be positive, the maximum at least the initial one.");
+            throw new InvalidSettingException(nameof(ReconnectMaxDelay), "Reconnect delays must be positive, the maximum at least the initial one.");
         }
 
         if (MaxWorkerLosses < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxWorkerLosses), MaxWorkerLosses, "MaxWorkerLosses must be at least 1.");
+            throw new InvalidSettingException(nameof(MaxWorkerLosses), $"MaxWorkerLosses must be at least 1, not {MaxWorkerLosses}.");
         }
 
         if (MaxFrameLength < 4096)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxFrameLength), MaxFrameLength, "MaxFrameLength must be at least 4096 bytes.");
+            throw new InvalidSettingException(nameof(MaxFrameLength), "MaxFrameLength must be at least 4096 bytes.");
         }
     }
 

@@ -54,6 +54,17 @@ public sealed record PoolOptions
     /// <summary>Heartbeats, failure detection and reconnection for the remote <see cref="Workers"/>.</summary>
     public RemoteOptions Remote { get; init; } = new();
 
+    /// <summary>The default <see cref="PlacementTimeout"/>: long enough for a worker to restart, short enough that a scheduled job ends.</summary>
+    public static readonly TimeSpan DefaultPlacementTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a task may wait for a place to run while no worker that may run it is usable — the pool has no CPU
+    /// workers of its own (or the task is Remote-only) and every remote worker is unreachable, offline or draining.
+    /// Past it, the task comes back as <see cref="Tasks.FailureKind.NoWorker"/>. Waiting for busy workers is never
+    /// limited. <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.
+    /// </summary>
+    public TimeSpan PlacementTimeout { get; init; } = DefaultPlacementTimeout;
+
     /// <summary>The most tasks submitted from outside that may wait in the queue; <c>null</c> for no limit.</summary>
     public int? MaxQueue { get; init; }
 
@@ -69,26 +80,31 @@ public sealed record PoolOptions
     {
         if (string.IsNullOrWhiteSpace(Name))
         {
-            throw new ArgumentException("The pool name must not be empty.", nameof(Name));
+            throw new InvalidSettingException(nameof(Name), "The pool name must not be empty.");
         }
 
         ArgumentNullException.ThrowIfNull(Workers, nameof(Workers));
         if (CpuWorkers is < 0 or > 4096 || (CpuWorkers == 0 && Workers.Count == 0))
         {
-            throw new ArgumentOutOfRangeException(nameof(CpuWorkers), CpuWorkers, "CpuWorkers must be between 1 and 4096 (0 is allowed only when the pool has remote workers).");
+            throw new InvalidSettingException(nameof(CpuWorkers), $"CpuWorkers must be between 1 and 4096, not {CpuWorkers} (0 is allowed only when the pool has remote workers).");
         }
 
         ArgumentNullException.ThrowIfNull(Remote, nameof(Remote));
         Remote.Validate();
 
+        if (PlacementTimeout <= TimeSpan.Zero && PlacementTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new InvalidSettingException(nameof(PlacementTimeout), $"PlacementTimeout must be positive (or infinite), not {PlacementTimeout}.");
+        }
+
         if (MaxQueue is < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxQueue), MaxQueue, "MaxQueue must be at least 1 (or null for no limit).");
+            throw new InvalidSettingException(nameof(MaxQueue), $"MaxQueue must be at least 1 (or null for no limit), not {MaxQueue}.");
         }
 
         if (!Enum.IsDefined(QueueFullMode))
         {
-            throw new ArgumentOutOfRangeException(nameof(QueueFullMode), QueueFullMode, "Unknown queue-full mode.");
+            throw new InvalidSettingException(nameof(QueueFullMode), "Unknown queue-full mode.");
         }
 
         ArgumentNullException.ThrowIfNull(Process, nameof(Process));

@@ -13,6 +13,9 @@ public interface IItemFormatter
 
     /// <summary>Reads property <paramref name="name"/> of <paramref name="item"/> (what <c>{Name}</c> becomes).</summary>
     bool TryGetProperty(object item, string name, out object? value);
+
+    /// <summary>The name of the item's type as its users know it, for messages.</summary>
+    string TypeNameOf(object item) => item.GetType().Name;
 }
 
 /// <summary>
@@ -103,8 +106,8 @@ public sealed class ArgumentTemplate
             {
                 string text => ParseText(text, syntax),
                 Func<object?, string> compute => [new Part(PartKind.Computed, null, compute)],
-                null => throw new ArgumentException($"Argument {index} is null.", nameof(elements)),
-                _ => throw new ArgumentException($"Argument {index} is a {element.GetType().Name}; expected text or a function of the item.", nameof(elements)),
+                null => throw new InvalidSettingException(nameof(elements), $"Argument {index} is null."),
+                _ => throw new InvalidSettingException(nameof(elements), $"Argument {index} is a {element.GetType().Name}; expected text or a function of the item."),
             };
             refersToItem |= parts.Any(p => p.Kind is PartKind.Item or PartKind.Property or PartKind.Computed);
             arguments.Add(parts);
@@ -172,9 +175,12 @@ public sealed class ArgumentTemplate
             return value;
         }
 
-        string what = item is null ? "there is no input item" : $"the input item ({item.GetType().Name} '{formatter.Format(item)}') has no property '{name}'";
-        throw new ArgumentException($"The placeholder {{{name}}} cannot be filled: {what}.", nameof(item));
+        string what = item is null ? "there is no input item" : $"the input item ({formatter.TypeNameOf(item)} '{Abbreviate(formatter.Format(item))}') has no property '{name}'";
+        throw new InvalidSettingException(nameof(item), $"The placeholder {{{name}}} cannot be filled: {what}.");
     }
+
+    /// <summary>An item's text for a message: a huge item must not fill the message.</summary>
+    private static string Abbreviate(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 77), "...");
 
     private static Part[] ParseText(string text, PlaceholderSyntax syntax)
     {

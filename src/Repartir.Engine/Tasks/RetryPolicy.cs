@@ -60,22 +60,22 @@ public sealed record RetryPolicy
     {
         if (MaxRetries < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "MaxRetries must be 0 or more.");
+            throw new InvalidSettingException(nameof(MaxRetries), $"MaxRetries must be 0 or more, not {MaxRetries}.");
         }
 
         if (InitialDelay < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(InitialDelay), InitialDelay, "InitialDelay must not be negative.");
+            throw new InvalidSettingException(nameof(InitialDelay), "InitialDelay must not be negative.");
         }
 
         if (MaxDelay < InitialDelay)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxDelay), MaxDelay, "MaxDelay must be at least InitialDelay.");
+            throw new InvalidSettingException(nameof(MaxDelay), "MaxDelay must be at least InitialDelay.");
         }
 
         if (!(Multiplier >= 1.0) || double.IsInfinity(Multiplier))
         {
-            throw new ArgumentOutOfRangeException(nameof(Multiplier), Multiplier, "Multiplier must be a finite number of at least 1.");
+            throw new InvalidSettingException(nameof(Multiplier), "Multiplier must be a finite number of at least 1.");
         }
     }
 

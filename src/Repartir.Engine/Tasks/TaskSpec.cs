@@ -67,12 +67,12 @@ public sealed record TaskSpec
     {
         if (string.IsNullOrWhiteSpace(Executable))
         {
-            throw new ArgumentException("The executable must not be empty.", nameof(Executable));
+            throw new InvalidSettingException(nameof(Executable), "The executable must not be empty.");
         }
 
         if (Executable.Contains('\0', StringComparison.Ordinal))
         {
-            throw new ArgumentException("The executable must not contain a NUL character.", nameof(Executable));
+            throw new InvalidSettingException(nameof(Executable), "The executable must not contain a NUL character.");
         }
 
         ArgumentNullException.ThrowIfNull(Arguments, nameof(Arguments));
@@ -80,12 +80,12 @@ public sealed record TaskSpec
         {
             if (Arguments[i] is null)
             {
-                throw new ArgumentException($"Argument {i} is null.", nameof(Arguments));
+                throw new InvalidSettingException(nameof(Arguments), $"Argument {i} is null.");
             }
 
             if (Arguments[i].Contains('\0', StringComparison.Ordinal))
             {
-                throw new ArgumentException($"Argument {i} contains a NUL character, which no program can receive.", nameof(Arguments));
+                throw new InvalidSettingException(nameof(Arguments), $"Argument {i} contains a NUL character, which no program can receive.");
             }
         }
 
@@ -94,33 +94,33 @@ public sealed record TaskSpec
         {
             if (string.IsNullOrEmpty(pair.Key) || pair.Key.Contains('=', StringComparison.Ordinal) || pair.Key.Contains('\0', StringComparison.Ordinal))
             {
-                throw new ArgumentException($"'{pair.Key}' is not a valid environment variable name.", nameof(Environment));
+                throw new InvalidSettingException(nameof(Environment), $"'{pair.Key}' is not a valid environment variable name.");
             }
 
             if (pair.Value is not null && pair.Value.Contains('\0', StringComparison.Ordinal))
             {
-                throw new ArgumentException($"The value of environment variable '{pair.Key}' contains a NUL character.", nameof(Environment));
+                throw new InvalidSettingException(nameof(Environment), $"The value of environment variable '{pair.Key}' contains a NUL character.");
             }
         }
 
         if (WorkingDirectory is not null && WorkingDirectory.Length == 0)
         {
-            throw new ArgumentException("The working directory must not be empty; use null for the current directory.", nameof(WorkingDirectory));
+            throw new InvalidSettingException(nameof(WorkingDirectory), "The working directory must not be empty; use null for the current directory.");
         }
 
         if (Timeout is { } timeout && timeout <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(Timeout), timeout, "The timeout must be positive.");
+            throw new InvalidSettingException(nameof(Timeout), $"The timeout must be positive, not {timeout}.");
         }
 
         if (!Enum.IsDefined(Priority))
         {
-            throw new ArgumentOutOfRangeException(nameof(Priority), Priority, "Unknown priority.");
+            throw new InvalidSettingException(nameof(Priority), "Unknown priority.");
         }
 
         if (!Enum.IsDefined(Backend))
         {
-            throw new ArgumentOutOfRangeException(nameof(Backend), Backend, "Unknown backend.");
+            throw new InvalidSettingException(nameof(Backend), "Unknown backend.");
         }
 
         ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));

@@ -46,6 +46,6 @@ public sealed class RemoteOptionsTests
             _ => new() { MaxFrameLength = 100 },
         };
 
-        Assert.Equal(setting, Assert.Throws<ArgumentOutOfRangeException>(options.Validate).ParamName);
+        Assert.Equal(setting, Assert.Throws<InvalidSettingException>(options.Validate).ParamName);
     }
 }

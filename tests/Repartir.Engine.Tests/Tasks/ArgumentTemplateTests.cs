@@ -55,7 +55,7 @@ public sealed class ArgumentTemplateTests
     {
         var template = ArgumentTemplate.Parse(["{FulName}"], PlaceholderSyntax.ItemAndProperties);
 
-        ArgumentException error = Assert.Throws<ArgumentException>(() => template.Expand(new FileLike("/a", "a", 1), 1, InvariantItemFormatter.Instance));
+        ArgumentException error = Assert.Throws<InvalidSettingException>(() => template.Expand(new FileLike("/a", "a", 1), 1, InvariantItemFormatter.Instance));
         Assert.Contains("FulName", error.Message, StringComparison.Ordinal);
         Assert.Contains("FileLike", error.Message, StringComparison.Ordinal);
         Assert.Equal("item", error.ParamName);
@@ -73,7 +73,7 @@ public sealed class ArgumentTemplateTests
     [Fact]
     public void Elements_of_other_types_are_refused()
     {
-        Assert.Throws<ArgumentException>(() => ArgumentTemplate.Parse([(object)42], PlaceholderSyntax.ItemAndProperties));
+        Assert.Throws<InvalidSettingException>(() => ArgumentTemplate.Parse([(object)42], PlaceholderSyntax.ItemAndProperties));
     }
 
     [Fact]

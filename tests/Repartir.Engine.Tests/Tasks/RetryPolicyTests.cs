@@ -59,9 +59,9 @@ public sealed class RetryPolicyTests
     [Fact]
     public void Invalid_policies_name_the_field()
     {
-        Assert.Equal("Multiplier", Assert.Throws<ArgumentOutOfRangeException>(() => new RetryPolicy { Multiplier = 0.5 }.Validate()).ParamName);
-        Assert.Equal("MaxDelay", Assert.Throws<ArgumentOutOfRangeException>(() => new RetryPolicy { InitialDelay = TimeSpan.FromSeconds(5), MaxDelay = TimeSpan.FromSeconds(1) }.Validate()).ParamName);
-        Assert.Equal("InitialDelay", Assert.Throws<ArgumentOutOfRangeException>(() => new RetryPolicy { InitialDelay = TimeSpan.FromSeconds(-1) }.Validate()).ParamName);
+        Assert.Equal("Multiplier", Assert.Throws<InvalidSettingException>(() => new RetryPolicy { Multiplier = 0.5 }.Validate()).ParamName);
+        Assert.Equal("MaxDelay", Assert.Throws<InvalidSettingException>(() => new RetryPolicy { InitialDelay = TimeSpan.FromSeconds(5), MaxDelay = TimeSpan.FromSeconds(1) }.Validate()).ParamName);
+        Assert.Equal("InitialDelay", Assert.Throws<InvalidSettingException>(() => new RetryPolicy { InitialDelay = TimeSpan.FromSeconds(-1) }.Validate()).ParamName);
     }
 
     [Fact]
