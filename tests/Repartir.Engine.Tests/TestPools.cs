@@ -1,3 +1,4 @@
+using Repartir.Testing;
 using Repartir.Execution;
 using Repartir.Scheduling;
 
@@ -40,48 +41,6 @@ internal static class TestPools
     internal static async Task<T> Within<T>(this Task<T> task, int seconds = 30) =>
         await task.WaitAsync(TimeSpan.FromSeconds(seconds));
 
-    /// <summary>Polls <paramref name="condition"/> until it holds, failing the test after <paramref name="seconds"/>.</summary>
-    internal static async Task WaitUntil(Func<bool> condition, int seconds = 10)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
-            await Task.Delay(5);
-        }
-    }
-
     /// <summary>Waits (briefly) for a killed process to be gone: SIGKILL is delivered asynchronously, so a grandchild may outlive the result by a moment.</summary>
-    internal static Task WaitUntilGone(int pid) => WaitUntil(() => !IsAlive(pid), seconds: 2);
-
-    /// <summary>True while a process with this id exists and is not a zombie.</summary>
-    internal static bool IsAlive(int pid)
-    {
-        string stat = $"/proc/{pid}/stat";
-        if (!File.Exists(stat))
-        {
-            return false;
-        }
-
-        try
-        {
-            string text = File.ReadAllText(stat);
-            char state = text[text.LastIndexOf(')') + 2];
-            return state is not 'Z' and not 'X';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-}
-
-/// <summary>A temporary directory removed when disposed.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("repartir-").FullName;
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
+    internal static Task WaitUntilGone(int pid) => Eventually.TrueAsync(() => !Processes.IsAlive(pid), seconds: 2);
 }

@@ -55,7 +55,8 @@ internal static unsafe class ChildProcess
         LibC.SIGXFSZ, LibC.SIGWINCH,
     ];
 
-    internal static ProcessOutcome Run(TaskSpec spec, ProcessExecutorOptions options, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="spec"/>; <paramref name="ownerEntry"/> (NAME=value) is added to its environment last, so no task setting can drop it.</summary>
+    internal static ProcessOutcome Run(TaskSpec spec, ProcessExecutorOptions options, string ownerEntry, CancellationToken cancellationToken)
     {
         DateTimeOffset startTime = DateTimeOffset.UtcNow;
         if (cancellationToken.IsCancellationRequested)
@@ -64,6 +65,7 @@ internal static unsafe class ChildProcess
         }
 
         List<string> environment = BuildEnvironment(spec.Environment, out string? searchPath);
+        environment.Add(ownerEntry);
         ExecutableResolver.Resolution resolution = ExecutableResolver.Resolve(spec.Executable, searchPath);
         if (resolution.FullPath is null)
         {
@@ -153,8 +155,17 @@ internal static unsafe class ChildProcess
             merged[(string)entry.Key] = (string?)entry.Value ?? string.Empty;
         }
 
+        // The owner's marker is the executor's to set: an inherited one (this process is itself a task) or one in the
+        // task's changes would otherwise stand beside it and hide which owner a process belongs to.
+        merged.Remove(OwnerWatchdog.EnvironmentVariable);
+
         foreach (KeyValuePair<string, string?> change in changes)
         {
+            if (string.Equals(change.Key, OwnerWatchdog.EnvironmentVariable, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             if (change.Value is null)
             {
                 merged.Remove(change.Key);

@@ -2,10 +2,14 @@ using Repartir.Tasks;
 
 namespace Repartir.Execution;
 
-/// <summary>Runs tasks as processes on this machine (Linux): see <see cref="ProcessExecutorOptions"/> for its limits.</summary>
-public sealed class LocalProcessExecutor : IExecutor
+/// <summary>
+/// Runs tasks as processes on this machine (Linux): see <see cref="ProcessExecutorOptions"/> for its limits. The
+/// processes it starts never outlive the process that owns it, however that process ends (see <see cref="OwnerWatchdog"/>).
+/// </summary>
+public sealed class LocalProcessExecutor : IExecutor, IDisposable
 {
     private readonly ProcessExecutorOptions _options;
+    private readonly OwnerWatchdog _watchdog;
     private readonly string _host = System.Environment.MachineName;
 
     /// <summary>Creates an executor with <paramref name="options"/> (defaults when null).</summary>
@@ -19,7 +23,11 @@ public sealed class LocalProcessExecutor : IExecutor
 
         _options = options ?? new ProcessExecutorOptions();
         _options.Validate();
+        _watchdog = new OwnerWatchdog(_options.KillGracePeriod);
     }
+
+    /// <summary>The value of <c>REPARTIR_OWNER</c> in the environment of every process this executor starts.</summary>
+    public string OwnerMarker => _watchdog.Marker;
 
     /// <inheritdoc />
     public Backend Backend => Backend.Cpu;
@@ -28,7 +36,9 @@ public sealed class LocalProcessExecutor : IExecutor
     public ValueTask<TaskResult> ExecuteAsync(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        ProcessOutcome outcome = ChildProcess.Run(spec, _options, cancellationToken);
+        ProcessOutcome outcome = _watchdog.EnsureStarted() is { } problem
+            ? new ProcessOutcome { Failure = FailureKind.SpawnFailed, Message = problem, StartTime = DateTimeOffset.UtcNow, EndTime = DateTimeOffset.UtcNow }
+            : ChildProcess.Run(spec, _options, _watchdog.EnvironmentEntry, cancellationToken);
         return ValueTask.FromResult(new TaskResult
         {
             Id = slot.Id,
@@ -51,4 +61,7 @@ public sealed class LocalProcessExecutor : IExecutor
             EndTime = outcome.EndTime,
         });
     }
+
+    /// <summary>Lets the watchdog go; call it once the executor's processes have ended (a pool does so when it stops).</summary>
+    public void Dispose() => _watchdog.Dispose();
 }

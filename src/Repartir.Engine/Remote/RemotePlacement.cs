@@ -10,24 +10,30 @@ namespace Repartir.Remote;
 /// <summary>
 /// Places a pool's remote-capable tasks on its remote workers: whenever there is work and a worker with a
 /// free slot, the least loaded worker (lowest share of its slots in use, then most free slots) gets the
-/// highest-priority task. A worker never has more of the pool's tasks in flight than it has slots.
+/// highest-priority task. A worker never has more of the pool's tasks in flight than it has slots. And while
+/// no worker is usable, tasks only they may run wait at most the pool's placement timeout, then come back
+/// as NoWorker: a pool whose workers are all gone ends its runs instead of hanging them.
 /// </summary>
 internal sealed class RemotePlacement : IAsyncDisposable
 {
     private readonly Pool _pool;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly Hello _myHello;
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly object _gate = new();
     private WorkerClient[] _clients = [];
     private Task? _loop;
+    private ITimer? _availabilityCheck;
+    private long _unusableSince = -1; // since when no worker could take a task (a timestamp); -1 while one can
     private int _signaled;
 
-    internal RemotePlacement(Pool pool, ILogger logger)
+    internal RemotePlacement(Pool pool, ILogger logger, TimeProvider time)
     {
         _pool = pool;
         _logger = logger;
+        _time = time;
         _myHello = new Hello(
             MessageCodec.ProtocolVersion,
             typeof(RemotePlacement).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
@@ -57,7 +63,7 @@ internal sealed class RemotePlacement : IAsyncDisposable
         address = address.Trim();
         if (!EndPoints.TryParse(address, out IPEndPoint? endPoint, out string? error) || endPoint is null)
         {
-            throw new ArgumentException($"Worker address {error}", nameof(address));
+            throw new InvalidSettingException(nameof(address), $"Worker address {error}");
         }
 
         WorkerClient client;
@@ -65,20 +71,21 @@ internal sealed class RemotePlacement : IAsyncDisposable
         {
             if (_clients.FirstOrDefault(c => c.EndPoint.Equals(endPoint) || string.Equals(c.Address, address, StringComparison.OrdinalIgnoreCase)) is { } existing)
             {
-                throw new ArgumentException($"Pool '{_pool.Name}' already has worker {existing.Address}.", nameof(address));
+                throw new InvalidSettingException(nameof(address), $"Pool '{_pool.Name}' already has worker {existing.Address}.");
             }
 
             client = new WorkerClient(address, endPoint, this, _pool.Options.Remote, _myHello, _logger);
             _clients = [.. _clients, client];
             _loop ??= Task.Run(PlaceLoopAsync);
+            _availabilityCheck ??= StartAvailabilityCheck();
         }
 
         client.Start();
         return client;
     }
 
-    /// <summary>Stops using <paramref name="client"/>; with <paramref name="drain"/> its running tasks finish first, otherwise they are requeued.</summary>
-    internal async Task RemoveAsync(WorkerClient client, bool drain)
+    /// <summary>Stops using <paramref name="client"/>; with <paramref name="drain"/> its running tasks finish first (until <paramref name="cancellationToken"/>), otherwise they are requeued.</summary>
+    internal async Task RemoveAsync(WorkerClient client, bool drain, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -90,7 +97,7 @@ internal sealed class RemotePlacement : IAsyncDisposable
             _clients = [.. _clients.Where(c => !ReferenceEquals(c, client))];
         }
 
-        await client.StopAsync(drain).ConfigureAwait(false);
+        await client.StopAsync(drain, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Says there may be work to place or a slot to place it in; cheap, and coalesced.</summary>
@@ -128,7 +135,12 @@ internal sealed class RemotePlacement : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(clients.Select(c => c.StopAsync(drain: false))).ConfigureAwait(false);
+        if (_availabilityCheck is not null)
+        {
+            await _availabilityCheck.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(clients.Select(c => c.StopAsync(drain: false, CancellationToken.None))).ConfigureAwait(false);
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);
@@ -155,6 +167,49 @@ internal sealed class RemotePlacement : IAsyncDisposable
         {
             // The pool has stopped.
         }
+    }
+
+    private ITimer? StartAvailabilityCheck()
+    {
+        TimeSpan limit = _pool.Options.PlacementTimeout;
+        if (limit == Timeout.InfiniteTimeSpan)
+        {
+            return null;
+        }
+
+        // A few looks per timeout, at most one a second: the check is cheap, and a task is given up at most a period late.
+        var period = TimeSpan.FromTicks(Math.Clamp(limit.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+        return _time.CreateTimer(static state => ((RemotePlacement)state!).CheckAvailability(), this, period, period);
+    }
+
+    /// <summary>Gives up on the tasks that waited past the placement timeout while no worker could take them.</summary>
+    private void CheckAvailability()
+    {
+        long now = _time.GetTimestamp();
+        WorkerClient[] clients = Volatile.Read(ref _clients);
+        if (clients.Any(c => c.IsUsable))
+        {
+            Volatile.Write(ref _unusableSince, -1);
+            return;
+        }
+
+        long since = Volatile.Read(ref _unusableSince);
+        if (since < 0)
+        {
+            Volatile.Write(ref _unusableSince, since = now);
+        }
+
+        TimeSpan limit = _pool.Options.PlacementTimeout;
+        if (_time.GetElapsedTime(since, now) < limit)
+        {
+            return;
+        }
+
+        string workers = clients.Length == 0
+            ? "it has no remote workers"
+            : string.Join("; ", clients.Select(c => $"{c.Address} is {(c.State == RemoteWorkerState.Online ? "draining" : c.State.ToString())}{(c.LastError is { } error ? $" ({error})" : string.Empty)}"));
+        string message = $"No worker of pool '{_pool.Name}' could take the task within {limit.TotalSeconds:0.###} s (PlacementTimeout): {workers}.";
+        _pool.AbandonUnplaced(queuedAt => _time.GetElapsedTime(queuedAt, now) >= limit, message);
     }
 
     private WorkerClient? LeastLoaded()

@@ -122,6 +122,9 @@ public sealed class WorkerClient
     /// <summary>The worker's hello from the last connection (name, version, slots, host facts).</summary>
     public Hello? Peer { get; private set; }
 
+    /// <summary>True while the worker can take new tasks (Online, serving, and still used by the pool), busy or not.</summary>
+    internal bool IsUsable => _accepting && State == RemoteWorkerState.Online && _session is { Draining: false };
+
     /// <summary>Slots free for a new task: none unless the worker is Online and serving.</summary>
     internal int FreeSlots => _accepting && State == RemoteWorkerState.Online && _session is { Draining: false } session
         ? Math.Max(0, session.Peer.Slots - Volatile.Read(ref session.Reserved))
@@ -178,21 +181,28 @@ public sealed class WorkerClient
         return Placement.Placed;
     }
 
-    /// <summary>Stops using the worker: with <paramref name="drain"/> its running tasks finish first; otherwise they go back to the queue.</summary>
-    internal async Task StopAsync(bool drain)
+    /// <summary>
+    /// Stops using the worker: with <paramref name="drain"/> its running tasks finish first (until
+    /// <paramref name="cancellationToken"/> ends the wait); whatever still runs then goes back to the queue.
+    /// </summary>
+    internal async Task StopAsync(bool drain, CancellationToken cancellationToken)
     {
         _accepting = false;
-        if (drain)
+        if (drain && _session is { } draining)
         {
-            if (_session is { } draining)
+            try
             {
-                await draining.WhenIdle.ConfigureAwait(false); // completes too when the connection ends
+                await draining.WhenIdle.WaitAsync(cancellationToken).ConfigureAwait(false); // completes too when the connection ends
             }
+            catch (OperationCanceledException)
+            {
+                drain = false; // stopped while draining: the rest runs elsewhere
+            }
+        }
 
-            if (_session is { } session)
-            {
-                await session.Connection.TrySendAsync(new Goodbye("The pool no longer uses this worker.")).ConfigureAwait(false);
-            }
+        if (drain && _session is { } session)
+        {
+            await session.Connection.TrySendAsync(new Goodbye("The pool no longer uses this worker.")).ConfigureAwait(false);
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -431,9 +441,9 @@ public sealed class WorkerClient
             Backend = Backend.Remote,
             Worker = $"{session.Peer.Name}/{result.Outcome.Worker}",
         };
-        if (outcome.Failure == FailureKind.Rejected)
+        if (outcome.Failure is FailureKind.Rejected or FailureKind.WorkerLost)
         {
-            // The worker is draining (or cannot take it): another worker can.
+            // The worker is draining or cannot take it, or was stopped before the task finished: another worker can.
             Interlocked.Increment(ref _lost);
             item.EndLostAttempt(outcome);
             return;

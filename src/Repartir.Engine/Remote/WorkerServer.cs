@@ -43,22 +43,22 @@ public sealed record WorkerOptions
         ArgumentNullException.ThrowIfNull(Bind, nameof(Bind));
         if (string.IsNullOrWhiteSpace(Name))
         {
-            throw new ArgumentException("The worker name must not be empty.", nameof(Name));
+            throw new InvalidSettingException(nameof(Name), "The worker name must not be empty.");
         }
 
         if (Slots is < 1 or > 4096)
         {
-            throw new ArgumentOutOfRangeException(nameof(Slots), Slots, "Slots must be between 1 and 4096.");
+            throw new InvalidSettingException(nameof(Slots), $"Slots must be between 1 and 4096, not {Slots}.");
         }
 
         if (MaxFrameLength < 4096)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxFrameLength), MaxFrameLength, "MaxFrameLength must be at least 4096 bytes.");
+            throw new InvalidSettingException(nameof(MaxFrameLength), "MaxFrameLength must be at least 4096 bytes.");
         }
 
         if (HeartbeatInterval <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(HeartbeatInterval), HeartbeatInterval, "HeartbeatInterval must be positive.");
+            throw new InvalidSettingException(nameof(HeartbeatInterval), "HeartbeatInterval must be positive.");
         }
 
         ArgumentNullException.ThrowIfNull(Process, nameof(Process));
@@ -135,15 +135,16 @@ public sealed class WorkerServer : IAsyncDisposable
     {
         _draining = true;
         _listener.Stop();
+        foreach (Session session in _sessions.Keys)
+        {
+            // Coordinators stop sending tasks now rather than learning it from rejections; and since sends are in
+            // order, they know before the results of the tasks a forced stop kills, which they then run elsewhere.
+            await session.Connection.TrySendAsync(Status()).ConfigureAwait(false);
+        }
+
         if (drain)
         {
             _logger.LogInformation("Worker {Name} draining: {Running} tasks running", _options.Name, _pool.Statistics.Outstanding);
-            foreach (Session session in _sessions.Keys)
-            {
-                // Coordinators stop sending tasks now rather than learning it from rejections.
-                await session.Connection.TrySendAsync(Status()).ConfigureAwait(false);
-            }
-
             await _pool.ShutdownAsync(ShutdownMode.Graceful, cancellationToken).ConfigureAwait(false);
             foreach (Session session in _sessions.Keys)
             {
@@ -330,6 +331,12 @@ public sealed class WorkerServer : IAsyncDisposable
             try
             {
                 outcome = await _pool.SubmitAsync(submit.Spec, cancellation.Token).ConfigureAwait(false);
+                if (outcome.Failure == FailureKind.Cancelled && !cancellation.IsCancellationRequested)
+                {
+                    // Killed by this worker's own forced stop, not cancelled by its coordinator: the task was lost
+                    // with the worker, so the coordinator runs it again elsewhere.
+                    outcome = outcome with { Failure = FailureKind.WorkerLost, FailureMessage = $"Worker {_options.Name} was stopped before the task finished." };
+                }
             }
             catch (ArgumentException e)
             {

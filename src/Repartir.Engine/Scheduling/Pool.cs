@@ -33,7 +33,9 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     private readonly CancellationTokenSource _forcedShutdown = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IExecutor _cpuExecutor;
+    private readonly bool _ownsCpuExecutor;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly object _shutdownGate = new();
     private Task? _shutdown;
     private long _nextId;
@@ -50,18 +52,21 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <param name="options">Its settings; defaults when null.</param>
     /// <param name="logger">Where it logs; nowhere when null.</param>
     /// <param name="cpuExecutor">The executor for CPU tasks; the local process executor when null.</param>
+    /// <param name="timeProvider">The clock for the placement timeout; the system clock when null.</param>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
-    public Pool(PoolOptions? options = null, ILogger? logger = null, IExecutor? cpuExecutor = null)
+    public Pool(PoolOptions? options = null, ILogger? logger = null, IExecutor? cpuExecutor = null, TimeProvider? timeProvider = null)
     {
         Options = options ?? new PoolOptions();
         Options.Validate();
         _logger = logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _ownsCpuExecutor = cpuExecutor is null;
         _cpuExecutor = cpuExecutor ?? new LocalProcessExecutor(Options.Process);
         foreach (string address in Options.Workers)
         {
             if (!EndPoints.TryParse(address ?? string.Empty, out _, out string? error))
             {
-                throw new ArgumentException($"Worker address {error}", nameof(options));
+                throw new InvalidSettingException(nameof(PoolOptions.Workers), $"Worker address {error}");
             }
         }
 
@@ -81,7 +86,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             worker.Start();
         }
 
-        _remote = new RemotePlacement(this, _logger);
+        _remote = new RemotePlacement(this, _logger, _time);
         foreach (string address in Options.Workers)
         {
             _remote.Add(address);
@@ -315,8 +320,11 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// Stops using a remote worker. Draining lets its running tasks finish; otherwise they go back to the queue
     /// for other workers. Tasks that only remote workers may run are rejected when the last one is removed.
     /// </summary>
+    /// <param name="worker">The worker, one of <see cref="RemoteWorkers"/>.</param>
+    /// <param name="drain">Let its running tasks finish first.</param>
+    /// <param name="cancellationToken">Ends a drain early: what still runs on the worker goes back to the queue.</param>
     /// <exception cref="InvalidOperationException">It is the pool's last worker of any kind: the pool would have nowhere to run tasks.</exception>
-    public async Task RemoveWorkerAsync(WorkerClient worker, bool drain = true)
+    public async Task RemoveWorkerAsync(WorkerClient worker, bool drain = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(worker);
         if (Workers.Length == 0 && _remote.Clients.Count == 1 && _remote.Clients.Contains(worker))
@@ -324,7 +332,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             throw new InvalidOperationException($"Worker {worker.Address} is the last worker of pool '{Name}', which has no CPU workers: the pool would have nowhere to run tasks. Remove the pool instead.");
         }
 
-        await _remote.RemoveAsync(worker, drain).ConfigureAwait(false);
+        await _remote.RemoveAsync(worker, drain, cancellationToken).ConfigureAwait(false);
         if (_remote.Clients.Count == 0)
         {
             foreach (ConcurrentQueue<WorkItem> queue in _remoteOnly)
@@ -391,6 +399,33 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Gives up, as <see cref="FailureKind.NoWorker"/>, on the queued tasks that only remote workers may run and whose
+    /// wait <paramref name="waitedTooLong"/> (given when each was queued) says is over. The placement calls it while no
+    /// remote worker is usable, so nothing else takes from these queues but a worker coming back meanwhile.
+    /// </summary>
+    internal void AbandonUnplaced(Func<long, bool> waitedTooLong, string message)
+    {
+        foreach (ConcurrentQueue<WorkItem>[] queues in Workers.Length == 0 ? [_remoteOnly, _injected] : new[] { _remoteOnly })
+        {
+            foreach (ConcurrentQueue<WorkItem> queue in queues)
+            {
+                // Oldest first: a queue's head has waited longest.
+                while (queue.TryPeek(out WorkItem? head) && waitedTooLong(head.QueuedAt) && queue.TryDequeue(out WorkItem? item))
+                {
+                    if (!ReferenceEquals(item, head) && !waitedTooLong(item.QueuedAt))
+                    {
+                        queue.Enqueue(item); // a worker came back and took the head meanwhile: this one may still run
+                        break;
+                    }
+
+                    ReleaseSlotOf(item);
+                    item.TryAbandon(FailureKind.NoWorker, message);
+                }
+            }
+        }
     }
 
     /// <summary>Puts a task whose attempt was lost with its worker (or never sent) straight back in the queue.</summary>
@@ -481,6 +516,11 @@ public sealed class Pool : IAsyncDisposable, IDisposable
                 WorkRoute.Anywhere => _injected,
                 _ => _localOnly,
             };
+            if (route == WorkRoute.Remote || (route == WorkRoute.Anywhere && Workers.Length == 0))
+            {
+                item.QueuedAt = _time.GetTimestamp(); // only remote workers can take it: its wait for one is bounded
+            }
+
             queues[(int)item.Priority].Enqueue(item); // ConcurrentQueue.Enqueue is a full fence
             if (route != WorkRoute.Local)
             {
@@ -665,6 +705,11 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             },
             CancellationToken.None).ConfigureAwait(false);
         await _remote.DisposeAsync().ConfigureAwait(false);
+        if (_ownsCpuExecutor && _cpuExecutor is IDisposable executor)
+        {
+            executor.Dispose(); // every task has ended: its watchdog goes too
+        }
+
         _logger.LogDebug("Pool {Pool} stopped", Name);
     }
 

@@ -47,6 +47,9 @@ internal abstract class WorkItem
     /// <summary>True when the item came through the pool's bounded injection queue (and holds one of its slots).</summary>
     internal bool HoldsQueueSlot { get; set; }
 
+    /// <summary>When the item was last queued for a remote worker (the pool's <see cref="TimeProvider"/> timestamp); see <c>Pool.AbandonUnplaced</c>.</summary>
+    internal long QueuedAt { get; set; }
+
     internal bool IsFinished => Volatile.Read(ref _state) == Finished;
 
     /// <summary>Which workers may take the item.</summary>

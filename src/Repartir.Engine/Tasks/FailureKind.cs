@@ -27,6 +27,12 @@ public enum FailureKind
     /// <summary>The process was ended by a signal it did not handle (see <see cref="TaskResult.Signal"/>).</summary>
     Signaled,
 
-    /// <summary>The worker running the task was lost (remote workers).</summary>
+    /// <summary>The worker running the task was lost, or stopped before the task finished (remote workers).</summary>
     WorkerLost,
+
+    /// <summary>
+    /// No worker could take the task within the pool's placement timeout: the only workers that may run it were
+    /// unreachable, offline or draining the whole time (see <see cref="Scheduling.PoolOptions.PlacementTimeout"/>).
+    /// </summary>
+    NoWorker,
 }

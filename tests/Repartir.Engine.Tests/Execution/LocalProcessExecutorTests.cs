@@ -1,3 +1,4 @@
+using Repartir.Testing;
 using System.Diagnostics;
 using System.Text;
 using Repartir.Execution;
@@ -200,7 +201,7 @@ public sealed class LocalProcessExecutorTests : IAsyncLifetime
 
         Assert.Equal(FailureKind.TimedOut, result.Failure);
         Assert.Equal(9, result.Signal);
-        Assert.False(TestPools.IsAlive(int.Parse(result.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.False(Processes.IsAlive(int.Parse(result.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     [Fact]
@@ -234,7 +235,7 @@ public sealed class LocalProcessExecutorTests : IAsyncLifetime
     [Fact]
     public void Executor_options_are_validated()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LocalProcessExecutor(new ProcessExecutorOptions { MaxOutputBytes = -1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LocalProcessExecutor(new ProcessExecutorOptions { KillGracePeriod = TimeSpan.FromSeconds(-1) }));
+        Assert.Throws<InvalidSettingException>(() => new LocalProcessExecutor(new ProcessExecutorOptions { MaxOutputBytes = -1 }));
+        Assert.Throws<InvalidSettingException>(() => new LocalProcessExecutor(new ProcessExecutorOptions { KillGracePeriod = TimeSpan.FromSeconds(-1) }));
     }
 }

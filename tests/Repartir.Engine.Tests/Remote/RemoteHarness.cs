@@ -1,3 +1,4 @@
+using Repartir.Testing;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -49,7 +50,7 @@ internal static class TestRemote
     internal static string Address(this WorkerServer worker) => worker.LocalEndPoint.ToString();
 
     internal static async Task WaitOnlineAsync(Pool pool, int seconds = 20) =>
-        await TestPools.WaitUntil(() => pool.RemoteWorkers.All(w => w.State == RemoteWorkerState.Online), seconds);
+        await Eventually.TrueAsync(() => pool.RemoteWorkers.All(w => w.State == RemoteWorkerState.Online), seconds);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Repartir.Testing;
 using Repartir.Remote;
 using Repartir.Scheduling;
 using Repartir.Tasks;
@@ -19,7 +20,7 @@ public sealed class RemoteIntegrationTests
 
         Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 120).Select(i => pool.SubmitAsync(new TaskSpec("sh", "-c", $"sleep 0.02; echo {i}")))];
         WorkerClient victim = pool.RemoteWorkers[2];
-        await TestPools.WaitUntil(() => victim.Completed >= 5 && victim.Running > 0);
+        await Eventually.TrueAsync(() => victim.Completed >= 5 && victim.Running > 0);
         await doomed.KillAsync();
 
         TaskResult[] results = await Task.WhenAll(tasks).Within(60);
@@ -44,7 +45,7 @@ public sealed class RemoteIntegrationTests
 
         await worker.KillAsync();
         await worker.DisposeAsync();
-        await TestPools.WaitUntil(() => client.State == RemoteWorkerState.Offline);
+        await Eventually.TrueAsync(() => client.State == RemoteWorkerState.Offline);
         Task<TaskResult> waiting = pool.SubmitAsync(new TaskSpec("echo", "again"));
 
         await using WorkerProcess restarted = await WorkerProcess.StartAsync("phoenix", slots: 2, port);

@@ -1,3 +1,4 @@
+using Repartir.Testing;
 using System.Net;
 using System.Net.Sockets;
 using Repartir.Remote;
@@ -86,13 +87,13 @@ public sealed class RemotePoolTests
     [Fact]
     public async Task A_pool_needs_somewhere_to_run_and_worker_addresses_must_parse()
     {
-        Assert.Equal("CpuWorkers", Assert.Throws<ArgumentOutOfRangeException>(() => new Pool(new PoolOptions { CpuWorkers = 0 })).ParamName);
-        var bad = Assert.Throws<ArgumentException>(() => new Pool(new PoolOptions { CpuWorkers = 0, Workers = ["nonsense"] }));
+        Assert.Equal("CpuWorkers", Assert.Throws<InvalidSettingException>(() => new Pool(new PoolOptions { CpuWorkers = 0 })).ParamName);
+        var bad = Assert.Throws<InvalidSettingException>(() => new Pool(new PoolOptions { CpuWorkers = 0, Workers = ["nonsense"] }));
         Assert.Contains("'nonsense' is not HOST:PORT", bad.Message, StringComparison.Ordinal);
 
         await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 1);
         await using Pool pool = TestRemote.Pool([remote.Address()]);
-        Assert.Contains("already has worker", Assert.Throws<ArgumentException>(() => pool.AddWorker(remote.Address())).Message, StringComparison.Ordinal);
+        Assert.Contains("already has worker", Assert.Throws<InvalidSettingException>(() => pool.AddWorker(remote.Address())).Message, StringComparison.Ordinal);
         var last = await Assert.ThrowsAsync<InvalidOperationException>(() => pool.RemoveWorkerAsync(pool.RemoteWorkers[0]));
         Assert.Contains("last worker", last.Message, StringComparison.Ordinal);
     }
@@ -107,13 +108,13 @@ public sealed class RemotePoolTests
 
         Task<TaskResult> cancelled = pool.SubmitAsync(new TaskSpec("sh", "-c", "echo $$; exec sleep 30"), cancel.Token);
         Task<TaskResult> timedOut = pool.SubmitAsync(new TaskSpec("sleep", "30") { Timeout = TimeSpan.FromMilliseconds(300) });
-        await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running == 2);
+        await Eventually.TrueAsync(() => pool.RemoteWorkers[0].Running == 2);
         await Task.Delay(200);
         await cancel.CancelAsync();
 
         TaskResult cancelledResult = await cancelled.Within(10);
         Assert.Equal(FailureKind.Cancelled, cancelledResult.Failure);
-        Assert.False(TestPools.IsAlive(cancelledResult.ProcessId!.Value));
+        Assert.False(Processes.IsAlive(cancelledResult.ProcessId!.Value));
         Assert.Equal(FailureKind.TimedOut, (await timedOut.Within(10)).Failure);
     }
 
@@ -126,7 +127,7 @@ public sealed class RemotePoolTests
         await TestRemote.WaitOnlineAsync(pool);
 
         Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 4).Select(i => pool.SubmitAsync(new TaskSpec("sh", "-c", $"sleep 0.3; echo {i}")))];
-        await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running == 4);
+        await Eventually.TrueAsync(() => pool.RemoteWorkers[0].Running == 4);
         proxy.DropAll();
 
         TaskResult[] results = await Task.WhenAll(tasks).Within(30);
@@ -150,10 +151,10 @@ public sealed class RemotePoolTests
         WorkerClient silent = pool.RemoteWorkers[0];
 
         Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 4).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "1")))];
-        await TestPools.WaitUntil(() => silent.Running == 2);
+        await Eventually.TrueAsync(() => silent.Running == 2);
         proxy.Freeze();
-        await TestPools.WaitUntil(() => silent.State == RemoteWorkerState.Suspected);
-        await TestPools.WaitUntil(() => silent.State == RemoteWorkerState.Offline);
+        await Eventually.TrueAsync(() => silent.State == RemoteWorkerState.Suspected);
+        await Eventually.TrueAsync(() => silent.State == RemoteWorkerState.Offline);
         Assert.Contains("No heartbeat", silent.LastError, StringComparison.Ordinal);
 
         TaskResult[] results = await Task.WhenAll(tasks).Within(30);
@@ -174,7 +175,7 @@ public sealed class RemotePoolTests
         for (int loss = 1; loss <= 2; loss++)
         {
             int connects = loss;
-            await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running == 1 && pool.RemoteWorkers[0].Connects == connects);
+            await Eventually.TrueAsync(() => pool.RemoteWorkers[0].Running == 1 && pool.RemoteWorkers[0].Connects == connects);
             proxy.DropAll();
         }
 
@@ -193,7 +194,7 @@ public sealed class RemotePoolTests
         await TestRemote.WaitOnlineAsync(pool);
 
         Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 20).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "0.1")))];
-        await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running > 0);
+        await Eventually.TrueAsync(() => pool.RemoteWorkers[0].Running > 0);
         await leaving.StopAsync(drain: true).WaitAsync(TimeSpan.FromSeconds(10));
 
         TaskResult[] results = await Task.WhenAll(tasks).Within(30);
@@ -210,7 +211,7 @@ public sealed class RemotePoolTests
         Assert.True((await pool.SubmitAsync(new TaskSpec("true")).Within()).Success);
         Assert.False((await pool.SubmitAsync(new TaskSpec("false")).Within()).Success);
         WorkerClient worker = pool.RemoteWorkers[0];
-        await TestPools.WaitUntil(() => worker.HeartbeatLatency is not null);
+        await Eventually.TrueAsync(() => worker.HeartbeatLatency is not null);
 
         Assert.Equal("reporting", worker.Name);
         Assert.Equal(remote.Id, worker.WorkerId);
@@ -313,7 +314,7 @@ public sealed class RemotePoolTests
         await using Pool pool = TestRemote.Pool([first.Address(), second.Address()]);
         await TestRemote.WaitOnlineAsync(pool);
         Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 8).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "0.2")))];
-        await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running > 0);
+        await Eventually.TrueAsync(() => pool.RemoteWorkers[0].Running > 0);
 
         await pool.RemoveWorkerAsync(pool.RemoteWorkers[0]).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -330,12 +331,12 @@ public sealed class RemotePoolTests
         Pool pool = TestRemote.Pool([remote.Address()]);
         await TestRemote.WaitOnlineAsync(pool);
         Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 4).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "30")))];
-        await TestPools.WaitUntil(() => pool.RemoteWorkers[0].Running == 2);
+        await Eventually.TrueAsync(() => pool.RemoteWorkers[0].Running == 2);
 
         await pool.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
 
         TaskResult[] results = await Task.WhenAll(tasks).Within(5);
         Assert.All(results, r => Assert.Equal(FailureKind.Cancelled, r.Failure));
-        await TestPools.WaitUntil(() => remote.Connections == 0);
+        await Eventually.TrueAsync(() => remote.Connections == 0);
     }
 }

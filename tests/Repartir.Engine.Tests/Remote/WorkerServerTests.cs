@@ -1,3 +1,4 @@
+using Repartir.Testing;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
@@ -226,7 +227,7 @@ public sealed class WorkerServerTests : IAsyncLifetime
         var (client, connection) = await ConnectAsync();
         await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", "echo $$ > " + Path.Combine(Path.GetTempPath(), "repartir-lost-" + _worker.Id) + "; sleep 60")));
         string pidFile = Path.Combine(Path.GetTempPath(), "repartir-lost-" + _worker.Id);
-        await TestPools.WaitUntil(() => File.Exists(pidFile) && new FileInfo(pidFile).Length > 0);
+        await Eventually.TrueAsync(() => File.Exists(pidFile) && new FileInfo(pidFile).Length > 0);
         int pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         File.Delete(pidFile);
 
@@ -234,7 +235,7 @@ public sealed class WorkerServerTests : IAsyncLifetime
         await connection.DisposeAsync();
         client.Dispose();
 
-        await TestPools.WaitUntil(() => !TestPools.IsAlive(pid));
+        await Eventually.TrueAsync(() => !Processes.IsAlive(pid));
     }
 
     [Fact]

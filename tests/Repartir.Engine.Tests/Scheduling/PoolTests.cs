@@ -1,3 +1,4 @@
+using Repartir.Testing;
 using System.Collections.Concurrent;
 using Repartir.Scheduling;
 using Repartir.Tasks;
@@ -32,7 +33,7 @@ public sealed class PoolTests
         await using var pool = TestPools.Create(workers: 1, executor: executor);
         using var gate = new ManualResetEventSlim();
         Task<bool> blocker = pool.SubmitAsync(() => gate.Wait(TimeSpan.FromSeconds(30)));
-        await TestPools.WaitUntil(() => pool.Statistics.Executed == 0 && pool.Statistics.Queued == 0);
+        await Eventually.TrueAsync(() => pool.Statistics.Executed == 0 && pool.Statistics.Queued == 0);
 
         var submitted = new List<Task<TaskResult>>
         {
@@ -149,7 +150,7 @@ public sealed class PoolTests
         var executor = new FakeExecutor();
         await using var pool = TestPools.Create(workers: 1, executor: executor);
         Task<TaskResult> retrying = pool.SubmitAsync(FakeExecutor.Work(exitCode: 1) with { Retry = new RetryPolicy { MaxRetries = 1, InitialDelay = TimeSpan.FromSeconds(2) } });
-        await TestPools.WaitUntil(() => executor.Attempts.Count == 1);
+        await Eventually.TrueAsync(() => executor.Attempts.Count == 1);
         TaskResult other = await pool.SubmitAsync(FakeExecutor.Work()).Within(1);
 
         Assert.True(other.Success);
@@ -180,7 +181,7 @@ public sealed class PoolTests
         var executor = new FakeExecutor();
         await using var pool = TestPools.Create(workers: 1, maxQueue: 2, mode: QueueFullMode.Reject, executor: executor);
         Task<TaskResult> running = pool.SubmitAsync(FakeExecutor.Work(milliseconds: 500));
-        await TestPools.WaitUntil(() => executor.Attempts.Count == 1);
+        await Eventually.TrueAsync(() => executor.Attempts.Count == 1);
         Task<TaskResult>[] queued = [pool.SubmitAsync(FakeExecutor.Work()), pool.SubmitAsync(FakeExecutor.Work())];
         TaskResult rejected = await pool.SubmitAsync(FakeExecutor.Work()).Within(1);
 
@@ -196,7 +197,7 @@ public sealed class PoolTests
         var executor = new FakeExecutor();
         await using var pool = TestPools.Create(workers: 1, maxQueue: 1, executor: executor);
         Task<TaskResult> running = pool.SubmitAsync(FakeExecutor.Work(milliseconds: 300));
-        await TestPools.WaitUntil(() => executor.Attempts.Count == 1);
+        await Eventually.TrueAsync(() => executor.Attempts.Count == 1);
         Task<TaskResult> queued = pool.SubmitAsync(FakeExecutor.Work());
         Task<TaskResult> waiting = pool.SubmitAsync(FakeExecutor.Work());
 
@@ -227,7 +228,7 @@ public sealed class PoolTests
     {
         var pool = TestPools.Create(workers: 1);
         Task<TaskResult> running = pool.SubmitAsync(new TaskSpec("sh", "-c", "sleep 60 & echo $!; wait"));
-        await TestPools.WaitUntil(() => pool.Statistics.Executed == 0 && pool.Statistics.Queued == 0);
+        await Eventually.TrueAsync(() => pool.Statistics.Executed == 0 && pool.Statistics.Queued == 0);
         await Task.Delay(200);
         Task<TaskResult>[] queued = Enumerable.Range(0, 3).Select(_ => pool.SubmitAsync(new TaskSpec("true"))).ToArray();
 
@@ -302,26 +303,29 @@ public sealed class PoolTests
         }
 
         Assert.InRange(Volatile.Read(ref produced), 20, 20 + 4 + 1);
-        await TestPools.WaitUntil(() => pool.Statistics.Outstanding == 0);
+        await Eventually.TrueAsync(() => pool.Statistics.Outstanding == 0);
     }
 
     [Fact]
     public async Task Invalid_specs_are_refused_with_the_field_named()
     {
         await using var pool = TestPools.Create(workers: 1);
-        Assert.Equal("Executable", Assert.Throws<ArgumentException>(() => pool.Submit(new TaskSpec(" "))).ParamName);
-        Assert.Equal("Timeout", Assert.Throws<ArgumentOutOfRangeException>(() => pool.Submit(new TaskSpec("true") { Timeout = TimeSpan.Zero })).ParamName);
-        Assert.Equal("Environment", Assert.Throws<ArgumentException>(() => pool.Submit(new TaskSpec("true") { Environment = new Dictionary<string, string?> { ["A=B"] = "x" } })).ParamName);
-        Assert.Equal("Arguments", Assert.Throws<ArgumentException>(() => pool.Submit(new TaskSpec("echo", "a\0b"))).ParamName);
-        Assert.Equal("MaxRetries", Assert.Throws<ArgumentOutOfRangeException>(() => pool.Submit(new TaskSpec("true") { Retry = new RetryPolicy { MaxRetries = -1 } })).ParamName);
+        Assert.Equal("Executable", Assert.Throws<InvalidSettingException>(() => pool.Submit(new TaskSpec(" "))).ParamName);
+        Assert.Equal("Timeout", Assert.Throws<InvalidSettingException>(() => pool.Submit(new TaskSpec("true") { Timeout = TimeSpan.Zero })).ParamName);
+        Assert.Equal("Environment", Assert.Throws<InvalidSettingException>(() => pool.Submit(new TaskSpec("true") { Environment = new Dictionary<string, string?> { ["A=B"] = "x" } })).ParamName);
+        Assert.Equal("Arguments", Assert.Throws<InvalidSettingException>(() => pool.Submit(new TaskSpec("echo", "a\0b"))).ParamName);
+        Assert.Equal("MaxRetries", Assert.Throws<InvalidSettingException>(() => pool.Submit(new TaskSpec("true") { Retry = new RetryPolicy { MaxRetries = -1 } })).ParamName);
     }
 
     [Fact]
     public void Pool_options_are_validated()
     {
-        Assert.Equal("CpuWorkers", Assert.Throws<ArgumentOutOfRangeException>(() => new Pool(new PoolOptions { CpuWorkers = 0 })).ParamName);
-        Assert.Equal("MaxQueue", Assert.Throws<ArgumentOutOfRangeException>(() => new Pool(new PoolOptions { MaxQueue = 0 })).ParamName);
-        Assert.Equal("Name", Assert.Throws<ArgumentException>(() => new Pool(new PoolOptions { Name = "" })).ParamName);
+        InvalidSettingException cpuWorkers = Assert.Throws<InvalidSettingException>(() => new Pool(new PoolOptions { CpuWorkers = 0 }));
+        Assert.Equal("CpuWorkers", cpuWorkers.ParamName);
+        Assert.Equal("CpuWorkers must be between 1 and 4096, not 0 (0 is allowed only when the pool has remote workers).", cpuWorkers.Message); // for people: no .NET suffix
+        Assert.Equal("PlacementTimeout", Assert.Throws<InvalidSettingException>(() => new Pool(new PoolOptions { PlacementTimeout = TimeSpan.Zero })).ParamName);
+        Assert.Equal("MaxQueue", Assert.Throws<InvalidSettingException>(() => new Pool(new PoolOptions { MaxQueue = 0 })).ParamName);
+        Assert.Equal("Name", Assert.Throws<InvalidSettingException>(() => new Pool(new PoolOptions { Name = "" })).ParamName);
     }
 
     [Fact]

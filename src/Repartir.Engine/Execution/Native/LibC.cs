@@ -22,6 +22,7 @@ internal static unsafe partial class LibC
     internal const int EPERM = 1;
 
     internal const int O_RDONLY = 0;
+    internal const int O_WRONLY = 1;
     internal const int O_NONBLOCK = 0x800;
     internal const int O_CLOEXEC = 0x80000;
 
