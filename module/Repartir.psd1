@@ -1,15 +1,16 @@
 @{
-    # The cmdlet assembly. ModuleVersion is stamped at build time from VersionPrefix in Directory.Build.props.
-    RootModule           = 'Repartir.Cmdlets.dll'
+    # The module script loads the cmdlets into the module's own AssemblyLoadContext. ModuleVersion is stamped at build time from VersionPrefix in Directory.Build.props.
+    RootModule           = 'Repartir.psm1'
     ModuleVersion        = '0.1.0'
     GUID                 = '8cd8fc20-20a1-4bf5-a866-b2cea3dfe1c4'
     Author               = 'Repartir contributors'
     CompanyName          = 'Repartir'
     Copyright            = '(c) Repartir contributors. MIT License.'
-    Description          = 'Cluster scripting for PowerShell: run work across the cores of a machine as pipeline objects, with a work-stealing scheduler, timeouts that kill whole process trees, retries and progress.'
+    Description          = 'Cluster scripting for PowerShell: run work across the cores of a machine and over worker daemons on other machines, as pipeline objects, with a work-stealing scheduler, timeouts that kill whole process trees, retries, progress, and pools that survive a dead node. Linux only.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('Repartir.Format.ps1xml')
+    TypesToProcess       = @('Repartir.Types.ps1xml')
     CmdletsToExport      = @(
         'New-RepartirPool'
         'Get-RepartirPool'
@@ -17,20 +18,22 @@
         'Submit-RepartirTask'
         'Wait-RepartirTask'
         'Start-RepartirWorker'
-        'Stop-RepartirWorker'
-        'Add-RepartirWorker'
         'Get-RepartirWorker'
-        'Remove-RepartirWorker'
+        'Stop-RepartirWorker'
+        'Add-RepartirPoolWorker'
+        'Get-RepartirPoolWorker'
+        'Remove-RepartirPoolWorker'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('parallel', 'cluster', 'scheduler', 'work-stealing', 'jobs', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            # Linux only for now: the process executor needs posix_spawn, pidfd and eventfd.
+            Tags         = @('parallel', 'cluster', 'scheduler', 'work-stealing', 'jobs', 'PSEdition_Core', 'Linux')
             ProjectUri   = 'https://github.com/repartir/Repartir.PowerShell'
             LicenseUri   = 'https://github.com/repartir/Repartir.PowerShell/blob/main/LICENSE'
-            ReleaseNotes = 'First release: local work-stealing pool, Submit-RepartirTask / Wait-RepartirTask, pool cmdlets, the repartir run command.'
+            ReleaseNotes = 'Work-stealing pools on this machine and over worker daemons on others (Submit-RepartirTask, Wait-RepartirTask, *-RepartirPool, *-RepartirPoolWorker), worker daemons in the session (*-RepartirWorker), full help (about_Repartir), and the repartir command-line tool. Linux only.'
         }
     }
 }
