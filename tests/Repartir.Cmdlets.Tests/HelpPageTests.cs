@@ -50,22 +50,21 @@ public sealed partial class HelpPageTests
             Assert.True(block.Success, $"{Metadata.CmdletName(cmdlet)}: -{parameter.Name} is not documented");
             string yaml = block.Groups["yaml"].Value;
             Assert.Contains($"Type: {parameter.PropertyType.FullName}\n", yaml, StringComparison.Ordinal);
-            Assert.Contains($"SupportsWildcards: {Bool(Metadata.Has<SupportsWildcardsAttribute>(parameter))}\n", yaml, StringComparison.Ordinal);
+            Assert.Contains($"SupportsWildcards: {Bool(parameter.GetCustomAttribute<SupportsWildcardsAttribute>() is not null)}\n", yaml, StringComparison.Ordinal);
             foreach (string alias in Metadata.Aliases(parameter))
             {
                 Assert.Contains(alias, Regex.Match(yaml, "Aliases: (.*)\n").Groups[1].Value, StringComparison.Ordinal);
             }
 
-            foreach (CustomAttributeData attribute in Metadata.All<ParameterAttribute>(parameter))
+            foreach (ParameterAttribute attribute in parameter.GetCustomAttributes<ParameterAttribute>())
             {
-                string set = attribute.Named<string>("ParameterSetName") ?? "(All)";
+                string set = attribute.ParameterSetName == ParameterAttribute.AllParameterSets ? "(All)" : attribute.ParameterSetName;
                 Match entry = Regex.Match(yaml, $@"- Name: {Regex.Escape(set)}\n  Position: (?<position>\S+)\n  IsRequired: (?<required>\w+)\n  ValueFromPipeline: (?<pipeline>\w+)\n  ValueFromPipelineByPropertyName: (?<byName>\w+)\n");
                 Assert.True(entry.Success, $"{Metadata.CmdletName(cmdlet)} -{parameter.Name}: parameter set '{set}' is not documented");
-                int position = attribute.NamedArguments.Any(n => n.MemberName == "Position") ? attribute.Named<int>("Position") : int.MinValue;
-                Assert.Equal(position == int.MinValue ? "Named" : position.ToString(System.Globalization.CultureInfo.InvariantCulture), entry.Groups["position"].Value);
-                Assert.Equal(Bool(attribute.Named<bool>("Mandatory")), entry.Groups["required"].Value);
-                Assert.Equal(Bool(attribute.Named<bool>("ValueFromPipeline")), entry.Groups["pipeline"].Value);
-                Assert.Equal(Bool(attribute.Named<bool>("ValueFromPipelineByPropertyName")), entry.Groups["byName"].Value);
+                Assert.Equal(attribute.Position == int.MinValue ? "Named" : attribute.Position.ToString(System.Globalization.CultureInfo.InvariantCulture), entry.Groups["position"].Value);
+                Assert.Equal(Bool(attribute.Mandatory), entry.Groups["required"].Value);
+                Assert.Equal(Bool(attribute.ValueFromPipeline), entry.Groups["pipeline"].Value);
+                Assert.Equal(Bool(attribute.ValueFromPipelineByPropertyName), entry.Groups["byName"].Value);
             }
         }
     }
@@ -75,7 +74,7 @@ public sealed partial class HelpPageTests
     public void Pages_document_no_parameter_the_cmdlet_lacks(Type cmdlet)
     {
         var known = Metadata.Parameters(cmdlet).Select(p => p.Name).ToHashSet();
-        if (Metadata.One<CmdletAttribute>(cmdlet)!.Named<bool>("SupportsShouldProcess"))
+        if (Metadata.Cmdlet(cmdlet).SupportsShouldProcess)
         {
             known.UnionWith(["WhatIf", "Confirm"]);
         }
@@ -91,7 +90,7 @@ public sealed partial class HelpPageTests
     {
         string page = File.ReadAllText(RepositoryFiles.PathOf("docs", "cmdlets", "Repartir.md"));
         Assert.Contains("document type: module", page, StringComparison.Ordinal);
-        foreach (Type cmdlet in CmdletMetadataTests.Cmdlets)
+        foreach (Type cmdlet in Metadata.Cmdlets)
         {
             string name = Metadata.CmdletName(cmdlet);
             Assert.Contains($"### [{name}]({name}.md)", page, StringComparison.Ordinal);

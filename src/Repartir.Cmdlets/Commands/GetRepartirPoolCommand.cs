@@ -6,7 +6,7 @@ using Repartir.Cmdlets.Pools;
 namespace Repartir.Cmdlets.Commands;
 
 /// <summary>Get-RepartirPool: lists pools, optionally by name with wildcards.</summary>
-[Cmdlet(VerbsCommon.Get, "RepartirPool")]
+[Cmdlet(VerbsCommon.Get, "RepartirPool", HelpUri = HelpUris.Pages + "Get-RepartirPool.md")]
 [OutputType(typeof(PoolInfo))]
 public sealed class GetRepartirPoolCommand : PSCmdlet
 {

@@ -1,29 +1,22 @@
 using System.Management.Automation;
 using Repartir.Cmdlets.Completers;
 using Repartir.Cmdlets.Output;
-using Repartir.Cmdlets.Pools;
 using Repartir.Cmdlets.Workers;
 
 namespace Repartir.Cmdlets.Commands;
 
-/// <summary>Get-RepartirWorker: the remote workers of a pool (or of every pool) with their state and figures.</summary>
-[Cmdlet(VerbsCommon.Get, "RepartirWorker")]
-[OutputType(typeof(RemoteWorkerInfo))]
+/// <summary>Get-RepartirWorker: the worker daemons started in this session (Start-RepartirWorker), optionally by name.</summary>
+[Cmdlet(VerbsCommon.Get, "RepartirWorker", HelpUri = HelpUris.Pages + "Get-RepartirWorker.md")]
+[OutputType(typeof(WorkerInfo))]
 public sealed class GetRepartirWorkerCommand : PSCmdlet
 {
-    /// <summary>Addresses or worker names, wildcards allowed; every worker when omitted.</summary>
-    [Parameter(Position = 0)]
+    /// <summary>Names or wildcard patterns; every worker when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
-    public string[]? Address { get; set; }
-
-    /// <summary>The pool, or its name; every pool when omitted.</summary>
-    [Parameter(ValueFromPipeline = true)]
-    [PoolTransformation]
-    [ArgumentCompleter(typeof(PoolNameCompleter))]
-    public PoolInfo? Pool { get; set; }
+    [ArgumentCompleter(typeof(WorkerNameCompleter))]
+    public string[]? Name { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord() =>
-        RemoteWorkerCommands.Get(Pool is null ? PoolRegistry.Process.All : [Pool], Address, new CmdletSink(this));
+    protected override void ProcessRecord() => WorkerCommands.Get(WorkerRegistry.Process, Name, new CmdletSink(this));
 }

@@ -6,8 +6,8 @@ using Repartir.Scheduling;
 
 namespace Repartir.Cmdlets.Commands;
 
-/// <summary>New-RepartirPool: creates a named pool of CPU workers and, with -Worker, remote worker daemons.</summary>
-[Cmdlet(VerbsCommon.New, "RepartirPool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+/// <summary>New-RepartirPool: creates a named pool of CPU workers and, with -Worker, worker daemons on other machines.</summary>
+[Cmdlet(VerbsCommon.New, "RepartirPool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Pages + "New-RepartirPool.md")]
 [OutputType(typeof(PoolInfo))]
 public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
 {
@@ -23,14 +23,20 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
     [ValidateRange(0, 4096)]
     public int CpuWorkers { get; set; } = Environment.ProcessorCount;
 
-    /// <summary>Remote worker daemons (HOST:PORT) the pool places tasks on.</summary>
+    /// <summary>Worker daemons (HOST:PORT) the pool places tasks on.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[] Worker { get; set; } = [];
 
-    /// <summary>How often the pool checks on its remote workers; a worker silent for 5 intervals is Offline.</summary>
+    /// <summary>How often, in seconds, the pool checks on its workers; a worker silent for 5 intervals is Offline.</summary>
     [Parameter]
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+    [ValidateRange(0.05, 3600.0)]
+    public double HeartbeatIntervalSeconds { get; set; } = 1;
+
+    /// <summary>How long, in seconds, a task waits for a worker while none can take it, before it fails as NoWorker; 0 waits for ever.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 31536000.0)]
+    public double PlacementTimeoutSeconds { get; set; } = PoolOptions.DefaultPlacementTimeout.TotalSeconds;
 
     /// <summary>The most tasks that may wait in the queue; no limit when omitted.</summary>
     [Parameter]
@@ -44,13 +50,14 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        bool localWorkersGiven = MyInvocation.BoundParameters.ContainsKey(nameof(CpuWorkers));
+        bool cpuWorkersGiven = MyInvocation.BoundParameters.ContainsKey(nameof(CpuWorkers));
         var options = new PoolOptions
         {
             Name = Name ?? PoolRegistry.Process.NextAutomaticName(),
-            CpuWorkers = Worker.Length > 0 && !localWorkersGiven ? 0 : CpuWorkers, // with workers, this machine coordinates unless told otherwise
+            CpuWorkers = Worker.Length > 0 && !cpuWorkersGiven ? 0 : CpuWorkers, // with workers, this machine coordinates unless told otherwise
             Workers = Worker,
-            Remote = RemoteOptions.WithHeartbeat(HeartbeatInterval),
+            Remote = RemoteOptions.WithHeartbeat(TimeSpan.FromSeconds(HeartbeatIntervalSeconds)),
+            PlacementTimeout = PlacementTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(PlacementTimeoutSeconds),
             MaxQueue = MyInvocation.BoundParameters.ContainsKey(nameof(MaxQueue)) ? MaxQueue : null,
             QueueFullMode = RejectWhenFull ? QueueFullMode.Reject : QueueFullMode.Wait,
         };
@@ -60,7 +67,7 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
         }
         catch (TerminatingCommandException ex)
         {
-            ThrowTerminatingError(ErrorRecords.From(ex.Error));
+            ThrowTerminatingError(ex.Error.ToRecord());
         }
     }
 

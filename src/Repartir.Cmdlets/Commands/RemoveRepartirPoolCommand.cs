@@ -6,7 +6,7 @@ using Repartir.Cmdlets.Pools;
 namespace Repartir.Cmdlets.Commands;
 
 /// <summary>Remove-RepartirPool: shuts pools down (gracefully, or with -Force at once) and forgets them.</summary>
-[Cmdlet(VerbsCommon.Remove, "RepartirPool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByNameSet)]
+[Cmdlet(VerbsCommon.Remove, "RepartirPool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByNameSet, HelpUri = HelpUris.Pages + "Remove-RepartirPool.md")]
 [OutputType(typeof(void))]
 public sealed class RemoveRepartirPoolCommand : PSCmdlet, IDisposable
 {
@@ -35,14 +35,7 @@ public sealed class RemoveRepartirPoolCommand : PSCmdlet, IDisposable
     {
         var sink = new CmdletSink(this);
         IReadOnlyList<PoolInfo> pools = ParameterSetName == ByPoolSet ? Pool : PoolCommands.Resolve(PoolRegistry.Process, Name, sink);
-        try
-        {
-            PoolCommands.Remove(PoolRegistry.Process, pools, Force, sink, _stop.Token);
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            // Ctrl+C during a graceful wait turned it into a forced shutdown; nothing more to say.
-        }
+        PoolCommands.Remove(PoolRegistry.Process, pools, Force, sink, _stop.Token);
     }
 
     /// <inheritdoc />

@@ -7,8 +7,8 @@ using Repartir.Remote;
 namespace Repartir.Cmdlets.Commands;
 
 /// <summary>Start-RepartirWorker: runs the worker daemon inside this PowerShell session.</summary>
-[Cmdlet(VerbsLifecycle.Start, "RepartirWorker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(LocalWorkerInfo))]
+[Cmdlet(VerbsLifecycle.Start, "RepartirWorker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Pages + "Start-RepartirWorker.md")]
+[OutputType(typeof(WorkerInfo))]
 public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
 {
     private readonly ManualResetEventSlim _stopRequested = new();
@@ -37,25 +37,27 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
     {
         if (!EndPoints.TryParse(Bind, out IPEndPoint? endPoint, out string? error))
         {
-            ThrowTerminatingError(ErrorRecords.From(new CommandError(ErrorRecords.InvalidWorkerSettings, ErrorCategory.InvalidArgument, new ArgumentException(error, nameof(Bind)), Bind)));
+            ThrowTerminatingError(ErrorRecords.BadWorkerSettings(Bind, new InvalidSettingException(nameof(Bind), $"-Bind {error}")).ToRecord());
+            return;
         }
 
-        var sink = new CmdletSink(this);
-        LocalWorkerInfo? worker = null;
+        WorkerInfo? worker = null;
         try
         {
-            worker = WorkerCommands.Start(LocalWorkerRegistry.Process, new WorkerOptions { Bind = endPoint!, Name = Name, Slots = Slots }, sink);
+            worker = WorkerCommands.Start(WorkerRegistry.Process, new WorkerOptions { Bind = endPoint!, Name = Name, Slots = Slots }, new CmdletSink(this));
         }
         catch (TerminatingCommandException ex)
         {
-            ThrowTerminatingError(ErrorRecords.From(ex.Error));
+            ThrowTerminatingError(ex.Error.ToRecord());
         }
 
         if (worker is not null && Wait)
         {
             WriteVerbose($"Worker {worker} serving; press Ctrl+C to drain and stop.");
             _stopRequested.Wait();
-            WorkerCommands.Stop(LocalWorkerRegistry.Process, [worker], force: false, sink, CancellationToken.None);
+
+            // Stopped: PowerShell may no longer be written to or asked anything, so the drain goes ahead without a word.
+            WorkerCommands.Halt(WorkerRegistry.Process, worker, drain: true, CancellationToken.None);
         }
     }
 

@@ -1,11 +1,12 @@
 using System.Management.Automation;
+using Repartir.Cmdlets.Completers;
 using Repartir.Cmdlets.Output;
 using Repartir.Cmdlets.Workers;
 
 namespace Repartir.Cmdlets.Commands;
 
 /// <summary>Stop-RepartirWorker: stops workers started in this session (draining, or with -Force at once).</summary>
-[Cmdlet(VerbsLifecycle.Stop, "RepartirWorker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByNameSet)]
+[Cmdlet(VerbsLifecycle.Stop, "RepartirWorker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByNameSet, HelpUri = HelpUris.Pages + "Stop-RepartirWorker.md")]
 [OutputType(typeof(void))]
 public sealed class StopRepartirWorkerCommand : PSCmdlet, IDisposable
 {
@@ -17,14 +18,15 @@ public sealed class StopRepartirWorkerCommand : PSCmdlet, IDisposable
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkerNameCompleter))]
     public string[] Name { get; set; } = [];
 
-    /// <summary>The workers to stop, as Start-RepartirWorker returned them.</summary>
+    /// <summary>The workers to stop, as Start-RepartirWorker or Get-RepartirWorker wrote them.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByWorkerSet, ValueFromPipeline = true)]
     [ValidateNotNull]
-    public LocalWorkerInfo[] Worker { get; set; } = [];
+    public WorkerInfo[] Worker { get; set; } = [];
 
-    /// <summary>Kill running tasks instead of letting them finish.</summary>
+    /// <summary>Kill running tasks instead of letting them finish; the pools that sent them run them elsewhere.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -32,8 +34,8 @@ public sealed class StopRepartirWorkerCommand : PSCmdlet, IDisposable
     protected override void ProcessRecord()
     {
         var sink = new CmdletSink(this);
-        IReadOnlyList<LocalWorkerInfo> workers = ParameterSetName == ByWorkerSet ? Worker : WorkerCommands.Resolve(LocalWorkerRegistry.Process, Name, sink);
-        WorkerCommands.Stop(LocalWorkerRegistry.Process, workers, Force, sink, _stop.Token);
+        IReadOnlyList<WorkerInfo> workers = ParameterSetName == ByWorkerSet ? Worker : WorkerCommands.Resolve(WorkerRegistry.Process, Name, sink);
+        WorkerCommands.Stop(WorkerRegistry.Process, workers, Force, sink, _stop.Token);
     }
 
     /// <inheritdoc />

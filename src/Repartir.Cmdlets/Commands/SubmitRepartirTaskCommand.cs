@@ -9,8 +9,8 @@ using Repartir.Tasks;
 namespace Repartir.Cmdlets.Commands;
 
 /// <summary>Submit-RepartirTask: runs a program once per input item on a pool and streams the results.</summary>
-[Cmdlet(VerbsLifecycle.Submit, "RepartirTask")]
-[OutputType(typeof(TaskResult), typeof(TaskHandle))]
+[Cmdlet(VerbsLifecycle.Submit, "RepartirTask", HelpUri = HelpUris.Pages + "Submit-RepartirTask.md")]
+[OutputType(typeof(TaskResultInfo), typeof(TaskHandle))]
 public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
 {
     private SubmitTaskRunner? _runner;
@@ -24,7 +24,8 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
     [Parameter(Position = 1)]
     [Alias("Args")]
     [AllowEmptyCollection]
-    public object[] ArgumentList { get; set; } = [];
+    [AllowNull]
+    public object?[]? ArgumentList { get; set; }
 
     /// <summary>The input items: one task each; each travels on its result as InputObject.</summary>
     [Parameter(ValueFromPipeline = true)]
@@ -67,13 +68,28 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
+    /// <summary>Write each task that does not succeed as a non-terminating TaskFailed error (carrying its result) instead of a result object.</summary>
+    [Parameter]
+    public SwitchParameter ErrorOnFailure { get; set; }
+
     /// <inheritdoc />
     protected override void BeginProcessing()
     {
+        PoolInfo pool;
+        try
+        {
+            pool = Pool?.Resolve() ?? PoolRegistry.Process.GetOrCreateDefault();
+        }
+        catch (TerminatingCommandException ex)
+        {
+            ThrowTerminatingError(ex.Error.ToRecord());
+            return;
+        }
+
         var request = new SubmitTaskRequest
         {
             FilePath = ResolveFilePath(FilePath),
-            Arguments = ArgumentTemplate.Parse(ArgumentList.Select(ToTemplateElement), PlaceholderSyntax.ItemAndProperties),
+            Arguments = ArgumentTemplate.Parse((ArgumentList ?? []).Select(ToTemplateElement), PlaceholderSyntax.ItemAndProperties),
             Environment = ToEnvironment(Environment),
             WorkingDirectory = WorkingDirectory is null
                 ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
@@ -83,8 +99,9 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
             Retry = RetryPolicy.WithRetries(RetryCount),
             Ordered = Ordered,
             NoWait = NoWait,
+            ErrorOnFailure = ErrorOnFailure,
         };
-        _runner = new SubmitTaskRunner(Pool ?? PoolRegistry.Process.GetOrCreateDefault(), request, PSItemFormatter.Instance, new CmdletSink(this));
+        _runner = new SubmitTaskRunner(pool, request, PSItemFormatter.Instance, new CmdletSink(this));
     }
 
     /// <inheritdoc />
@@ -109,16 +126,30 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
     /// <inheritdoc />
     public void Dispose() => _runner?.Dispose();
 
-    private static object ToTemplateElement(object element)
+    private static object ToTemplateElement(object? element, int index)
     {
-        object value = element is PSObject wrapped ? wrapped.BaseObject : element;
+        object? value = element is PSObject wrapped ? wrapped.BaseObject : element;
         return value switch
         {
-            ScriptBlock script => new Func<object?, string>(item => LanguagePrimitives.ConvertTo<string>(
-                script.InvokeWithContext(null, [new PSVariable("_", item)]))),
+            ScriptBlock script => new Func<object?, string>(item => Evaluate(script, index, item)),
             null => string.Empty,
             _ => LanguagePrimitives.ConvertTo<string>(value),
         };
+    }
+
+    /// <summary>Runs a script block argument for one item (on the pipeline thread); its failure fails that item only.</summary>
+    private static string Evaluate(ScriptBlock script, int index, object? item)
+    {
+        try
+        {
+            return LanguagePrimitives.ConvertTo<string>(script.InvokeWithContext(null, [new PSVariable("_", item)]));
+        }
+        catch (RuntimeException e) when (e is not PipelineStoppedException)
+        {
+            string text = script.ToString().Trim();
+            text = text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
+            throw new ArgumentExpansionException($"The script block argument {index + 1} {{ {text} }} failed for this item: {e.Message}", e);
+        }
     }
 
     private static Dictionary<string, string?> ToEnvironment(Hashtable? table)

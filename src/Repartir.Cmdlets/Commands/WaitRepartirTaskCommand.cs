@@ -1,13 +1,12 @@
 using System.Management.Automation;
 using Repartir.Cmdlets.Output;
 using Repartir.Cmdlets.Tasks;
-using Repartir.Tasks;
 
 namespace Repartir.Cmdlets.Commands;
 
 /// <summary>Wait-RepartirTask: waits for tasks submitted with -NoWait and writes their results.</summary>
-[Cmdlet(VerbsLifecycle.Wait, "RepartirTask")]
-[OutputType(typeof(TaskResult))]
+[Cmdlet(VerbsLifecycle.Wait, "RepartirTask", HelpUri = HelpUris.Pages + "Wait-RepartirTask.md")]
+[OutputType(typeof(TaskResultInfo))]
 public sealed class WaitRepartirTaskCommand : PSCmdlet, IDisposable
 {
     private WaitTaskRunner? _runner;
@@ -22,8 +21,12 @@ public sealed class WaitRepartirTaskCommand : PSCmdlet, IDisposable
     [ValidateRange(0.0, 31536000.0)]
     public double TimeoutSeconds { get; set; }
 
+    /// <summary>Write each task that did not succeed as a non-terminating TaskFailed error (carrying its result) instead of a result object.</summary>
+    [Parameter]
+    public SwitchParameter ErrorOnFailure { get; set; }
+
     /// <inheritdoc />
-    protected override void BeginProcessing() => _runner = new WaitTaskRunner(new CmdletSink(this));
+    protected override void BeginProcessing() => _runner = new WaitTaskRunner(new CmdletSink(this), ErrorOnFailure);
 
     /// <inheritdoc />
     protected override void ProcessRecord()

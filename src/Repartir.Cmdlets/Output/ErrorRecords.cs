@@ -1,8 +1,13 @@
+using System.Globalization;
 using System.Management.Automation;
+using Repartir.Cmdlets.Tasks;
 
 namespace Repartir.Cmdlets.Output;
 
-/// <summary>The one factory for Repartir's error records and their stable ids.</summary>
+/// <summary>
+/// The one factory for Repartir's errors: one method per stable error id, each with its specific exception, its
+/// category and the input it concerns as the target. Messages are sentences a person can act on.
+/// </summary>
 public static class ErrorRecords
 {
     /// <summary>No pool has the given name.</summary>
@@ -11,17 +16,20 @@ public static class ErrorRecords
     /// <summary>A pool with the given name already exists.</summary>
     public const string PoolExists = "PoolExists";
 
-    /// <summary>A placeholder in -ArgumentList could not be filled from the input item.</summary>
+    /// <summary>A pool could not be created with the given settings.</summary>
+    public const string InvalidPoolSettings = "InvalidPoolSettings";
+
+    /// <summary>An argument could not be made from the input item: a placeholder without a property, or a script block that failed.</summary>
     public const string ArgumentExpansionFailed = "ArgumentExpansionFailed";
 
     /// <summary>The task's parameters are invalid (the message names the field).</summary>
     public const string InvalidTask = "InvalidTask";
 
+    /// <summary>A task did not succeed (with -ErrorOnFailure): a non-zero exit, a missing program, a timeout, …</summary>
+    public const string TaskFailed = "TaskFailed";
+
     /// <summary>Wait-RepartirTask ran out of time before the task finished.</summary>
     public const string WaitTimedOut = "WaitTimedOut";
-
-    /// <summary>A pool could not be created with the given settings.</summary>
-    public const string InvalidPoolSettings = "InvalidPoolSettings";
 
     /// <summary>The worker's address cannot be listened on (in use, or not an address of this machine).</summary>
     public const string WorkerBindFailed = "WorkerBindFailed";
@@ -32,27 +40,88 @@ public static class ErrorRecords
     /// <summary>No worker started in this session has the given name.</summary>
     public const string WorkerNotFound = "WorkerNotFound";
 
-    /// <summary>A remote worker address is malformed, cannot be resolved, or the pool already has it.</summary>
+    /// <summary>A pool worker's address is malformed, cannot be resolved, or the pool already has it.</summary>
     public const string InvalidWorkerAddress = "InvalidWorkerAddress";
 
-    /// <summary>The pool has no remote worker at the given address.</summary>
-    public const string RemoteWorkerNotFound = "RemoteWorkerNotFound";
+    /// <summary>The pool has no worker at the given address.</summary>
+    public const string PoolWorkerNotFound = "PoolWorkerNotFound";
 
     /// <summary>The worker cannot be removed: it is the last place the pool can run tasks.</summary>
     public const string LastWorker = "LastWorker";
 
-    /// <summary>Converts a sink error into the record PowerShell shows.</summary>
-    public static ErrorRecord From(CommandError error)
+    /// <summary>Converts an error into the record PowerShell shows.</summary>
+    public static ErrorRecord ToRecord(this CommandError error)
     {
         ArgumentNullException.ThrowIfNull(error);
         return new ErrorRecord(error.Exception, error.ErrorId, error.Category, error.Target);
     }
 
-    /// <summary>A terminating or non-terminating "no such pool" error.</summary>
+    /// <summary>No pool is named <paramref name="name"/>.</summary>
     public static CommandError NoSuchPool(string name) =>
         new(PoolNotFound, ErrorCategory.ObjectNotFound, new PoolNotFoundException(name), name);
 
-    /// <summary>A non-terminating "no such worker" error.</summary>
+    /// <summary>A pool named <paramref name="name"/> exists already.</summary>
+    public static CommandError PoolNameTaken(string name) =>
+        new(PoolExists, ErrorCategory.ResourceExists, new InvalidOperationException($"A Repartir pool named '{name}' already exists; remove it first (Remove-RepartirPool) or choose another name."), name);
+
+    /// <summary>Pool <paramref name="name"/> cannot be created: <paramref name="problem"/> names the setting.</summary>
+    public static CommandError BadPoolSettings(string name, ArgumentException problem) =>
+        new(InvalidPoolSettings, ErrorCategory.InvalidArgument, problem, name);
+
+    /// <summary>An argument could not be made from <paramref name="item"/>.</summary>
+    public static CommandError CannotExpandArguments(object? item, Exception problem) =>
+        new(ArgumentExpansionFailed, ErrorCategory.InvalidArgument, problem as ArgumentExpansionException ?? new ArgumentExpansionException(problem.Message, problem), item);
+
+    /// <summary>The task made from <paramref name="item"/> is invalid: <paramref name="problem"/> names the field.</summary>
+    public static CommandError BadTask(object? item, ArgumentException problem) =>
+        new(InvalidTask, ErrorCategory.InvalidArgument, problem, item);
+
+    /// <summary>The task of <paramref name="result"/> did not succeed; the target is its input item (the result when it had none).</summary>
+    public static CommandError Failed(TaskResultInfo result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ErrorCategory category = result.Failure switch
+        {
+            "None" or "Signaled" => ErrorCategory.InvalidResult,
+            "NotFound" => ErrorCategory.ObjectNotFound,
+            "NotExecutable" => ErrorCategory.PermissionDenied,
+            "TimedOut" => ErrorCategory.OperationTimeout,
+            "Cancelled" => ErrorCategory.OperationStopped,
+            "Rejected" => ErrorCategory.LimitsExceeded,
+            _ => ErrorCategory.ResourceUnavailable,
+        };
+        return new CommandError(TaskFailed, category, new TaskFailedException(result), result.InputObject ?? result);
+    }
+
+    /// <summary>Task <paramref name="handle"/> was still running when Wait-RepartirTask's <paramref name="timeout"/> passed.</summary>
+    public static CommandError StillRunning(TaskHandle handle, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        string seconds = timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        return new CommandError(WaitTimedOut, ErrorCategory.OperationTimeout, new TimeoutException($"Task {handle.Id} ({handle.Name}) in pool '{handle.Pool}' did not finish within {seconds} seconds; it is still running. Wait for it again with Wait-RepartirTask."), handle);
+    }
+
+    /// <summary>A worker cannot listen on <paramref name="bind"/>.</summary>
+    public static CommandError CannotListen(string bind, string reason) =>
+        new(WorkerBindFailed, ErrorCategory.ResourceUnavailable, new IOException($"Cannot listen on {bind}: {reason}"), bind);
+
+    /// <summary>A worker cannot be started with <paramref name="value"/>: <paramref name="problem"/> names the setting.</summary>
+    public static CommandError BadWorkerSettings(object value, ArgumentException problem) =>
+        new(InvalidWorkerSettings, ErrorCategory.InvalidArgument, problem, value);
+
+    /// <summary>No worker started in this session is named <paramref name="name"/>.</summary>
     public static CommandError NoSuchWorker(string name) =>
         new(WorkerNotFound, ErrorCategory.ObjectNotFound, new WorkerNotFoundException(name), name);
+
+    /// <summary>Pool worker address <paramref name="endpoint"/> cannot be added: <paramref name="problem"/> says why.</summary>
+    public static CommandError BadWorkerAddress(string endpoint, Exception problem) =>
+        new(InvalidWorkerAddress, ErrorCategory.InvalidArgument, problem, endpoint);
+
+    /// <summary>None of <paramref name="poolNames"/> has a worker at <paramref name="endpoint"/>.</summary>
+    public static CommandError NoSuchPoolWorker(string endpoint, IReadOnlyList<string> poolNames) =>
+        new(PoolWorkerNotFound, ErrorCategory.ObjectNotFound, new PoolWorkerNotFoundException(endpoint, poolNames), endpoint);
+
+    /// <summary><paramref name="worker"/> is the last place its pool can run tasks.</summary>
+    public static CommandError OnlyWorkerLeft(object worker, InvalidOperationException problem) =>
+        new(LastWorker, ErrorCategory.InvalidOperation, problem, worker);
 }

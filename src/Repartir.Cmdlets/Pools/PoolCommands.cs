@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using Repartir.Cmdlets.Naming;
 using Repartir.Cmdlets.Output;
 using Repartir.Cmdlets.Workers;
@@ -10,8 +9,9 @@ namespace Repartir.Cmdlets.Pools;
 public static class PoolCommands
 {
     /// <summary>
-    /// New-RepartirPool: creates, registers and writes the pool. With remote workers it first waits for their
-    /// first connection attempts (at most the connect timeout) and warns about those that cannot be reached yet.
+    /// New-RepartirPool: creates, registers and writes the pool. With workers it first waits for their first
+    /// connection attempts (at most the connect timeout) and warns about those that cannot be reached yet; a stop
+    /// (Ctrl+C) during that wait removes the pool again.
     /// </summary>
     /// <exception cref="TerminatingCommandException">The name is taken or a setting (a worker address included) is invalid.</exception>
     public static void New(PoolRegistry registry, PoolOptions options, ICommandSink sink, CancellationToken cancellationToken)
@@ -19,32 +19,40 @@ public static class PoolCommands
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
-        string remote = options.Workers.Count > 0 ? $" and {options.Workers.Count} remote workers" : string.Empty;
-        if (!sink.ShouldProcess(options.Name, $"Create a Repartir pool with {options.CpuWorkers} CPU workers{remote}"))
+        string workers = options.Workers.Count > 0 ? $" and {options.Workers.Count} pool workers" : string.Empty;
+        if (!sink.ShouldProcess(options.Name, $"Create a Repartir pool with {options.CpuWorkers} CPU workers{workers}"))
         {
             return;
         }
 
+        PoolInfo? pool;
         try
         {
-            PoolInfo pool = registry.Create(options);
-            RemoteWorkerCommands.WarnAboutUnreachable([.. pool.Pool.RemoteWorkers.Select(c => new RemoteWorkerInfo(pool, c))], sink, cancellationToken);
-            sink.WriteObject(pool);
+            pool = registry.Create(options);
         }
-        catch (ArgumentException ex) when (registry.TryGet(options.Name, out _))
+        catch (ArgumentException e)
         {
-            throw new TerminatingCommandException(new CommandError(ErrorRecords.PoolExists, ErrorCategory.ResourceExists, ex, options.Name));
+            throw new TerminatingCommandException(ErrorRecords.BadPoolSettings(options.Name, e));
         }
-        catch (ArgumentException ex)
+
+        if (pool is null)
         {
-            throw new TerminatingCommandException(new CommandError(ErrorRecords.InvalidPoolSettings, ErrorCategory.InvalidArgument, ex, options));
+            throw new TerminatingCommandException(ErrorRecords.PoolNameTaken(options.Name));
         }
+
+        if (!PoolWorkerCommands.WarnAboutUnreachable([.. pool.Pool.RemoteWorkers.Select(c => new PoolWorkerInfo(pool, c))], sink, cancellationToken))
+        {
+            registry.Remove(pool);
+            pool.Pool.ShutdownAsync(ShutdownMode.Forced, CancellationToken.None).GetAwaiter().GetResult();
+            return;
+        }
+
+        sink.WriteObject(pool);
     }
 
     /// <summary>Get-RepartirPool: every pool, or those matching the names (a literal name that matches nothing is an error).</summary>
     public static void Get(PoolRegistry registry, IReadOnlyList<string>? names, ICommandSink sink)
     {
-        ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(sink);
         foreach (PoolInfo pool in Resolve(registry, names, sink))
         {
@@ -53,8 +61,9 @@ public static class PoolCommands
     }
 
     /// <summary>
-    /// Remove-RepartirPool: shuts the pools down (graceful: queued and running work finishes; forced:
-    /// queued tasks come back Cancelled and running process trees are killed) and unregisters them.
+    /// Remove-RepartirPool: shuts the pools down (graceful: queued and running work finishes; forced: queued tasks
+    /// come back Cancelled and running process trees are killed) and unregisters them. A stop (Ctrl+C) during a
+    /// graceful wait turns it into a forced shutdown and ends the command.
     /// </summary>
     public static void Remove(PoolRegistry registry, IEnumerable<PoolInfo> pools, bool force, ICommandSink sink, CancellationToken cancellationToken)
     {
@@ -64,7 +73,7 @@ public static class PoolCommands
         foreach (PoolInfo pool in pools)
         {
             string action = force ? "Remove the pool, cancelling queued tasks and killing running ones" : "Remove the pool after its queued and running tasks finish";
-            if (!sink.ShouldProcess(pool.Name, action))
+            if (cancellationToken.IsCancellationRequested || !sink.ShouldProcess(pool.Name, action))
             {
                 continue;
             }

@@ -1,29 +1,39 @@
+using Repartir.Cmdlets.Output;
 using Repartir.Scheduling;
 
 namespace Repartir.Cmdlets.Pools;
 
 /// <summary>
-/// A pool as PowerShell sees it: live figures read from the engine pool each time a property is read.
-/// Its <see cref="Name"/> binds to <c>-Name</c> of Remove-RepartirPool and Get-RepartirPool by property name.
+/// A pool as PowerShell sees it: live figures read from the engine pool each time a property is read, every value
+/// of a plain type. Its <see cref="Name"/> binds to <c>-Name</c> of Remove-RepartirPool and Get-RepartirPool, and
+/// to <c>-Pool</c> of the task and pool-worker cmdlets, by property name.
 /// </summary>
 public sealed class PoolInfo
 {
-    internal PoolInfo(Pool pool) => Pool = pool;
+    private readonly Pool? _pool;
+    private readonly string? _missingName;
+
+    internal PoolInfo(Pool pool) => _pool = pool;
+
+    private PoolInfo(string missingName) => _missingName = missingName;
 
     /// <summary>The pool's name.</summary>
-    public string Name => Pool.Name;
+    public string Name => _pool?.Name ?? _missingName!;
 
     /// <summary>Running, Draining or Stopped.</summary>
-    public PoolState State => Pool.State;
+    public string State => Pool.State.ToString();
 
     /// <summary>Tasks run at once on this machine.</summary>
     public int CpuWorkers => Pool.Options.CpuWorkers;
 
-    /// <summary>Remote worker daemons (Get-RepartirWorker lists them).</summary>
-    public int RemoteWorkers => Pool.RemoteWorkers.Count;
+    /// <summary>Workers on other machines (Get-RepartirPoolWorker lists them).</summary>
+    public int PoolWorkers => Pool.RemoteWorkers.Count;
 
     /// <summary>The queue bound, or null for none.</summary>
     public int? MaxQueue => Pool.Options.MaxQueue;
+
+    /// <summary>How long a task waits for a worker while none can take it, before it fails as NoWorker; null for ever.</summary>
+    public TimeSpan? PlacementTimeout => Pool.Options.PlacementTimeout == Timeout.InfiniteTimeSpan ? null : Pool.Options.PlacementTimeout;
 
     /// <summary>Tasks waiting to start.</summary>
     public long Queued => Pool.Statistics.Queued;
@@ -46,9 +56,16 @@ public sealed class PoolInfo
     /// <summary>When the pool was created.</summary>
     public DateTimeOffset CreatedAt => Pool.CreatedAt;
 
-    /// <summary>The engine pool, for C# and for scripts that want the full API.</summary>
-    public Pool Pool { get; }
+    /// <summary>The engine pool.</summary>
+    internal Pool Pool => _pool ?? throw new InvalidOperationException($"No Repartir pool is named '{_missingName}'.");
 
     /// <inheritdoc />
     public override string ToString() => Name;
+
+    /// <summary>What <c>-Pool</c> holds for a name that matched no pool, so the command can report it with the name as target.</summary>
+    internal static PoolInfo NotFound(string name) => new(name);
+
+    /// <summary>This pool, or — for a name that matched no pool — the terminating PoolNotFound error.</summary>
+    /// <exception cref="TerminatingCommandException">No pool has the name.</exception>
+    internal PoolInfo Resolve() => _pool is not null ? this : throw new TerminatingCommandException(ErrorRecords.NoSuchPool(_missingName!));
 }

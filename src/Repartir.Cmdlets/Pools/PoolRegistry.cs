@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Repartir.Scheduling;
 
-using Repartir.Cmdlets.Naming;
-
 namespace Repartir.Cmdlets.Pools;
 
 /// <summary>
@@ -24,16 +22,16 @@ public sealed class PoolRegistry
     /// <summary>Every registered pool, by name.</summary>
     public IReadOnlyCollection<PoolInfo> All => _pools.Values.OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).ToArray();
 
-    /// <summary>Creates and registers a pool; a null name picks <c>pool-N</c>.</summary>
-    /// <exception cref="ArgumentException">A pool with that name exists, or the options are invalid.</exception>
-    public PoolInfo Create(PoolOptions options)
+    /// <summary>Creates and registers a pool; null when one with that name exists.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public PoolInfo? Create(PoolOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         lock (_createGate)
         {
             if (_pools.ContainsKey(options.Name))
             {
-                throw new ArgumentException($"A Repartir pool named '{options.Name}' already exists; remove it first or choose another name.", nameof(options));
+                return null;
             }
 
             var info = new PoolInfo(new Pool(options));
@@ -63,7 +61,7 @@ public sealed class PoolRegistry
     {
         lock (_createGate)
         {
-            if (_pools.TryGetValue(DefaultPoolName, out PoolInfo? existing) && existing.State == PoolState.Running)
+            if (_pools.TryGetValue(DefaultPoolName, out PoolInfo? existing) && existing.Pool.State == PoolState.Running)
             {
                 return existing;
             }
@@ -74,16 +72,22 @@ public sealed class PoolRegistry
         }
     }
 
-    /// <summary>The pools whose names match <paramref name="pattern"/> (PowerShell wildcards, case-insensitive).</summary>
-    public IReadOnlyList<PoolInfo> Match(string pattern)
-    {
-        return NameSelection.Match(All, p => p.Name, pattern);
-    }
-
     /// <summary>Unregisters <paramref name="pool"/> (the caller shuts it down).</summary>
     public bool Remove(PoolInfo pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
         return ((ICollection<KeyValuePair<string, PoolInfo>>)_pools).Remove(new KeyValuePair<string, PoolInfo>(pool.Name, pool));
+    }
+
+    /// <summary>Unregisters every pool and shuts each down at once (queued tasks cancelled, running ones killed), waiting until they have stopped.</summary>
+    public void RemoveAll()
+    {
+        PoolInfo[] pools = [.. _pools.Values];
+        foreach (PoolInfo pool in pools)
+        {
+            Remove(pool);
+        }
+
+        Task.WhenAll(pools.Select(p => p.Pool.ShutdownAsync(ShutdownMode.Forced))).GetAwaiter().GetResult();
     }
 }

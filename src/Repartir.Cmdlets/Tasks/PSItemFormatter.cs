@@ -13,6 +13,8 @@ internal sealed class PSItemFormatter : IItemFormatter
 
     public string Format(object? value) => value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(value);
 
+    public string TypeNameOf(object item) => (item is PSObject wrapped ? wrapped.BaseObject : item).GetType().Name;
+
     public bool TryGetProperty(object item, string name, out object? value)
     {
         object baseObject = item is PSObject wrapped ? wrapped.BaseObject : item;

@@ -31,4 +31,7 @@ public sealed record SubmitTaskRequest
 
     /// <summary>Emit task handles at once instead of results.</summary>
     public bool NoWait { get; init; }
+
+    /// <summary>Write a failed task as a non-terminating TaskFailed error instead of a result object.</summary>
+    public bool ErrorOnFailure { get; init; }
 }

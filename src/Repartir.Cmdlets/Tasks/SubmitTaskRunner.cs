@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Management.Automation;
 using Repartir.Cmdlets.Output;
 using Repartir.Cmdlets.Pools;
 using Repartir.Scheduling;
@@ -8,31 +6,25 @@ using Repartir.Tasks;
 namespace Repartir.Cmdlets.Tasks;
 
 /// <summary>
-/// Submit-RepartirTask's behaviour, free of PowerShell: one task per input item, results written as
-/// they complete (or in input order), progress, and cancellation. Worker threads only put results on
-/// a queue; everything reaches the sink from the caller's (pipeline) thread.
+/// Submit-RepartirTask's behaviour, free of PowerShell: one task per input item, results written as they
+/// complete (or in input order), progress, and cancellation. Worker threads only put results on a queue;
+/// everything reaches the sink from the caller's (pipeline) thread.
 /// </summary>
 public sealed class SubmitTaskRunner : IDisposable
 {
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
-
     private readonly PoolInfo _pool;
     private readonly SubmitTaskRequest _request;
     private readonly IItemFormatter _formatter;
     private readonly ICommandSink _sink;
     private readonly CancellationTokenSource _stop = new();
     private readonly ResultStream _results;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly FanOutProgress _progress;
+    private readonly ResultWriter _writer;
     private readonly int _window;
-    private TimeSpan? _lastProgress;
     private long _itemNumber;
-    private int _submitted;
-    private int _written;
-    private int _failed;
-    private bool _inputComplete;
 
     /// <summary>Prepares a run of <paramref name="request"/> on <paramref name="pool"/>, writing to <paramref name="sink"/>.</summary>
-    public SubmitTaskRunner(PoolInfo pool, SubmitTaskRequest request, IItemFormatter formatter, ICommandSink sink)
+    public SubmitTaskRunner(PoolInfo pool, SubmitTaskRequest request, IItemFormatter formatter, ICommandSink sink, TimeProvider? timeProvider = null)
     {
         _pool = pool ?? throw new ArgumentNullException(nameof(pool));
         _request = request ?? throw new ArgumentNullException(nameof(request));
@@ -40,6 +32,8 @@ public sealed class SubmitTaskRunner : IDisposable
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
         _window = pool.Pool.DefaultInFlightWindow;
         _results = new ResultStream(request.Ordered);
+        _progress = new FanOutProgress(sink, timeProvider ?? TimeProvider.System);
+        _writer = new ResultWriter(sink, _progress, request.ErrorOnFailure);
     }
 
     /// <summary>Turns one input item into a task (ProcessRecord). Writes whatever results are ready, without waiting.</summary>
@@ -52,9 +46,9 @@ public sealed class SubmitTaskRunner : IDisposable
         {
             arguments = _request.Arguments.Expand(inputObject, number, _formatter);
         }
-        catch (ArgumentException ex)
+        catch (Exception e) when (e is ArgumentException or ArgumentExpansionException)
         {
-            _sink.WriteError(new CommandError(ErrorRecords.ArgumentExpansionFailed, ErrorCategory.InvalidArgument, ex, inputObject));
+            _sink.WriteError(ErrorRecords.CannotExpandArguments(inputObject, e));
             return;
         }
 
@@ -71,9 +65,9 @@ public sealed class SubmitTaskRunner : IDisposable
         {
             spec.Validate();
         }
-        catch (ArgumentException ex)
+        catch (ArgumentException e)
         {
-            _sink.WriteError(new CommandError(ErrorRecords.InvalidTask, ErrorCategory.InvalidArgument, ex, inputObject));
+            _sink.WriteError(ErrorRecords.BadTask(inputObject, e));
             return;
         }
 
@@ -87,30 +81,25 @@ public sealed class SubmitTaskRunner : IDisposable
         // Bound the work in flight so a very long pipeline streams instead of piling up tasks in memory.
         while (_results.Pending >= _window)
         {
-            Write(TakeNext());
+            _writer.Write(TakeNext(), _pool.Name);
         }
 
         _results.Add(_pool.Pool.Submit(spec, _stop.Token).Completion);
-        _submitted++;
+        _progress.Added();
         WriteReadyResults();
-        WriteProgress(force: false);
     }
 
-    /// <summary>Input has ended (EndProcessing): waits for and writes every remaining result, then closes the progress bar.</summary>
+    /// <summary>Input has ended (EndProcessing): shows the final total, waits for and writes every remaining result, then closes the progress bar.</summary>
     public void Complete()
     {
-        _inputComplete = true;
+        _progress.InputComplete();
         while (_results.Pending > 0)
         {
-            Write(TakeNext());
+            _writer.Write(TakeNext(), _pool.Name);
             WriteReadyResults();
-            WriteProgress(force: false);
         }
 
-        if (_submitted > 0)
-        {
-            WriteProgress(force: true);
-        }
+        _progress.Close();
     }
 
     /// <summary>Ctrl+C (StopProcessing), from any thread: queued tasks come back Cancelled, running process trees are killed.</summary>
@@ -134,34 +123,7 @@ public sealed class SubmitTaskRunner : IDisposable
     {
         while (_results.TryTake(out TaskResult? result))
         {
-            Write(result);
+            _writer.Write(result, _pool.Name);
         }
-    }
-
-    private void Write(TaskResult result)
-    {
-        _written++;
-        if (!result.Success)
-        {
-            _failed++;
-            _sink.WriteVerbose($"Task {result.Id} ({result.Name}) failed: {(result.Failure == FailureKind.None ? $"exit code {result.ExitCode}" : $"{result.Failure}: {result.FailureMessage}")}");
-        }
-
-        _sink.WriteObject(result);
-    }
-
-    private void WriteProgress(bool force)
-    {
-        TimeSpan now = _clock.Elapsed;
-        if (!force && _lastProgress is { } last && now - last < ProgressInterval)
-        {
-            return;
-        }
-
-        _lastProgress = now;
-        TimeSpan? remaining = _inputComplete && _written > 0 && _written < _submitted
-            ? TimeSpan.FromTicks(now.Ticks / _written * (_submitted - _written))
-            : null;
-        _sink.WriteProgress(new ProgressUpdate(_written, _failed, _submitted, _inputComplete, remaining, IsFinal: force));
     }
 }

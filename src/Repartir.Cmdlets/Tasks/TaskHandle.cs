@@ -1,11 +1,12 @@
 using Repartir.Scheduling;
-using Repartir.Tasks;
 
 namespace Repartir.Cmdlets.Tasks;
 
 /// <summary>A task submitted with <c>-NoWait</c>: pipe it to Wait-RepartirTask for its result.</summary>
 public sealed class TaskHandle
 {
+    private TaskResultInfo? _result;
+
     internal TaskHandle(SubmittedTask submitted, string poolName)
     {
         Submitted = submitted;
@@ -13,7 +14,7 @@ public sealed class TaskHandle
     }
 
     /// <summary>The task's id within its pool.</summary>
-    public TaskId Id => Submitted.Id;
+    public long Id => Submitted.Id.Value;
 
     /// <summary>The task's display name.</summary>
     public string Name => Submitted.Spec.DisplayName;
@@ -24,14 +25,11 @@ public sealed class TaskHandle
     /// <summary>The item the task was made from.</summary>
     public object? InputObject => Submitted.Spec.InputObject;
 
-    /// <summary>True once the task has its result.</summary>
-    public bool IsCompleted => Submitted.Completion.IsCompleted;
-
     /// <summary>Pending or Completed.</summary>
-    public string Status => IsCompleted ? "Completed" : "Pending";
+    public string Status => Submitted.Completion.IsCompleted ? "Completed" : "Pending";
 
     /// <summary>The result once there is one; null before.</summary>
-    public TaskResult? Result => Submitted.Completion.IsCompleted ? Submitted.Completion.Result : null;
+    public TaskResultInfo? Result => Submitted.Completion.IsCompleted ? _result ??= new TaskResultInfo(Submitted.Completion.Result, Pool) : null;
 
     internal SubmittedTask Submitted { get; }
 

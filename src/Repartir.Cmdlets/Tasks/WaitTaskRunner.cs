@@ -1,22 +1,34 @@
-using System.Management.Automation;
 using Repartir.Cmdlets.Output;
 using Repartir.Scheduling;
 using Repartir.Tasks;
 
 namespace Repartir.Cmdlets.Tasks;
 
-/// <summary>Wait-RepartirTask's behaviour: results of handles as they complete, within an optional time limit.</summary>
+/// <summary>Wait-RepartirTask's behaviour: results of handles as they complete, with progress, within an optional time limit.</summary>
 public sealed class WaitTaskRunner : IDisposable
 {
     private readonly ICommandSink _sink;
     private readonly HashSet<TaskHandle> _handles = new(ReferenceEqualityComparer.Instance);
     private readonly CancellationTokenSource _stop = new();
+    private readonly FanOutProgress _progress;
+    private readonly ResultWriter _writer;
 
     /// <summary>Prepares a wait that writes to <paramref name="sink"/>.</summary>
-    public WaitTaskRunner(ICommandSink sink) => _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+    public WaitTaskRunner(ICommandSink sink, bool errorOnFailure = false, TimeProvider? timeProvider = null)
+    {
+        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        _progress = new FanOutProgress(sink, timeProvider ?? TimeProvider.System);
+        _writer = new ResultWriter(sink, _progress, errorOnFailure);
+    }
 
     /// <summary>Collects a handle (ProcessRecord); a handle given twice is waited for once.</summary>
-    public void Add(TaskHandle handle) => _handles.Add(handle ?? throw new ArgumentNullException(nameof(handle)));
+    public void Add(TaskHandle handle)
+    {
+        if (_handles.Add(handle ?? throw new ArgumentNullException(nameof(handle))))
+        {
+            _progress.Added();
+        }
+    }
 
     /// <summary>
     /// Writes each handle's result as it completes (EndProcessing). When <paramref name="timeout"/> passes
@@ -24,10 +36,19 @@ public sealed class WaitTaskRunner : IDisposable
     /// </summary>
     public void Complete(TimeSpan? timeout)
     {
+        _progress.InputComplete();
         var results = new ResultStream(ordered: false);
+        var written = new HashSet<TaskHandle>(ReferenceEqualityComparer.Instance);
+
+        // A result carries the very spec its task was submitted with, so it finds its handle without a search.
+        var handleOf = new Dictionary<TaskSpec, TaskHandle>(ReferenceEqualityComparer.Instance);
         foreach (TaskHandle handle in _handles)
         {
-            results.Add(handle.Submitted.Completion);
+            // The same task piped through two handles is still one task: one result.
+            if (handleOf.TryAdd(handle.Submitted.Spec, handle))
+            {
+                results.Add(handle.Submitted.Completion);
+            }
         }
 
         results.CompleteAdding();
@@ -38,7 +59,6 @@ public sealed class WaitTaskRunner : IDisposable
         }
 
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, _stop.Token);
-        var written = new HashSet<TaskResult>(ReferenceEqualityComparer.Instance);
         try
         {
             while (results.Take(wait.Token) is { } result)
@@ -53,20 +73,19 @@ public sealed class WaitTaskRunner : IDisposable
                 Write(ready); // finished just as time ran out: still a result, not a timeout
             }
 
-            foreach (TaskHandle handle in _handles.Where(h => !(h.IsCompleted && written.Contains(h.Submitted.Completion.Result))).OrderBy(h => h.Id))
+            foreach (TaskHandle handle in handleOf.Values.Where(h => !written.Contains(h)).OrderBy(h => h.Id))
             {
-                _sink.WriteError(new CommandError(
-                    ErrorRecords.WaitTimedOut,
-                    ErrorCategory.OperationTimeout,
-                    new TimeoutException($"Task {handle.Id} ({handle.Name}) in pool '{handle.Pool}' did not finish within {timeout!.Value.TotalSeconds:0.###} seconds; it is still running."),
-                    handle));
+                _sink.WriteError(ErrorRecords.StillRunning(handle, timeout!.Value));
             }
         }
 
+        _progress.Close();
+
         void Write(TaskResult result)
         {
-            _sink.WriteObject(result);
-            written.Add(result);
+            TaskHandle handle = handleOf[result.Spec];
+            written.Add(handle);
+            _writer.Write(result, handle.Pool);
         }
     }
 

@@ -3,26 +3,30 @@ using Repartir.Remote;
 
 namespace Repartir.Cmdlets.Workers;
 
-/// <summary>A remote worker of a pool as PowerShell sees it (Get-RepartirWorker): live figures read from the engine each time.</summary>
-public sealed class RemoteWorkerInfo
+/// <summary>
+/// A worker daemon a pool places tasks on (Get-RepartirPoolWorker), as the pool sees it: live figures read from the
+/// engine each time, every value of a plain type. Its <see cref="Pool"/> and <see cref="Endpoint"/> bind to
+/// Remove-RepartirPoolWorker by property name.
+/// </summary>
+public sealed class PoolWorkerInfo
 {
-    internal RemoteWorkerInfo(PoolInfo pool, WorkerClient client)
+    internal PoolWorkerInfo(PoolInfo pool, WorkerClient client)
     {
         PoolInfo = pool;
         Client = client;
     }
 
-    /// <summary>The pool's name. Binds to -Pool of Remove-RepartirWorker by property name.</summary>
+    /// <summary>The pool's name.</summary>
     public string Pool => PoolInfo.Name;
 
-    /// <summary>The address as it was given (HOST:PORT). Binds to -Address of Remove-RepartirWorker by property name.</summary>
-    public string Address => Client.Address;
+    /// <summary>The worker's address as it was given (HOST:PORT).</summary>
+    public string Endpoint => Client.Address;
 
     /// <summary>The worker's name from its hello; empty before it was first reached.</summary>
     public string Name => Client.Name ?? string.Empty;
 
     /// <summary>Online, Suspected (silent for two heartbeats: no new tasks) or Offline (being reconnected).</summary>
-    public RemoteWorkerState State => Client.State;
+    public string State => Client.State.ToString();
 
     /// <summary>Tasks it runs at once (0 before it was first reached).</summary>
     public int Slots => Client.Slots;
@@ -36,7 +40,7 @@ public sealed class RemoteWorkerInfo
     /// <summary>Of those, results that were not a success.</summary>
     public long Failed => Client.Failed;
 
-    /// <summary>Attempts lost with it (requeued elsewhere, or returned as WorkerLost).</summary>
+    /// <summary>Attempts lost with it (run again elsewhere, or returned as WorkerLost).</summary>
     public long Lost => Client.Lost;
 
     /// <summary>The round trip of its last heartbeat.</summary>
@@ -51,11 +55,10 @@ public sealed class RemoteWorkerInfo
     /// <summary>Why it is Offline, when it is.</summary>
     public string? LastError => Client.LastError;
 
-    /// <summary>The engine's view of the worker, for C# and for scripts that want the full API.</summary>
-    public WorkerClient Client { get; }
+    internal WorkerClient Client { get; }
 
     internal PoolInfo PoolInfo { get; }
 
     /// <inheritdoc />
-    public override string ToString() => string.IsNullOrEmpty(Name) ? Address : $"{Name} ({Address})";
+    public override string ToString() => string.IsNullOrEmpty(Name) ? Endpoint : $"{Name} ({Endpoint})";
 }

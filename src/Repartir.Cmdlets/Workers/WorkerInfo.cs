@@ -2,15 +2,19 @@ using Repartir.Remote;
 
 namespace Repartir.Cmdlets.Workers;
 
-/// <summary>A worker daemon running inside this PowerShell session (Start-RepartirWorker), with live figures.</summary>
-public sealed class LocalWorkerInfo
+/// <summary>
+/// A worker daemon running inside this PowerShell session (Start-RepartirWorker), with live figures. Its
+/// <see cref="Name"/> binds to -Name of Stop-RepartirWorker, its <see cref="Endpoint"/> to -Endpoint of
+/// Add-RepartirPoolWorker, by property name.
+/// </summary>
+public sealed class WorkerInfo
 {
-    internal LocalWorkerInfo(WorkerServer server) => Server = server;
+    internal WorkerInfo(WorkerServer server) => Server = server;
 
-    /// <summary>The worker's name. Binds to -Name of Stop-RepartirWorker by property name.</summary>
+    /// <summary>The worker's name.</summary>
     public string Name => Server.Options.Name;
 
-    /// <summary>Where it listens, as HOST:PORT (what a coordinator's -Worker takes).</summary>
+    /// <summary>Where it listens, as HOST:PORT (what a pool's -Worker takes).</summary>
     public string Endpoint => Server.LocalEndPoint.ToString();
 
     /// <summary>Tasks it runs at once.</summary>
@@ -25,8 +29,7 @@ public sealed class LocalWorkerInfo
     /// <summary>When it started.</summary>
     public DateTimeOffset StartedAt => Server.StartedAt;
 
-    /// <summary>The engine server, for C# and for scripts that want the full API.</summary>
-    public WorkerServer Server { get; }
+    internal WorkerServer Server { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Endpoint})";

@@ -6,13 +6,13 @@ using Repartir.Cmdlets.Workers;
 
 namespace Repartir.Cmdlets.Commands;
 
-/// <summary>Add-RepartirWorker: adds remote worker daemons to a pool.</summary>
-[Cmdlet(VerbsCommon.Add, "RepartirWorker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(RemoteWorkerInfo))]
-public sealed class AddRepartirWorkerCommand : PSCmdlet, IDisposable
+/// <summary>Add-RepartirPoolWorker: adds worker daemons on other machines to a pool.</summary>
+[Cmdlet(VerbsCommon.Add, "RepartirPoolWorker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Pages + "Add-RepartirPoolWorker.md")]
+[OutputType(typeof(PoolWorkerInfo))]
+public sealed class AddRepartirPoolWorkerCommand : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<string> _addresses = [];
+    private readonly List<string> _endpoints = [];
 
     /// <summary>The pool, or its name.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -22,15 +22,25 @@ public sealed class AddRepartirWorkerCommand : PSCmdlet, IDisposable
 
     /// <summary>Worker addresses, HOST:PORT.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Endpoint")]
+    [Alias("Address")]
     [ValidateNotNullOrEmpty]
-    public string[] Address { get; set; } = [];
+    public string[] Endpoint { get; set; } = [];
 
     /// <inheritdoc />
-    protected override void ProcessRecord() => _addresses.AddRange(Address);
+    protected override void ProcessRecord() => _endpoints.AddRange(Endpoint);
 
     /// <inheritdoc />
-    protected override void EndProcessing() => RemoteWorkerCommands.Add(Pool!, _addresses, new CmdletSink(this), _stop.Token);
+    protected override void EndProcessing()
+    {
+        try
+        {
+            PoolWorkerCommands.Add(Pool!.Resolve(), _endpoints, new CmdletSink(this), _stop.Token);
+        }
+        catch (TerminatingCommandException ex)
+        {
+            ThrowTerminatingError(ex.Error.ToRecord());
+        }
+    }
 
     /// <inheritdoc />
     protected override void StopProcessing() => _stop.Cancel();
