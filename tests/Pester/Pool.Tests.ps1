@@ -13,6 +13,7 @@ Describe 'New-RepartirPool' -Tag 'Unit' {
         $pool.CpuWorkers | Should -Be 3
         $pool.State | Should -Be 'Running'
         $pool.PSObject.TypeNames[0] | Should -Be 'Repartir.Cmdlets.Pools.PoolInfo'
+        $pool.PlacementTimeout | Should -Be ([TimeSpan]::FromSeconds(60))
     }
 
     It 'refuses a name that is taken with PoolExists' {
@@ -20,8 +21,15 @@ Describe 'New-RepartirPool' -Tag 'Unit' {
         { New-RepartirPool -Name 'pester-dup' -CpuWorkers 1 } | Should -Throw -ErrorId 'PoolExists,Repartir.Cmdlets.Commands.NewRepartirPoolCommand'
     }
 
-    It 'validates -CpuWorkers' {
-        { New-RepartirPool -Name 'pester-bad' -CpuWorkers 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Repartir.Cmdlets.Commands.NewRepartirPoolCommand'
+    It 'refuses -CpuWorkers 0 without workers with InvalidPoolSettings and a message that says why' {
+        { New-RepartirPool -Name 'pester-bad' -CpuWorkers 0 } | Should -Throw -ErrorId 'InvalidPoolSettings,Repartir.Cmdlets.Commands.NewRepartirPoolCommand'
+        try { New-RepartirPool -Name 'pester-bad' -CpuWorkers 0 } catch { $caught = $_ }
+        $caught.TargetObject | Should -Be 'pester-bad'
+        $caught.Exception.Message | Should -Be 'CpuWorkers must be between 1 and 4096, not 0 (0 is allowed only when the pool has remote workers).'
+    }
+
+    It 'validates -CpuWorkers against its range' {
+        { New-RepartirPool -Name 'pester-bad' -CpuWorkers 5000 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Repartir.Cmdlets.Commands.NewRepartirPoolCommand'
     }
 
     It 'creates nothing under -WhatIf' {

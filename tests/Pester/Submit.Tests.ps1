@@ -22,7 +22,9 @@ Describe 'Submit-RepartirTask' -Tag 'Integration' {
 
     It 'returns result objects with provenance' {
         $result = Submit-RepartirTask -Pool $script:pool -FilePath sh -ArgumentList '-c', 'echo out; echo err >&2; exit 3'
-        $result.PSObject.TypeNames[0] | Should -Be 'Repartir.Tasks.TaskResult'
+        $result.PSObject.TypeNames[0] | Should -Be 'Repartir.Cmdlets.Tasks.TaskResultInfo'
+        $result.Id | Should -BeOfType long
+        $result.Failure | Should -Be 'None'
         $result.ExitCode | Should -Be 3
         $result.Success | Should -BeFalse
         $result.Stdout | Should -Be "out`n"
@@ -65,6 +67,34 @@ Describe 'Submit-RepartirTask' -Tag 'Integration' {
         'text' | Submit-RepartirTask -Pool $script:pool -FilePath echo -ArgumentList '{FullName}' -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Be 'ArgumentExpansionFailed,Repartir.Cmdlets.Commands.SubmitRepartirTaskCommand'
         $err[0].TargetObject | Should -Be 'text'
+        $err[0].Exception.Message | Should -Not -Match '\(Parameter'
+    }
+
+    It 'fails only the item whose script-block argument throws' {
+        $results = 1..3 | Submit-RepartirTask -Pool $script:pool -FilePath echo -ArgumentList { if ($_ -eq 2) { throw 'no two' } $_ } -ErrorVariable err -ErrorAction SilentlyContinue
+        $results.Stdout | Sort-Object | Should -Be @("1`n", "3`n")
+        $err | Should -HaveCount 1
+        $err[0].TargetObject | Should -Be 2
+        $err[0].Exception.Message | Should -Match 'no two'
+    }
+
+    It 'takes -ArgumentList $null as no arguments' {
+        (Submit-RepartirTask -Pool $script:pool -FilePath echo -ArgumentList $null).Stdout | Should -Be "`n"
+    }
+
+    It 'names the unknown pool it was given as the error''s target' {
+        { Submit-RepartirTask -Pool 'pester-no-such-pool' -FilePath true } | Should -Throw -ErrorId 'PoolNotFound,Repartir.Cmdlets.Commands.SubmitRepartirTaskCommand'
+        try { Submit-RepartirTask -Pool 'pester-no-such-pool' -FilePath true } catch { $_.TargetObject | Should -Be 'pester-no-such-pool' }
+    }
+
+    It 'writes a TaskFailed error per failed task with -ErrorOnFailure, and -ErrorAction Stop ends the call' {
+        $results = 'ok', 'bad' | Submit-RepartirTask -Pool $script:pool -FilePath sh -ArgumentList '-c', 'test $0 = ok' -ErrorOnFailure -ErrorVariable err -ErrorAction SilentlyContinue
+        $results | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'TaskFailed,Repartir.Cmdlets.Commands.SubmitRepartirTaskCommand'
+        $err[0].TargetObject | Should -Be 'bad'
+        $err[0].Exception.Result.ExitCode | Should -Be 1
+        { 1..20 | Submit-RepartirTask -Pool $script:pool -FilePath ./no-such-program -ErrorOnFailure -ErrorAction Stop } |
+            Should -Throw -ErrorId 'TaskFailed,Repartir.Cmdlets.Commands.SubmitRepartirTaskCommand'
     }
 
     It 'applies -Environment and -WorkingDirectory, relative to the current location' {
@@ -89,6 +119,7 @@ Describe 'Submit-RepartirTask' -Tag 'Integration' {
         }
         $loud = Start-ThreadJob $run -ArgumentList $module, 'Continue' | Wait-Job
         $loud.Progress.Activity | Should -Contain 'Repartir tasks'
+        $loud.Progress.StatusDescription | Should -Contain '3/3 completed, 0 failed'
         $quiet = Start-ThreadJob $run -ArgumentList $module, 'SilentlyContinue' | Wait-Job
         $quiet.Progress | Should -BeNullOrEmpty
         $loud, $quiet | Remove-Job
@@ -104,6 +135,7 @@ Describe 'Wait-RepartirTask' -Tag 'Integration' {
         $handles = 1..3 | Submit-RepartirTask -Pool $script:pool -FilePath echo -NoWait
         $handles | Should -HaveCount 3
         $handles[0].PSObject.TypeNames[0] | Should -Be 'Repartir.Cmdlets.Tasks.TaskHandle'
+        $handles[0].Id | Should -BeOfType long
         ($handles | Wait-RepartirTask).Stdout | Sort-Object | Should -Be @("1`n", "2`n", "3`n")
     }
 

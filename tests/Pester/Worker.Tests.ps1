@@ -2,14 +2,14 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
 }
 
-Describe 'Start-RepartirWorker and Stop-RepartirWorker' -Tag 'Remote' {
+Describe 'Start-, Get- and Stop-RepartirWorker' -Tag 'Remote' {
     AfterEach {
         Stop-RepartirWorker -Name 'pester-*' -Force -Confirm:$false -ErrorAction SilentlyContinue
     }
 
-    It 'starts a worker on a free port and returns it' {
+    It 'starts a worker on a free port, returns it and lists it' {
         $worker = Start-RepartirWorker -Bind '127.0.0.1:0' -Name 'pester-worker' -Slots 2
-        $worker.PSObject.TypeNames[0] | Should -Be 'Repartir.Cmdlets.Workers.LocalWorkerInfo'
+        $worker.PSObject.TypeNames[0] | Should -Be 'Repartir.Cmdlets.Workers.WorkerInfo'
         $worker.State | Should -Be 'Serving'
         $worker.Slots | Should -Be 2
         $worker.Endpoint | Should -Match '^127\.0\.0\.1:\d+$'
@@ -17,6 +17,7 @@ Describe 'Start-RepartirWorker and Stop-RepartirWorker' -Tag 'Remote' {
         $probe.Connect([System.Net.IPEndPoint]::Parse($worker.Endpoint))
         $probe.Connected | Should -BeTrue
         $probe.Dispose()
+        (Get-RepartirWorker -Name 'pester-w*').Endpoint | Should -Be $worker.Endpoint
     }
 
     It 'refuses an address that is in use with WorkerBindFailed' {
@@ -30,14 +31,16 @@ Describe 'Start-RepartirWorker and Stop-RepartirWorker' -Tag 'Remote' {
             Should -Throw -ErrorId 'InvalidWorkerSettings,Repartir.Cmdlets.Commands.StartRepartirWorkerCommand'
     }
 
-    It 'stops workers from the pipeline' {
+    It 'stops workers from Get-RepartirWorker' {
         $worker = Start-RepartirWorker -Bind '127.0.0.1:0' -Name 'pester-piped'
-        $worker | Stop-RepartirWorker -Confirm:$false
+        Get-RepartirWorker -Name 'pester-piped' | Stop-RepartirWorker -Confirm:$false
         $worker.State | Should -Be 'Stopped'
+        Get-RepartirWorker -Name 'pester-piped*' | Should -BeNullOrEmpty
     }
 
     It 'writes WorkerNotFound for a literal name that matches nothing' {
         Stop-RepartirWorker -Name 'pester-none' -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Be 'WorkerNotFound,Repartir.Cmdlets.Commands.StopRepartirWorkerCommand'
+        $err[0].TargetObject | Should -Be 'pester-none'
     }
 }

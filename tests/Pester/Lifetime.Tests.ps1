@@ -1,0 +1,31 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+
+    # Starts a pwsh that runs a task writing its pid, then waits (or exits); returns the pwsh and the task's pid.
+    function Start-Owner([string] $Then) {
+        $pidFile = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        $script = "Import-Module '$RepartirManifest'; Submit-RepartirTask -FilePath sh -ArgumentList '-c', 'echo `$`$ > $pidFile; exec sleep 300' -NoWait | Out-Null; " +
+            "while (-not (Test-Path '$pidFile') -or -not (Get-Content '$pidFile')) { Start-Sleep -Milliseconds 20 }; $Then"
+        $start = [System.Diagnostics.ProcessStartInfo]::new($Pwsh, [string[]]@('-NoProfile', '-NonInteractive', '-Command', $script))
+        $start.RedirectStandardOutput = $true
+        $owner = [System.Diagnostics.Process]::Start($start)
+        Wait-Until { (Test-Path $pidFile) -and (Get-Content $pidFile) } -Seconds 60 -What 'the task to start'
+        return $owner, [int](Get-Content $pidFile)
+    }
+}
+
+Describe 'When PowerShell exits, no task it started keeps running' -Tag 'Integration' {
+    It 'after exit' {
+        $owner, $task = Start-Owner -Then 'exit 0'
+        $owner.WaitForExit(30000) | Should -BeTrue
+        Wait-Until { -not (Test-ProcessAlive $task) } -Seconds 15 -What "task $task to end with its owner"
+    }
+
+    It 'after <signal>' -ForEach @(@{ signal = 'TERM' }, @{ signal = 'HUP' }, @{ signal = 'KILL' }) {
+        $owner, $task = Start-Owner -Then 'Start-Sleep -Seconds 300'
+        Test-ProcessAlive $task | Should -BeTrue
+        & kill "-$signal" $owner.Id
+        $owner.WaitForExit(30000) | Should -BeTrue -Because "pwsh should end on SIG$signal"
+        Wait-Until { -not (Test-ProcessAlive $task) } -Seconds 15 -What "task $task to end with its owner"
+    }
+}
