@@ -59,6 +59,7 @@ internal static unsafe class ChildProcess
     internal static ProcessOutcome Run(TaskSpec spec, ProcessExecutorOptions options, string ownerEntry, CancellationToken cancellationToken)
     {
         DateTimeOffset startTime = DateTimeOffset.UtcNow;
+        long startTimestamp = Stopwatch.GetTimestamp(); // the same instant on the monotonic clock: the duration counts the start-up too
         if (cancellationToken.IsCancellationRequested)
         {
             return NotStarted(FailureKind.Cancelled, "Cancelled before the process started.", startTime);
@@ -106,7 +107,7 @@ internal static unsafe class ChildProcess
                 LibC.Fcntl(stdinPipe[1], LibC.F_SETFL, LibC.Fcntl(stdinPipe[1], LibC.F_GETFL, 0) | LibC.O_NONBLOCK);
             }
 
-            var supervisor = new Supervisor(pid, stdoutPipe[0], stderrPipe[0], stdinPipe[1], spec, options, startTime);
+            var supervisor = new Supervisor(pid, stdoutPipe[0], stderrPipe[0], stdinPipe[1], spec, options, startTime, startTimestamp);
             stdoutPipe[0] = stderrPipe[0] = stdinPipe[1] = -1; // the supervisor owns them now
             return supervisor.Run(cancellationToken);
         }
@@ -327,7 +328,7 @@ internal static unsafe class ChildProcess
         private readonly TaskSpec _spec;
         private readonly ProcessExecutorOptions _options;
         private readonly DateTimeOffset _startTime;
-        private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+        private readonly long _startTimestamp;
         private readonly OutputBuffer _stdout;
         private readonly OutputBuffer _stderr;
         private int _stdoutFd;
@@ -343,7 +344,7 @@ internal static unsafe class ChildProcess
         private long _killAt = long.MaxValue;
         private long _drainUntil = long.MaxValue;
 
-        internal Supervisor(int pid, int stdoutFd, int stderrFd, int stdinFd, TaskSpec spec, ProcessExecutorOptions options, DateTimeOffset startTime)
+        internal Supervisor(int pid, int stdoutFd, int stderrFd, int stdinFd, TaskSpec spec, ProcessExecutorOptions options, DateTimeOffset startTime, long startTimestamp)
         {
             _pid = pid;
             _stdoutFd = stdoutFd;
@@ -352,6 +353,7 @@ internal static unsafe class ChildProcess
             _spec = spec;
             _options = options;
             _startTime = startTime;
+            _startTimestamp = startTimestamp;
             _stdout = new OutputBuffer(options.MaxOutputBytes);
             _stderr = new OutputBuffer(options.MaxOutputBytes);
         }
