@@ -22,6 +22,15 @@ Describe 'Loading next to a module with another version of a dependency' -Tag 'I
     }
 }
 
+Describe 'Import-Module -Force' -Tag 'Integration' {
+    It 'keeps every cmdlet when the module is imported again' {
+        Import-Module $RepartirManifest -Force
+        Import-Module $RepartirManifest -Force
+        (Get-Command -Module Repartir).Count | Should -Be 11
+        (Submit-RepartirTask -FilePath true).Success | Should -BeTrue
+    }
+}
+
 Describe 'Remove-Module Repartir' -Tag 'Integration' {
     It 'stops every pool and worker, their threads, listeners and processes' {
         $pidFile = Join-Path $TestDrive 'pid'

@@ -73,6 +73,7 @@ public sealed class ModuleRemovalTests : IDisposable
     {
         string pidFile = _directory.File("pid");
         Invocation started = _session.Run(
+            $"Import-Module '{PowerShellSession.ModuleManifest}' -Force; Import-Module '{PowerShellSession.ModuleManifest}' -Force; " + // a reloaded module cleans up too
             "$p = New-RepartirPool -Name modrm -CpuWorkers 2; (Start-RepartirWorker -Bind 127.0.0.1:0 -Name modrm-w).Endpoint; " +
             $"Submit-RepartirTask -Pool $p -FilePath sh -ArgumentList '-c', 'echo $$ > {pidFile}; exec sleep 300' -NoWait | Out-Null").Succeeded();
         string endpoint = (string)started.Single().BaseObject;
