@@ -4,7 +4,8 @@ using System.Text.Json.Nodes;
 using Repartir.Bench;
 
 // repartir bench: dotnet run -c Release --project bench/Repartir.Bench -- <suite|all> [--json PATH] [--pairs N] [--tasks N] [--workers N]
-//   fault also takes [--repartir PATH] [--kill-every SECONDS]; fuzz takes --tasks as the number of cases.
+//   fault also takes [--repartir PATH] [--kill-every SECONDS]; fuzz takes --tasks as the number of cases;
+//   cmdlet takes [--pwsh PATH] [--module PSD1] [--repartir PATH] (3 pairs unless --pairs says otherwise).
 string suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string? jsonPath = Option("--json");
 int pairs = int.Parse(Option("--pairs") ?? "7", CultureInfo.InvariantCulture);
@@ -45,6 +46,17 @@ if (suite is "fault")
     results.Add(RemoteSuites.Fault(repartir, int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), TimeSpan.FromSeconds(double.Parse(Option("--kill-every") ?? "3", CultureInfo.InvariantCulture)), workers));
 }
 
+if (suite is "cmdlet")
+{
+    // Not part of "all": it needs pwsh and the packaged module (./build.sh -Task Bench passes both).
+    known = true;
+    string root = RepositoryRoot();
+    string pwsh = Option("--pwsh") ?? Path.Combine(root, ".tools", ".store", "powershell", "7.6.9", "powershell", "7.6.9", "tools", "net10.0", "any", "unix", "pwsh");
+    string module = Option("--module") ?? Path.Combine(root, "src", "Repartir.Cmdlets", "bin", "Release", "Repartir", "Repartir.psd1");
+    string repartir = Option("--repartir") ?? Path.Combine(root, "src", "Repartir.Cli", "bin", "Release", "net10.0", "repartir");
+    results.Add(CmdletSuite.Run(pwsh, module, repartir, Path.Combine(root, "bench", "cmdlet.ps1"), int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), int.Parse(Option("--pairs") ?? "3", CultureInfo.InvariantCulture), workers));
+}
+
 if (suite is "fuzz")
 {
     // Not part of "all": a correctness run with counts, not a ratio.
@@ -54,7 +66,7 @@ if (suite is "fuzz")
 
 if (!known)
 {
-    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, fault, fuzz, all)");
+    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, fault, fuzz, cmdlet, all)");
     return 2;
 }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using Repartir.Cmdlets.Tasks;
+using Repartir.Tasks;
 
 namespace Repartir.Cmdlets.Output;
 
@@ -80,15 +81,15 @@ public static class ErrorRecords
     public static CommandError Failed(TaskResultInfo result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        ErrorCategory category = result.Failure switch
+        ErrorCategory category = result.Kind switch
         {
-            "None" or "Signaled" => ErrorCategory.InvalidResult,
-            "NotFound" => ErrorCategory.ObjectNotFound,
-            "NotExecutable" => ErrorCategory.PermissionDenied,
-            "TimedOut" => ErrorCategory.OperationTimeout,
-            "Cancelled" => ErrorCategory.OperationStopped,
-            "Rejected" => ErrorCategory.LimitsExceeded,
-            _ => ErrorCategory.ResourceUnavailable,
+            FailureKind.None or FailureKind.Signaled => ErrorCategory.InvalidResult,
+            FailureKind.NotFound => ErrorCategory.ObjectNotFound,
+            FailureKind.NotExecutable => ErrorCategory.PermissionDenied,
+            FailureKind.TimedOut => ErrorCategory.OperationTimeout,
+            FailureKind.Cancelled => ErrorCategory.OperationStopped,
+            FailureKind.Rejected => ErrorCategory.LimitsExceeded,
+            _ => ErrorCategory.ResourceUnavailable, // SpawnFailed, WorkerLost, NoWorker: the machine, not the task
         };
         return new CommandError(TaskFailed, category, new TaskFailedException(result), result.InputObject ?? result);
     }

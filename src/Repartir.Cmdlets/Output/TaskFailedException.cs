@@ -18,7 +18,7 @@ public sealed class TaskFailedException : Exception
     private static string Describe(TaskResultInfo result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        string outcome = result.Failure == "None"
+        string outcome = result.Kind == Repartir.Tasks.FailureKind.None
             ? $"exited with code {result.ExitCode}"
             : $"failed ({result.Failure}): {result.FailureMessage}";
         return $"Task {result.Id} ({result.Name}) {outcome}.";

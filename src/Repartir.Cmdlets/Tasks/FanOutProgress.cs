@@ -18,9 +18,9 @@ internal sealed class FanOutProgress(ICommandSink sink, TimeProvider time)
     private int _failed;
     private bool _inputComplete;
 
-    internal void Added(int count = 1)
+    internal void Added()
     {
-        _total += count;
+        _total++;
         Write(force: false);
     }
 

@@ -84,6 +84,9 @@ public sealed class TaskResultInfo
     /// <summary>The item the task was made from, unchanged.</summary>
     public object? InputObject => _result.InputObject;
 
+    /// <summary>The failure kind as the engine's enum, for the module's own decisions.</summary>
+    internal FailureKind Kind => _result.Failure;
+
     /// <summary>Standard output exactly as the process wrote it (a copy).</summary>
     public byte[] GetStdoutBytes() => (byte[])_result.StdoutBytes.Clone();
 

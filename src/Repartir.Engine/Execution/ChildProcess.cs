@@ -55,8 +55,8 @@ internal static unsafe class ChildProcess
         LibC.SIGXFSZ, LibC.SIGWINCH,
     ];
 
-    /// <summary>Runs <paramref name="spec"/>; <paramref name="ownerEntry"/> (NAME=value) is added to its environment last, so no task setting can drop it.</summary>
-    internal static ProcessOutcome Run(TaskSpec spec, ProcessExecutorOptions options, string ownerEntry, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="spec"/> under <paramref name="watchdog"/>, whose marker is added to its environment last, so no task setting can drop it.</summary>
+    internal static ProcessOutcome Run(TaskSpec spec, ProcessExecutorOptions options, OwnerWatchdog watchdog, CancellationToken cancellationToken)
     {
         DateTimeOffset startTime = DateTimeOffset.UtcNow;
         long startTimestamp = Stopwatch.GetTimestamp(); // the same instant on the monotonic clock: the duration counts the start-up too
@@ -65,8 +65,13 @@ internal static unsafe class ChildProcess
             return NotStarted(FailureKind.Cancelled, "Cancelled before the process started.", startTime);
         }
 
+        if (watchdog.EnsureStarted() is { } problem)
+        {
+            return NotStarted(FailureKind.SpawnFailed, problem, startTime);
+        }
+
         List<string> environment = BuildEnvironment(spec.Environment, out string? searchPath);
-        environment.Add(ownerEntry);
+        environment.Add(watchdog.EnvironmentEntry);
         ExecutableResolver.Resolution resolution = ExecutableResolver.Resolve(spec.Executable, searchPath);
         if (resolution.FullPath is null)
         {

@@ -36,9 +36,7 @@ public sealed class LocalProcessExecutor : IExecutor, IDisposable
     public ValueTask<TaskResult> ExecuteAsync(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        ProcessOutcome outcome = _watchdog.EnsureStarted() is { } problem
-            ? new ProcessOutcome { Failure = FailureKind.SpawnFailed, Message = problem, StartTime = DateTimeOffset.UtcNow, EndTime = DateTimeOffset.UtcNow }
-            : ChildProcess.Run(spec, _options, _watchdog.EnvironmentEntry, cancellationToken);
+        ProcessOutcome outcome = ChildProcess.Run(spec, _options, _watchdog, cancellationToken);
         return ValueTask.FromResult(new TaskResult
         {
             Id = slot.Id,
