@@ -13,7 +13,7 @@
     Test:    Build, the help check, Package, the xunit suites, then the Pester suite against the package; one closing line.
     Pester:  only the Pester suite, against the package (Package first).
     Demo:    Package, then a real fan-out in a fresh pwsh: Import-Module, a pipeline into Submit-RepartirTask, a table.
-    Bench:   the benchmark suites.
+    Bench:   the benchmark suites (all, then the cmdlet suite in this pwsh against the package).
 .EXAMPLE
     ./build.sh -Task Test
 #>
@@ -306,7 +306,10 @@ foreach ($step in $tasks) {
             if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
         }
         'Bench' {
-            Invoke-Native dotnet @('run', '-c', 'Release', '--project', (Join-Path $root 'bench/Repartir.Bench'), '--', 'all')
+            Invoke-Package
+            $bench = @('run', '-c', 'Release', '--project', (Join-Path $root 'bench/Repartir.Bench'), '--')
+            Invoke-Native dotnet ($bench + 'all')
+            Invoke-Native dotnet ($bench + @('cmdlet', '--pwsh', (Get-Pwsh), '--module', (Join-Path (Get-PackagePath) 'Repartir.psd1')))
         }
     }
 }
