@@ -71,6 +71,20 @@ public sealed class PoolTests : IDisposable
     }
 
     [Fact]
+    public void Stopping_New_RepartirPool_while_it_waits_for_its_workers_creates_nothing()
+    {
+        using var other = new PowerShellSession();
+        Invocation stopped = _session.RunAndStop(
+            $"New-RepartirPool -Name {_prefix}-stopped -Worker 10.255.255.1:9", // unroutable: the first connection attempt waits out its timeout
+            () => other.Run($"Get-RepartirPool -Name {_prefix}-stopped -ErrorAction SilentlyContinue").Output.Count == 1,
+            TimeSpan.FromSeconds(20));
+
+        Assert.Empty(stopped.Output);
+        Assert.Empty(stopped.Errors);
+        Assert.Empty(other.Run($"Get-RepartirPool -Name '{_prefix}*'").Output);
+    }
+
+    [Fact]
     public void Get_matches_wildcards_binds_Name_by_property_and_reports_literal_misses_with_their_name()
     {
         _session.Run($"New-RepartirPool -Name {_prefix}-a -CpuWorkers 1 | Out-Null; New-RepartirPool -Name {_prefix}-b -CpuWorkers 1 | Out-Null").Succeeded();

@@ -205,12 +205,25 @@ public sealed class SubmitTests : IDisposable
     }
 
     [Fact]
-    public void NoWait_writes_handles_at_once_and_Wait_RepartirTask_writes_their_results()
+    public void NoWait_writes_handles_at_once_and_Wait_RepartirTask_writes_their_results_with_progress()
     {
         Invocation run = _session.Run($"$h = 1..3 | Submit-RepartirTask -Pool {_pool} -FilePath echo -NoWait; $h; $h | Wait-RepartirTask").Succeeded();
 
         Assert.All(run.Output.Take(3), h => Assert.Equal("Repartir.Cmdlets.Tasks.TaskHandle", h.TypeNames[0]));
         Assert.Equal(["1\n", "2\n", "3\n"], run.Output.Skip(3).Select(r => r.Get<string>("Stdout")).Order());
+        Assert.Equal("3/3 completed, 0 failed", run.Progress[^1].StatusDescription);
+        Assert.Equal(ProgressRecordType.Completed, run.Progress[^1].RecordType);
+    }
+
+    [Fact]
+    public void Wait_RepartirTask_with_ErrorOnFailure_writes_failed_tasks_as_errors()
+    {
+        Invocation run = _session.Run($"'ok', 'bad' | Submit-RepartirTask -Pool {_pool} -FilePath sh -ArgumentList '-c', 'test $0 = ok' -NoWait | Wait-RepartirTask -ErrorOnFailure");
+
+        Assert.Equal("ok", Assert.Single(run.Output).Get<PSObject>("InputObject").BaseObject);
+        ErrorRecord error = Assert.Single(run.Errors);
+        Assert.Equal("TaskFailed,Repartir.Cmdlets.Commands.WaitRepartirTaskCommand", error.FullyQualifiedErrorId);
+        Assert.Equal("bad", error.Target());
     }
 
     [Fact]
