@@ -73,9 +73,12 @@ public sealed class PoolTests : IDisposable
     [Fact]
     public void Stopping_New_RepartirPool_while_it_waits_for_its_workers_creates_nothing()
     {
+        // A worker that accepts the connection but never answers the handshake: the first attempt waits out its 5 s timeout.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
         using var other = new PowerShellSession();
         Invocation stopped = _session.RunAndStop(
-            $"New-RepartirPool -Name {_prefix}-stopped -Worker 10.255.255.1:9", // unroutable: the first connection attempt waits out its timeout
+            $"New-RepartirPool -Name {_prefix}-stopped -Worker {silent.LocalEndpoint}",
             () => other.Run($"Get-RepartirPool -Name {_prefix}-stopped -ErrorAction SilentlyContinue").Output.Count == 1,
             TimeSpan.FromSeconds(20));
 
