@@ -27,12 +27,9 @@ namespace Repartir.Cli
             }
 
             using var output = new StreamWriter(stdout, new System.Text.UTF8Encoding(false), bufferSize: 4096, leaveOpen: true) { AutoFlush = true };
-            var configuration = new InvocationConfiguration { Output = output, Error = errors };
-            if (parsed.CommandResult.Command.Name == "worker")
-            {
-                // The worker handles SIGTERM and Ctrl+C itself: it drains for as long as its running tasks need.
-                configuration.ProcessTerminationTimeout = null;
-            }
+            // Both commands handle SIGINT, SIGTERM and SIGHUP themselves (TerminationSignals): a run kills its tasks
+            // before it exits, a worker drains for as long as its running tasks need.
+            var configuration = new InvocationConfiguration { Output = output, Error = errors, ProcessTerminationTimeout = null };
 
             return await parsed.InvokeAsync(configuration).ConfigureAwait(false);
         }

@@ -47,7 +47,29 @@ internal sealed class RunJob
         _template = ArgumentTemplate.Parse(settings.Command.Skip(1), PlaceholderSyntax.ItemOnly);
     }
 
+    /// <summary>
+    /// Runs the job. A first SIGINT, SIGTERM or SIGHUP cancels it: queued tasks are dropped, running process trees
+    /// are killed and reaped, and only then does it return 128 + the signal's number. A second signal exits at once
+    /// (the executor's watchdog then ends what still runs).
+    /// </summary>
     internal async Task<int> RunAsync(TextReader input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    {
+        using var signals = new TerminationSignals();
+        using CancellationTokenRegistration exitAtOnce = signals.Forced.Register(() => Environment.Exit(signals.ExitCode));
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Stopping);
+        try
+        {
+            return await RunCoreAsync(input, stdout, stderr, run.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (signals.Stopping.IsCancellationRequested)
+        {
+            // The pool is disposed by now: every task it started has ended.
+            await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {signals.Name}: stopped; running tasks were killed\n"), CancellationToken.None).ConfigureAwait(false);
+            return signals.ExitCode;
+        }
+    }
+
+    private async Task<int> RunCoreAsync(TextReader input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
     {
         // Warnings only: a worker that cannot be reached or is lost mid-run is worth a line on stderr.
         using ILoggerFactory logging = CliLogging.Create(LogLevel.Warning);

@@ -1,13 +1,12 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Repartir.Remote;
 
 namespace Repartir.Cli;
 
 /// <summary>
-/// <c>repartir worker</c>: the worker daemon. Runs until SIGTERM or Ctrl+C, then drains: it stops
+/// <c>repartir worker</c>: the worker daemon. Runs until SIGTERM, SIGHUP or Ctrl+C, then drains: it stops
 /// accepting, lets running tasks finish and report, says goodbye, and exits 0. A second signal stops
 /// at once, killing running tasks.
 /// </summary>
@@ -68,24 +67,12 @@ internal static class WorkerCommand
             return 1;
         }
 
-        var firstSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var forced = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true; // the drain decides when the process ends
-            if (!firstSignal.TrySetResult())
-            {
-                forced.Cancel();
-            }
-        }
-
-        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        await firstSignal.Task.ConfigureAwait(false);
-        logger.LogInformation("Signal received: draining (send it again to stop at once)");
+        using var signals = new TerminationSignals();
+        await signals.FirstSignal.ConfigureAwait(false);
+        logger.LogInformation("{Signal} received: draining (send it again to stop at once)", signals.Name);
         try
         {
-            await worker.StopAsync(drain: true, forced.Token).ConfigureAwait(false);
+            await worker.StopAsync(drain: true, signals.Forced).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
