@@ -84,9 +84,5 @@ public sealed class Connection : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        _writer.Dispose();
-        await _stream.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => _stream.DisposeAsync();
 }

@@ -131,6 +131,8 @@ public sealed class WorkerServer : IAsyncDisposable
     /// Stops the worker. Draining stops accepting connections and tasks, lets running tasks finish and
     /// send their results, then says goodbye; otherwise running tasks are killed at once.
     /// </summary>
+    /// <param name="drain">Let running tasks finish and report first.</param>
+    /// <param name="cancellationToken">Ends a drain early (it throws <see cref="OperationCanceledException"/>); stop again without draining.</param>
     public async Task StopAsync(bool drain, CancellationToken cancellationToken = default)
     {
         _draining = true;
@@ -148,7 +150,8 @@ public sealed class WorkerServer : IAsyncDisposable
             await _pool.ShutdownAsync(ShutdownMode.Graceful, cancellationToken).ConfigureAwait(false);
             foreach (Session session in _sessions.Keys)
             {
-                await session.WhenResultsSentAsync().ConfigureAwait(false);
+                // A coordinator that stops reading would hold the drain for ever: the caller's token ends the wait.
+                await session.WhenResultsSentAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
                 await session.Connection.TrySendAsync(new Goodbye("The worker is shutting down.")).ConfigureAwait(false);
             }
         }
@@ -234,7 +237,9 @@ public sealed class WorkerServer : IAsyncDisposable
     private async Task ServeAsync(TcpClient client)
     {
         EndPoint? remote = client.Client.RemoteEndPoint;
-        var session = new Session(new Connection(client.GetStream()));
+        // The stream owns the socket: disposing the connection (a stop) closes it, which also ends a send blocked on a
+        // coordinator that stopped reading. A stream from GetStream() would leave that send, and the stop, waiting.
+        var session = new Session(new Connection(new NetworkStream(client.Client, ownsSocket: true)));
         _sessions[session] = 0;
         try
         {

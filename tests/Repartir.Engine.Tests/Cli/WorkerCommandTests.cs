@@ -1,3 +1,4 @@
+using Repartir.Testing;
 using System.Net;
 using System.Net.Sockets;
 using Repartir.Cli;
@@ -64,5 +65,27 @@ public sealed class WorkerCommandTests
 
         Assert.IsType<Goodbye>(message);
         Assert.Equal(0, await daemon.ExitCodeAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_second_SIGTERM_stops_the_daemon_at_once_even_when_a_coordinator_does_not_read_its_results()
+    {
+        using var directory = new TempDirectory();
+        string written = directory.File("written");
+        await using WorkerProcess daemon = await WorkerProcess.StartAsync("stuck", slots: 1);
+        using var client = new TcpClient();
+        await client.ConnectAsync(daemon.EndPoint);
+        await using var connection = new Connection(client.GetStream());
+        await connection.HandshakeAsync(new Hello(MessageCodec.ProtocolVersion, "0.1.0", "deaf", "d", 0, [], 64 << 20, new Dictionary<string, string>()));
+
+        // 16 MiB of output for a coordinator that never reads: the daemon's drain cannot finish.
+        await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", $"head -c 16777216 /dev/zero; touch {written}")));
+        await Eventually.TrueAsync(() => File.Exists(written), seconds: 30);
+        daemon.Terminate();
+        Task<int> exit = daemon.ExitCodeAsync();
+        Assert.NotSame(exit, await Task.WhenAny(exit, Task.Delay(TimeSpan.FromSeconds(1))));
+
+        daemon.Terminate();
+        Assert.Equal(0, await exit.WaitAsync(TimeSpan.FromSeconds(15)));
     }
 }

@@ -9,18 +9,16 @@ public sealed class FrameTests
     public async Task Frames_round_trip_in_order_and_a_clean_close_ends_the_stream()
     {
         using var stream = new MemoryStream();
-        using (var writer = new FrameWriter(stream))
+        var writer = new FrameWriter(stream);
+        for (int i = 0; i < 100; i++)
         {
-            for (int i = 0; i < 100; i++)
+            int value = i;
+            await writer.WriteAsync((ref MessagePackWriter w) =>
             {
-                int value = i;
-                await writer.WriteAsync((ref MessagePackWriter w) =>
-                {
-                    w.WriteArrayHeader(2);
-                    w.Write((long)value);
-                    w.Write(new string('x', value * 100));
-                });
-            }
+                w.WriteArrayHeader(2);
+                w.Write((long)value);
+                w.Write(new string('x', value * 100));
+            });
         }
 
         stream.Position = 0;
@@ -40,7 +38,7 @@ public sealed class FrameTests
     public async Task Concurrent_senders_never_interleave_frames()
     {
         using var stream = new MemoryStream();
-        using var writer = new FrameWriter(stream);
+        var writer = new FrameWriter(stream);
         await Task.WhenAll(Enumerable.Range(0, 8).Select(sender => Task.Run(async () =>
         {
             for (int i = 0; i < 200; i++)
@@ -89,7 +87,7 @@ public sealed class FrameTests
     public async Task A_sender_never_sends_a_frame_larger_than_the_peer_accepts()
     {
         using var stream = new MemoryStream();
-        using var writer = new FrameWriter(stream, maxFrameLength: 100);
+        var writer = new FrameWriter(stream, maxFrameLength: 100);
 
         await Assert.ThrowsAsync<FrameException>(async () => await writer.WriteAsync((ref MessagePackWriter w) => w.Write(new byte[200])));
         Assert.Equal(0, stream.Length);

@@ -11,14 +11,19 @@ namespace Repartir.Tests.Remote;
 
 public sealed class WorkerServerTests : IAsyncLifetime
 {
-    private readonly WorkerServer _worker = new(new WorkerOptions
-    {
-        Bind = new IPEndPoint(IPAddress.Loopback, 0),
-        Name = "test-worker",
-        Slots = 4,
-        HeartbeatInterval = TimeSpan.FromMilliseconds(200),
-        Process = TestPools.FastKill,
-    });
+    private readonly MemoryLogger _log = new();
+    private readonly WorkerServer _worker;
+
+    public WorkerServerTests() => _worker = new(
+        new WorkerOptions
+        {
+            Bind = new IPEndPoint(IPAddress.Loopback, 0),
+            Name = "test-worker",
+            Slots = 4,
+            HeartbeatInterval = TimeSpan.FromMilliseconds(200),
+            Process = TestPools.FastKill,
+        },
+        _log);
 
     public Task InitializeAsync()
     {
@@ -269,6 +274,31 @@ public sealed class WorkerServerTests : IAsyncLifetime
         {
             await connection.SendAsync(new Submit(99, 1, new TaskSpec("echo", "alive")));
             Assert.Equal("alive\n", Assert.IsType<Result>(await NextAsync(connection)).Outcome.Stdout);
+        }
+    }
+
+    [Fact]
+    public async Task A_drain_held_by_a_coordinator_that_stopped_reading_ends_when_its_token_is_cancelled()
+    {
+        using var directory = new TempDirectory();
+        string written = directory.File("written");
+        (TcpClient client, Connection connection) = await ConnectAsync();
+        using (client)
+        await using (connection)
+        {
+            // 16 MiB of output: far more than the socket buffers hold for a coordinator that never reads.
+            await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", $"head -c 16777216 /dev/zero; touch {written}")));
+            await Eventually.TrueAsync(() => File.Exists(written), seconds: 30);
+            using var forced = new CancellationTokenSource();
+
+            Task drain = _worker.StopAsync(drain: true, forced.Token);
+            Assert.NotSame(drain, await Task.WhenAny(drain, Task.Delay(TimeSpan.FromSeconds(1)))); // a drain cannot finish while its coordinator does not read the result
+
+            await forced.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => drain.WaitAsync(TimeSpan.FromSeconds(10)));
+            Task stop = _worker.StopAsync(drain: false);
+            Assert.True(await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(10))) == stop, "the forced stop did not end:\n" + _log.Text);
+            Assert.Equal("Stopped", _worker.State);
         }
     }
 }

@@ -118,11 +118,15 @@ public sealed class FrameReader
 
 /// <summary>
 /// Writes frames to a stream. Safe for concurrent senders: each frame is built in its own pooled buffer
-/// and written whole under a lock, so frames never interleave.
+/// and written whole under a lock, so frames never interleave. It owns nothing to dispose: closing the stream
+/// ends a write in progress, and the senders waiting behind it then fail on the closed stream.
 /// </summary>
-public sealed class FrameWriter : IDisposable
+public sealed class FrameWriter
 {
     private readonly Stream _stream;
+
+    // Never disposed: a disposed SemaphoreSlim strands the senders waiting on it (and a Release after the dispose
+    // throws instead of releasing), and one whose wait handle is never asked for holds nothing to free.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Writes to <paramref name="stream"/>.</summary>
@@ -166,9 +170,6 @@ public sealed class FrameWriter : IDisposable
             _gate.Release();
         }
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _gate.Dispose();
 }
 
 /// <summary>Writes one frame's MessagePack value.</summary>
