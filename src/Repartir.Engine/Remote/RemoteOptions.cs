@@ -27,6 +27,13 @@ public sealed record RemoteOptions
     /// </summary>
     public int MaxWorkerLosses { get; init; } = 3;
 
+    /// <summary>
+    /// How long past a task's own timeout the pool waits for its worker's result. The worker kills a task that runs
+    /// too long and reports it; this bounds the wait for a worker that answers heartbeats but never reports the task:
+    /// the pool then gives the attempt up as TimedOut and asks the worker to kill it.
+    /// </summary>
+    public TimeSpan ResultGrace { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The largest frame the pool accepts from a worker. Results carry output: room for two full 16 MiB streams.</summary>
     public int MaxFrameLength { get; init; } = 40 << 20;
 
@@ -58,6 +65,11 @@ public sealed record RemoteOptions
         if (ReconnectInitialDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectInitialDelay)
         {
             throw new InvalidSettingException(nameof(ReconnectMaxDelay), "Reconnect delays must be positive, the maximum at least the initial one.");
+        }
+
+        if (ResultGrace < TimeSpan.Zero)
+        {
+            throw new InvalidSettingException(nameof(ResultGrace), $"ResultGrace must not be negative, not {ResultGrace}.");
         }
 
         if (MaxWorkerLosses < 1)

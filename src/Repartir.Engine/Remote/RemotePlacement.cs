@@ -74,7 +74,7 @@ internal sealed class RemotePlacement : IAsyncDisposable
                 throw new InvalidSettingException(nameof(address), $"Pool '{_pool.Name}' already has worker {existing.Address}.");
             }
 
-            client = new WorkerClient(address, endPoint, this, _pool.Options.Remote, _myHello, _logger);
+            client = new WorkerClient(address, endPoint, this, _pool.Options.Remote, _myHello, _logger, _time);
             _clients = [.. _clients, client];
             _loop ??= Task.Run(PlaceLoopAsync);
             _availabilityCheck ??= StartAvailabilityCheck();

@@ -47,6 +47,7 @@ public sealed class WorkerClient
     private readonly RemoteOptions _options;
     private readonly Hello _myHello;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
@@ -61,8 +62,9 @@ public sealed class WorkerClient
     private long _latencyTicks = -1;
     private long _lastHeardTicks;
 
-    internal WorkerClient(string address, IPEndPoint endPoint, RemotePlacement placement, RemoteOptions options, Hello myHello, ILogger logger)
+    internal WorkerClient(string address, IPEndPoint endPoint, RemotePlacement placement, RemoteOptions options, Hello myHello, ILogger logger, TimeProvider time)
     {
+        _time = time;
         Address = address;
         EndPoint = endPoint;
         _placement = placement;
@@ -138,7 +140,8 @@ public sealed class WorkerClient
     /// <summary>
     /// Takes the pool's next remote-capable task and sends it here, if a slot is free. The slot is reserved
     /// before the task is taken, so the placement loop and a result freeing a slot can never both fill it.
-    /// A send that fails ends the connection and requeues the task as lost.
+    /// A send that fails ends the connection and requeues the task as lost; a task too large for the worker fails
+    /// alone, as Rejected.
     /// </summary>
     internal async Task<Placement> TryPlaceNextAsync()
     {
@@ -155,10 +158,11 @@ public sealed class WorkerClient
             return Placement.NoWork;
         }
 
+        var attempt = new InFlightAttempt(item);
         bool added;
         lock (_gate)
         {
-            added = session.Open && session.InFlight.TryAdd(item.Id.Value, item);
+            added = session.Open && session.InFlight.TryAdd(item.Id.Value, attempt);
         }
 
         if (!added)
@@ -168,16 +172,27 @@ public sealed class WorkerClient
             return Placement.NoSlot;
         }
 
-        item.CancelRemotely = CancelOnWorker(session, item);
         try
         {
-            await session.Connection.SendAsync(new Submit(item.Id.Value, item.Attempt, item.Spec with { Backend = Backend.Cpu }), session.Ending.Token).ConfigureAwait(false);
+            await session.Connection.SendAsync(new Submit(item.Id.Value, attempt.Number, item.Spec with { Backend = Backend.Cpu }), session.Ending.Token).ConfigureAwait(false);
+        }
+        catch (FrameException e)
+        {
+            // Nothing was sent: this task is too large for the worker, and the connection is as good as before.
+            if (TryEnd(session, attempt))
+            {
+                item.EndRemoteAttempt(NotRunHere(session, item, FailureKind.Rejected, $"The task cannot be sent to worker {session.Peer.Name}: {e.Message}"));
+            }
+
+            return Placement.Placed;
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
             EndSession(session, "Sending a task failed: " + e.Message);
+            return Placement.Placed;
         }
 
+        attempt.Arm(() => CancelOnWorker(session, item), () => ResultDeadline(session, attempt));
         return Placement.Placed;
     }
 
@@ -225,6 +240,48 @@ public sealed class WorkerClient
             }
         }
     }
+
+    /// <summary>
+    /// The worker enforces a task's timeout itself and reports it; past the timeout and <see cref="RemoteOptions.ResultGrace"/>
+    /// the pool stops waiting for a worker that answers heartbeats but never the task, and gives the attempt up as TimedOut.
+    /// </summary>
+    private ITimer? ResultDeadline(Session session, InFlightAttempt attempt) => attempt.Item.Spec.Timeout is { } timeout
+        ? _time.CreateTimer(static state => { var (client, session, attempt) = ((WorkerClient, Session, InFlightAttempt))state!; client.OnResultOverdue(session, attempt); }, (this, session, attempt), timeout + _options.ResultGrace, Timeout.InfiniteTimeSpan)
+        : null;
+
+    private void OnResultOverdue(Session session, InFlightAttempt attempt)
+    {
+        if (!TryEnd(session, attempt))
+        {
+            return; // its result came first
+        }
+
+        ProcessWorkItem item = attempt.Item;
+        _ = session.Connection.TrySendAsync(new Cancel(item.Id.Value)); // should it still run there, it is killed
+        Interlocked.Increment(ref _completed);
+        Interlocked.Increment(ref _failed);
+        string message = $"Worker {session.Peer.Name} returned no result within the task's timeout ({item.Spec.Timeout!.Value.TotalSeconds:0.###} s) and {_options.ResultGrace.TotalSeconds:0.###} s more; the pool gave up on it and asked the worker to kill it.";
+        _logger.LogWarning("Task {Id} ({Name}): {Message}", item.Id, item.Spec.DisplayName, message);
+        item.EndRemoteAttempt(NotRunHere(session, item, FailureKind.TimedOut, message));
+    }
+
+    /// <summary>Takes <paramref name="attempt"/> out of the session's in-flight table (unless something else ended it first) and frees its slot.</summary>
+    private static bool TryEnd(Session session, InFlightAttempt attempt)
+    {
+        if (!session.InFlight.TryRemove(new KeyValuePair<long, InFlightAttempt>(attempt.Item.Id.Value, attempt)))
+        {
+            return false;
+        }
+
+        session.Removed();
+        attempt.Disarm();
+        session.Release();
+        return true;
+    }
+
+    /// <summary>The outcome of an attempt this worker was given but did not report on.</summary>
+    private TaskResult NotRunHere(Session session, ProcessWorkItem item, FailureKind failure, string message) =>
+        TaskResult.NotRun(item.Id, item.Spec, failure, message, item.Attempt, EndPoint.ToString(), session.Peer.Name) with { Backend = Backend.Remote };
 
     private CancellationTokenRegistration CancelOnWorker(Session session, ProcessWorkItem item)
     {
@@ -315,6 +372,14 @@ public sealed class WorkerClient
             await client.ConnectAsync(EndPoint, timeout.Token).ConfigureAwait(false);
             connection = new Connection(client.GetStream());
             Hello peer = await connection.HandshakeAsync(_myHello, timeout.Token).ConfigureAwait(false);
+            if (peer.Slots < 1)
+            {
+                // Placement divides by a worker's slots and fills them; a worker with none can take nothing.
+                string text = $"Worker {peer.Name} announced {peer.Slots} slots; a worker needs at least one.";
+                await connection.TrySendAsync(new ErrorMessage(MessageCodec.BadMessage, text, Fatal: true)).ConfigureAwait(false);
+                throw new ProtocolException(MessageCodec.BadMessage, text);
+            }
+
             var session = new Session(connection, client, peer);
             lock (_gate)
             {
@@ -421,18 +486,14 @@ public sealed class WorkerClient
 
     private void OnResult(Session session, Result result)
     {
-        if (!session.InFlight.TryGetValue(result.TaskId, out ProcessWorkItem? item)
-            || item.Attempt != result.Attempt
-            || !session.InFlight.TryRemove(new KeyValuePair<long, ProcessWorkItem>(result.TaskId, item)))
+        if (!session.InFlight.TryGetValue(result.TaskId, out InFlightAttempt? attempt) || attempt.Number != result.Attempt || !TryEnd(session, attempt))
         {
-            // Not ours (any more), or for an attempt that is not the one in flight: the task stays where it is.
+            // Not in flight (any more: given up past its deadline), or for another attempt: refused, the task stays where it is.
+            _logger.LogDebug("Worker {Name} sent a result for task {TaskId} attempt {Attempt}, which is not in flight there; ignored", session.Peer.Name, result.TaskId, result.Attempt);
             return;
         }
 
-        session.Removed();
-
-        item.CancelRemotely.Dispose();
-        session.Release();
+        ProcessWorkItem item = attempt.Item;
         TaskResult outcome = result.Outcome with
         {
             Id = item.Id,
@@ -537,15 +598,13 @@ public sealed class WorkerClient
         session.Close();
         int lost = 0;
         string message = $"Worker {session.Peer.Name} ({Address}) was lost: {reason}";
-        foreach (long taskId in session.InFlight.Keys)
+        foreach (InFlightAttempt attempt in session.InFlight.Values)
         {
-            if (session.InFlight.TryRemove(taskId, out ProcessWorkItem? item))
+            if (TryEnd(session, attempt))
             {
-                session.Removed();
                 lost++;
                 Interlocked.Increment(ref _lost);
-                item.CancelRemotely.Dispose();
-                item.EndLostAttempt(TaskResult.NotRun(item.Id, item.Spec, FailureKind.WorkerLost, message, item.Attempt, EndPoint.ToString(), session.Peer.Name) with { Backend = Backend.Remote });
+                attempt.Item.EndLostAttempt(NotRunHere(session, attempt.Item, FailureKind.WorkerLost, message));
             }
         }
 
@@ -576,7 +635,7 @@ public sealed class WorkerClient
 
         public Stopwatch SinceHello { get; } = Stopwatch.StartNew();
 
-        public ConcurrentDictionary<long, ProcessWorkItem> InFlight { get; } = new();
+        public ConcurrentDictionary<long, InFlightAttempt> InFlight { get; } = new();
 
         public CancellationTokenSource Ending { get; } = new();
 

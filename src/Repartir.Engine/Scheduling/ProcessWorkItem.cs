@@ -32,9 +32,6 @@ internal sealed class ProcessWorkItem : WorkItem
 
     internal Task<TaskResult> Completion => _completion.Task;
 
-    /// <summary>While the task runs on a remote worker: the hook that forwards the caller's cancel to it.</summary>
-    internal CancellationTokenRegistration CancelRemotely { get; set; }
-
     /// <summary>The caller's cancellation of this task.</summary>
     internal CancellationToken CancellationToken => _cancellationToken;
 

@@ -159,4 +159,29 @@ public sealed class MessageCodecTests
         Assert.True(report.ErrorFrames > 0 && report.Answered > 0 && report.ClosedQuietly > 0, report.ToString());
         Assert.True(report.HealthChecks >= 1);
     }
+
+    [Theory]
+    [InlineData("exitCode", 1L << 40)] // once read as exit code 0: a success that never happened
+    [InlineData("exitCode", 256L)]
+    [InlineData("exitCode", -1L)]
+    [InlineData("signal", 0L)]
+    [InlineData("signal", 65L)]
+    [InlineData("processId", 0L)]
+    [InlineData("processId", 1L << 33)]
+    public void A_result_with_a_value_outside_the_platforms_range_is_refused(string field, long value)
+    {
+        var map = new Map { new("type", "result"), new("taskId", 7L), new("attempt", 1L), new("failure", "None"), new(field, value) };
+
+        ProtocolException error = Assert.Throws<ProtocolException>(() => MessageCodec.Read(MessagePackTree.Encode(map)));
+
+        Assert.Equal(MessageCodec.BadMessage, error.Code);
+        Assert.Contains($"'{field}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exit_codes_at_the_edges_of_the_range_are_read()
+    {
+        Assert.Equal(255, ((Result)MessageCodec.Read(MessagePackTree.Encode(new Map { new("type", "result"), new("taskId", 7L), new("attempt", 1L), new("failure", "None"), new("exitCode", 255L) }))).Outcome.ExitCode);
+        Assert.Equal(0, ((Result)MessageCodec.Read(MessagePackTree.Encode(new Map { new("type", "result"), new("taskId", 7L), new("attempt", 1L), new("failure", "None"), new("exitCode", 0L) }))).Outcome.ExitCode);
+    }
 }

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Repartir.Remote;
+using Repartir.Remote.Wire;
 using Repartir.Scheduling;
 
 namespace Repartir.Tests.Remote;
@@ -276,4 +277,96 @@ internal sealed class MemoryLogger : Microsoft.Extensions.Logging.ILogger
 
     public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
         _lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel}: {formatter(state, exception)}");
+}
+
+/// <summary>
+/// A scripted worker on a loopback port: it says hello with the slots it is given, answers heartbeats (so the pool
+/// sees it Online), records what it receives, and hands each submit to a script. Each new connection starts over.
+/// </summary>
+internal sealed class FakeWorker : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Func<Reply, Submit, Task> _onSubmit;
+    private readonly int _slots;
+    private readonly Task _serving;
+
+    public FakeWorker(int slots, Func<Reply, Submit, Task> onSubmit)
+    {
+        _slots = slots;
+        _onSubmit = onSubmit;
+        _listener.Start();
+        _serving = ServeAsync();
+    }
+
+    public string Address => _listener.LocalEndpoint.ToString()!;
+
+    public ConcurrentQueue<Message> Received { get; } = new();
+
+    public int Connections;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _serving;
+    }
+
+    private async Task ServeAsync()
+    {
+        var connections = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                Interlocked.Increment(ref Connections);
+                connections.Add(ConverseAsync(client));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopped.
+        }
+
+        await Task.WhenAll(connections);
+    }
+
+    private async Task ConverseAsync(TcpClient client)
+    {
+        var stream = new NetworkStream(client.Client, ownsSocket: true);
+        using (client)
+        await using (var connection = new Connection(stream))
+        {
+            var reply = new Reply(connection, new FrameWriter(stream));
+            try
+            {
+                await connection.HandshakeAsync(new Hello(MessageCodec.ProtocolVersion, "0.0.0", "fake", "f", _slots, ["Cpu"], 64 << 20, new Dictionary<string, string>()), _stop.Token);
+                while (await connection.ReceiveAsync(_stop.Token) is { } message)
+                {
+                    Received.Enqueue(message);
+                    if (message is Heartbeat heartbeat)
+                    {
+                        await connection.SendAsync(new Heartbeat(0, 0, 0, -1, heartbeat.Sequence), _stop.Token);
+                    }
+                    else if (message is Submit submit)
+                    {
+                        await _onSubmit(reply, submit);
+                    }
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or ProtocolException)
+            {
+                // The pool went away, refused us, or the test is over.
+            }
+        }
+    }
+}
+
+/// <summary>How a fake worker's script answers: a message as the codec writes it, or any MessagePack value as a frame.</summary>
+internal sealed class Reply(Connection connection, FrameWriter raw)
+{
+    public Task SendAsync(Message message) => connection.SendAsync(message).AsTask();
+
+    public Task SendRawAsync(byte[] value) => raw.WriteAsync((ref MessagePackWriter writer) => writer.WriteRaw(value)).AsTask();
 }

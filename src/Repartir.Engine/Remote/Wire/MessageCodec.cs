@@ -344,8 +344,9 @@ public static class MessageCodec
                         Id = new TaskId(taskId),
                         Name = Optional<string>("name") ?? string.Empty,
                         Spec = RemoteSpecPlaceholder,
-                        ExitCode = (int?)Optional<long?>("exitCode"),
-                        Signal = (int?)Optional<long?>("signal"),
+                        // Never cast: a wrapped 2^40 would read as exit code 0, a success that never happened.
+                        ExitCode = OptionalInRange("exitCode", 0, 255),
+                        Signal = OptionalInRange("signal", 1, 64),
                         Failure = ParseEnum<FailureKind>("failure", Required<string>("failure")),
                         FailureMessage = Optional<string>("failureMessage"),
                         StdoutBytes = Optional<byte[]>("stdout") ?? [],
@@ -354,7 +355,7 @@ public static class MessageCodec
                         StderrTruncated = Optional<bool?>("stderrTruncated") ?? false,
                         StartTime = Optional<DateTimeOffset?>("startTime") ?? default,
                         EndTime = Optional<DateTimeOffset?>("endTime") ?? default,
-                        ProcessId = (int?)Optional<long?>("processId"),
+                        ProcessId = OptionalInRange("processId", 1, int.MaxValue),
                         Host = Optional<string>("host") ?? string.Empty,
                         Worker = Optional<string>("worker") ?? string.Empty,
                         Backend = Backend.Remote,
@@ -376,12 +377,20 @@ public static class MessageCodec
         }
 
         private T Required<T>(string key) => _values.TryGetValue(key, out object? value) && value is not null
-            ? (T)Unwrap<T>(value)
+            ? Convert<T>(key, value)
             : throw new ProtocolException(BadMessage, $"The {type} message lacks its '{key}' field.");
 
-        private T? Optional<T>(string key) => _values.TryGetValue(key, out object? value) && value is not null ? (T)Unwrap<T>(value) : default;
+        private T? Optional<T>(string key) => _values.TryGetValue(key, out object? value) && value is not null ? Convert<T>(key, value) : default;
 
-        private static object Unwrap<T>(object value) => typeof(T) == typeof(int) || typeof(T) == typeof(int?) ? checked((int)(long)value) : value;
+        /// <summary>An integer field that must lie within [<paramref name="min"/>, <paramref name="max"/>] when present.</summary>
+        private int? OptionalInRange(string key, long min, long max) => Optional<long?>(key) is { } value
+            ? value >= min && value <= max ? (int)value : throw new ProtocolException(BadMessage, $"The '{key}' field of a {type} message is {value}, outside {min}–{max}.")
+            : null;
+
+        // Integers travel as 64 bits; an int field that does not fit is the peer's error, not an overflow here.
+        private T Convert<T>(string key, object value) => typeof(T) == typeof(int) || typeof(T) == typeof(int?)
+            ? (T)(object)(int)OptionalInRange(key, int.MinValue, int.MaxValue)!
+            : (T)value;
 
         private TEnum ParseEnum<TEnum>(string key, string text)
             where TEnum : struct, Enum =>
