@@ -69,6 +69,7 @@ namespace Repartir.Cli
             var retries = new Option<int>("--retries") { Description = "Retry a failed task up to N more times, with exponential back-off." };
             var keepOrder = new Option<bool>("--keep-order", "-k") { Description = "Print results in input order instead of completion order." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object per result, with every field." };
+            var maxOutput = new Option<string?>("--max-output") { Description = "Keep at most this much of each task's stdout and of its stderr: 512K, 16M (the default), 1G; 0 keeps all. A cut is reported on stderr." };
             var command = new Argument<string[]>("command")
             {
                 Description = "The command and its arguments. {} is replaced by the input line (appended when absent); {#} by its number.",
@@ -76,7 +77,7 @@ namespace Repartir.Cli
             };
             var run = new Command("run", "Run COMMAND once per line of standard input, in parallel.")
             {
-                workers, remoteWorkers, timeout, retries, keepOrder, json, command,
+                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, command,
             };
             run.SetAction(async (parse, cancellationToken) =>
             {
@@ -113,6 +114,12 @@ namespace Repartir.Cli
                     limit = parsedTimeout;
                 }
 
+                int outputCap = Repartir.Execution.ProcessExecutorOptions.DefaultMaxOutputBytes;
+                if (parse.GetValue(maxOutput) is { } maxOutputText && !ByteSize.TryParse(maxOutputText, out outputCap, out string? sizeError))
+                {
+                    return UsageError(errors, "--max-output: " + sizeError);
+                }
+
                 string[] commandLine = parse.GetValue(command) ?? [];
                 if (commandLine.Length == 0 || string.IsNullOrEmpty(commandLine[0]))
                 {
@@ -128,6 +135,7 @@ namespace Repartir.Cli
                     Retries = retryCount,
                     KeepOrder = parse.GetValue(keepOrder),
                     Json = parse.GetValue(json),
+                    MaxOutputBytes = outputCap,
                 });
                 return await job.RunAsync(input, stdout, stderr, cancellationToken).ConfigureAwait(false);
             });

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Repartir.Execution;
 using Repartir.Remote;
 using Repartir.Scheduling;
 using Repartir.Tasks;
@@ -26,6 +27,9 @@ internal sealed record RunSettings
     public bool KeepOrder { get; init; }
 
     public bool Json { get; init; }
+
+    /// <summary>The most bytes kept of each task's stdout and of its stderr; 0 keeps all.</summary>
+    public int MaxOutputBytes { get; init; } = ProcessExecutorOptions.DefaultMaxOutputBytes;
 }
 
 /// <summary>
@@ -73,7 +77,9 @@ internal sealed class RunJob
     {
         // Warnings only: a worker that cannot be reached or is lost mid-run is worth a line on stderr.
         using ILoggerFactory logging = CliLogging.Create(LogLevel.Warning);
-        await using var pool = new Pool(new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers }, logging.CreateLogger("repartir.run"));
+        await using var pool = new Pool(
+            new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes } },
+            logging.CreateLogger("repartir.run"));
         if (_settings.RemoteWorkers.Count > 0)
         {
             await pool.WhenWorkersTriedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -111,10 +117,26 @@ internal sealed class RunJob
             }
 
             await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await ReportCutsAsync(result, stderr, cancellationToken).ConfigureAwait(false);
         }
 
         return Math.Min(failures, MaxFailureExitCode);
     }
+
+    /// <summary>A stream cut at the cap is never silent: a line per stream on stderr (the JSON result carries the flags too).</summary>
+    private async Task ReportCutsAsync(TaskResult result, Stream stderr, CancellationToken cancellationToken)
+    {
+        foreach ((bool cut, string stream) in new[] { (result.StdoutTruncated, "stdout"), (result.StderrTruncated, "stderr") })
+        {
+            if (cut)
+            {
+                string kept = result.Backend == Backend.Remote ? "its worker's capture limit" : $"the {Size(_settings.MaxOutputBytes)} kept per stream";
+                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {result.Name}: {stream} was cut short: it wrote more than {kept}; the rest was dropped (--max-output SIZE keeps more, 0 keeps all)\n"), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static string Size(int bytes) => bytes % (1 << 20) == 0 ? $"{bytes >> 20} MiB" : bytes % (1 << 10) == 0 ? $"{bytes >> 10} KiB" : $"{bytes} bytes";
 
     private async IAsyncEnumerable<TaskSpec> ReadSpecs(TextReader input, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -113,4 +113,16 @@ public sealed class PoolTests : IDisposable
             $"$p | Remove-RepartirPool -Force -Confirm:$false; ($h | Wait-RepartirTask).Failure").Succeeded();
         Assert.Equal("Cancelled", forced.Single().BaseObject);
     }
+
+    [Fact]
+    public void Output_cut_at_the_pools_MaxOutputBytes_is_a_warning_naming_the_task_and_the_stream()
+    {
+        Invocation run = _session.Run($"$p = New-RepartirPool -Name {_prefix}-cap -CpuWorkers 1 -MaxOutputBytes 1024; Submit-RepartirTask -Pool $p -FilePath sh -ArgumentList '-c', 'head -c 5000 /dev/zero'").Succeeded();
+
+        PSObject result = run.Single();
+        Assert.Equal(1024, result.Get<string>("Stdout").Length);
+        Assert.True(result.Get<bool>("StdoutTruncated"));
+        string warning = Assert.Single(run.Warnings);
+        Assert.Matches(@"^Task \d+ \(sh -c 'head -c 5000 /dev/zero'\): its standard output was cut short at the capture limit; the rest was dropped\. New-RepartirPool -MaxOutputBytes keeps more \(0 keeps all\)\.$", warning);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Repartir.Cmdlets.Output;
 using Repartir.Cmdlets.Pools;
+using Repartir.Execution;
 using Repartir.Remote;
 using Repartir.Scheduling;
 
@@ -43,6 +44,11 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
     [ValidateRange(1, int.MaxValue)]
     public int MaxQueue { get; set; }
 
+    /// <summary>The most bytes kept of each task's standard output and of its standard error; 0 keeps all.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MaxOutputBytes { get; set; } = ProcessExecutorOptions.DefaultMaxOutputBytes;
+
     /// <summary>With -MaxQueue: refuse tasks when the queue is full instead of waiting for room.</summary>
     [Parameter]
     public SwitchParameter RejectWhenFull { get; set; }
@@ -60,6 +66,7 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
             PlacementTimeout = PlacementTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(PlacementTimeoutSeconds),
             MaxQueue = MyInvocation.BoundParameters.ContainsKey(nameof(MaxQueue)) ? MaxQueue : null,
             QueueFullMode = RejectWhenFull ? QueueFullMode.Reject : QueueFullMode.Wait,
+            Process = new ProcessExecutorOptions { MaxOutputBytes = MaxOutputBytes },
         };
         try
         {

@@ -6,6 +6,7 @@ namespace Repartir.Cmdlets.Tasks;
 /// <summary>
 /// How Submit- and Wait-RepartirTask hand a result to PowerShell: as a result object, or — with -ErrorOnFailure,
 /// for a task that did not succeed — as a non-terminating TaskFailed error that carries it; counted in the progress.
+/// Output cut at the pool's capture limit is never silent: a warning says which task and stream.
 /// </summary>
 internal sealed class ResultWriter(ICommandSink sink, FanOutProgress progress, bool errorOnFailure)
 {
@@ -13,6 +14,14 @@ internal sealed class ResultWriter(ICommandSink sink, FanOutProgress progress, b
     {
         var info = new TaskResultInfo(result, pool);
         progress.Finished(failed: !result.Success);
+        foreach ((bool cut, string stream) in new[] { (result.StdoutTruncated, "standard output"), (result.StderrTruncated, "standard error") })
+        {
+            if (cut)
+            {
+                sink.WriteWarning($"Task {info.Id} ({info.Name}): its {stream} was cut short at the capture limit; the rest was dropped. New-RepartirPool -MaxOutputBytes keeps more (0 keeps all).");
+            }
+        }
+
         if (result.Success)
         {
             sink.WriteObject(info);

@@ -13,7 +13,8 @@ internal sealed class OutputBuffer : IDisposable
     private byte[]? _buffer;
     private int _length;
 
-    internal OutputBuffer(int cap) => _cap = cap;
+    /// <summary>Collects up to <paramref name="cap"/> bytes; 0 for as much as one buffer holds.</summary>
+    internal OutputBuffer(int cap) => _cap = cap == 0 ? Array.MaxLength : cap;
 
     internal bool Truncated { get; private set; }
 

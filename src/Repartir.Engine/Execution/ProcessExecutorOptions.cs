@@ -6,7 +6,10 @@ public sealed record ProcessExecutorOptions
     /// <summary>The default cap on each captured stream: 16 MiB.</summary>
     public const int DefaultMaxOutputBytes = 16 * 1024 * 1024;
 
-    /// <summary>The most bytes kept of each of stdout and stderr; the rest is read and dropped, and the result says so.</summary>
+    /// <summary>
+    /// The most bytes kept of each of stdout and stderr; the rest is read and dropped, and the result says so.
+    /// 0 keeps everything (up to the 2 GiB a single buffer can hold).
+    /// </summary>
     public int MaxOutputBytes { get; init; } = DefaultMaxOutputBytes;
 
     /// <summary>
@@ -27,7 +30,7 @@ public sealed record ProcessExecutorOptions
     {
         if (MaxOutputBytes < 0)
         {
-            throw new InvalidSettingException(nameof(MaxOutputBytes), "MaxOutputBytes must not be negative.");
+            throw new InvalidSettingException(nameof(MaxOutputBytes), $"MaxOutputBytes must not be negative (0 keeps everything), not {MaxOutputBytes}.");
         }
 
         if (KillGracePeriod < TimeSpan.Zero)

@@ -164,4 +164,22 @@ public sealed class RunCommandTests
         Assert.True(Duration.TryParse(text, out TimeSpan parsed, out _));
         Assert.Equal(TimeSpan.FromSeconds(seconds), parsed);
     }
+
+    [Fact]
+    public async Task Output_cut_at_max_output_is_reported_on_stderr_and_0_keeps_all()
+    {
+        var (code, stdout, stderr) = await Repartir("x\n", "run", "--max-output", "1K", "--", "sh", "-c", "head -c 5000 /dev/zero | tr '\\0' a");
+        Assert.Equal(0, code);
+        Assert.Equal(1024, stdout.Length);
+        Assert.Contains("stdout was cut short: it wrote more than the 1 KiB kept per stream; the rest was dropped (--max-output SIZE keeps more, 0 keeps all)", stderr, StringComparison.Ordinal);
+
+        (code, stdout, stderr) = await Repartir("x\n", "run", "--max-output", "0", "--", "sh", "-c", "head -c 17000000 /dev/zero | tr '\\0' a");
+        Assert.Equal(0, code);
+        Assert.Equal(17_000_000, stdout.Length); // beyond the 16 MiB default
+        Assert.DoesNotContain("cut short", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = await Repartir("x\n", "run", "--max-output", "12X", "--", "true");
+        Assert.Equal(2, code);
+        Assert.Contains("--max-output: '12X' is not a size", stderr, StringComparison.Ordinal);
+    }
 }

@@ -238,4 +238,15 @@ public sealed class LocalProcessExecutorTests : IAsyncLifetime
         Assert.Throws<InvalidSettingException>(() => new LocalProcessExecutor(new ProcessExecutorOptions { MaxOutputBytes = -1 }));
         Assert.Throws<InvalidSettingException>(() => new LocalProcessExecutor(new ProcessExecutorOptions { KillGracePeriod = TimeSpan.FromSeconds(-1) }));
     }
+
+    [Fact]
+    public async Task A_cap_of_zero_keeps_all_the_output()
+    {
+        await using var pool = TestPools.Create(workers: 1, process: TestPools.FastKill with { MaxOutputBytes = 0 });
+
+        TaskResult result = await pool.SubmitAsync(new TaskSpec("head", "-c", "17000000", "/dev/zero")).Within();
+
+        Assert.Equal(17_000_000, result.StdoutBytes.Length); // more than the 16 MiB default
+        Assert.False(result.StdoutTruncated);
+    }
 }
