@@ -92,9 +92,9 @@ namespace Repartir.Cli
 
                 // With remote workers this machine only coordinates, unless -j asks it to run tasks too.
                 int workerCount = parse.GetValue(workers) ?? (remote.Length > 0 ? 0 : Environment.ProcessorCount);
-                if (workerCount < (remote.Length > 0 ? 0 : 1))
+                if (workerCount < (remote.Length > 0 ? 0 : 1) || workerCount > 4096)
                 {
-                    return UsageError(errors, $"--workers must be at least {(remote.Length > 0 ? 0 : 1)}, not {workerCount}.");
+                    return UsageError(errors, $"--workers must be between {(remote.Length > 0 ? 0 : 1)} and 4096, not {workerCount}.");
                 }
 
                 int retryCount = parse.GetValue(retries);

@@ -77,9 +77,21 @@ internal sealed class RunJob
     {
         // Warnings only: a worker that cannot be reached or is lost mid-run is worth a line on stderr.
         using ILoggerFactory logging = CliLogging.Create(LogLevel.Warning);
-        await using var pool = new Pool(
-            new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes } },
-            logging.CreateLogger("repartir.run"));
+        Pool pool;
+        try
+        {
+            pool = new Pool(
+                new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes } },
+                logging.CreateLogger("repartir.run"));
+        }
+        catch (InvalidSettingException e)
+        {
+            // An option out of range (--workers 100000) is bad usage: one line, exit code 2.
+            await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {e.Message}\n"), cancellationToken).ConfigureAwait(false);
+            return CommandLineApp.UsageErrorExitCode;
+        }
+
+        await using Pool disposing = pool;
         if (_settings.RemoteWorkers.Count > 0)
         {
             await pool.WhenWorkersTriedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -112,7 +124,7 @@ internal sealed class RunJob
                 await stderr.WriteAsync(result.StderrBytes, cancellationToken).ConfigureAwait(false);
                 if (result.Failure != FailureKind.None)
                 {
-                    await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {result.Name}: {result.Failure}: {result.FailureMessage}\n"), cancellationToken).ConfigureAwait(false);
+                    await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {Shown(result.Name)}: {result.Failure}: {result.FailureMessage}\n"), cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -131,9 +143,22 @@ internal sealed class RunJob
             if (cut)
             {
                 string kept = result.Backend == Backend.Remote ? "its worker's capture limit" : $"the {Size(_settings.MaxOutputBytes)} kept per stream";
-                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {result.Name}: {stream} was cut short: it wrote more than {kept}; the rest was dropped (--max-output SIZE keeps more, 0 keeps all)\n"), cancellationToken).ConfigureAwait(false);
+                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {Shown(result.Name)}: {stream} was cut short: it wrote more than {kept}; the rest was dropped (--max-output SIZE keeps more, 0 keeps all)\n"), cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>A task's name as a message line shows it: control characters escaped, and a huge input line cut, not echoed back whole.</summary>
+    private static string Shown(string name)
+    {
+        const int Longest = 200;
+        var shown = new StringBuilder(Math.Min(name.Length, Longest) + 16);
+        foreach (char c in name.Length > Longest ? name.AsSpan(0, Longest) : name.AsSpan())
+        {
+            shown.Append(char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString());
+        }
+
+        return name.Length > Longest ? shown.Append($"… ({name.Length} characters)").ToString() : shown.ToString();
     }
 
     private static string Size(int bytes) => bytes % (1 << 20) == 0 ? $"{bytes >> 20} MiB" : bytes % (1 << 10) == 0 ? $"{bytes >> 10} KiB" : $"{bytes} bytes";

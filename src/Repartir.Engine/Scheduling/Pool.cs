@@ -167,12 +167,19 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
+        return AddTask(spec, refusal: null, cancellationToken);
+    }
+
+    /// <summary>Gives <paramref name="spec"/> an id and queues it, or completes it at once as Rejected: for <paramref name="refusal"/> (an invalid spec), a pool shutting down, or a backend it lacks.</summary>
+    private SubmittedTask AddTask(TaskSpec spec, string? refusal, CancellationToken cancellationToken)
+    {
         var item = new ProcessWorkItem(this, new TaskId(Interlocked.Increment(ref _nextId)), spec, cancellationToken);
         Interlocked.Increment(ref _submitted);
         Interlocked.Increment(ref _outstanding);
-        if (State != PoolState.Running)
+        refusal ??= State != PoolState.Running ? $"Pool '{Name}' is shutting down and accepts no new tasks." : null;
+        if (refusal is not null)
         {
-            item.Reject($"Pool '{Name}' is shutting down and accepts no new tasks.");
+            item.Reject(refusal);
             return new SubmittedTask(item.Id, spec, item.Completion);
         }
 
@@ -209,6 +216,23 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         return new SubmittedTask(item.Id, spec, item.Completion);
     }
 
+    /// <summary>Submits <paramref name="spec"/>, or — when it is invalid — gives it an id and its Rejected result naming the field.</summary>
+    private SubmittedTask SubmitOrReject(TaskSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        string? refusal = null;
+        try
+        {
+            spec.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            refusal = "Invalid task: " + e.Message;
+        }
+
+        return AddTask(spec, refusal, cancellationToken);
+    }
+
     /// <summary>Submits an in-process function (no process is started); for CPU-bound work and for measuring the scheduler.</summary>
     /// <exception cref="InvalidOperationException">The pool is shutting down.</exception>
     public Task<T> SubmitAsync<T>(Func<T> work, TaskPriority priority = TaskPriority.Normal, CancellationToken cancellationToken = default)
@@ -240,7 +264,8 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// Runs many specs and yields their results as they complete (or in input order when
     /// <paramref name="ordered"/>). At most <paramref name="maxInFlight"/> tasks are submitted and
     /// not yet yielded at once, so memory stays bounded however long the input is. Ending the
-    /// enumeration early cancels what is still queued or running.
+    /// enumeration early cancels what is still queued or running. An invalid spec is one Rejected
+    /// result naming the field, and the run goes on.
     /// </summary>
     /// <param name="specs">The tasks, read lazily.</param>
     /// <param name="ordered">Yield in input order instead of completion order.</param>
@@ -266,7 +291,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
                     await foreach (TaskSpec spec in specs.WithCancellation(runCancellation.Token).ConfigureAwait(false))
                     {
                         await inFlight.WaitAsync(runCancellation.Token).ConfigureAwait(false);
-                        results.Add(SubmitAsync(spec, runCancellation.Token));
+                        results.Add(SubmitOrReject(spec, runCancellation.Token).Completion);
                     }
                 }
                 finally

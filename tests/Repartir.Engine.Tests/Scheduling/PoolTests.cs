@@ -400,4 +400,22 @@ public sealed class PoolTests
         {
         }
     }
+
+    [Fact]
+    public async Task RunAsync_turns_an_invalid_spec_into_one_Rejected_result_and_goes_on()
+    {
+        await using Pool pool = TestPools.Create(workers: 2);
+        TaskSpec[] specs = [new("echo", "a"), new("echo", "b\0c"), new("echo", "d")];
+
+        var results = new List<TaskResult>();
+        await foreach (TaskResult result in pool.RunAsync(specs.ToAsyncEnumerable(), ordered: true))
+        {
+            results.Add(result);
+        }
+
+        Assert.Equal(["a\n", "", "d\n"], results.Select(r => r.Stdout));
+        Assert.Equal(FailureKind.Rejected, results[1].Failure);
+        Assert.Equal("Invalid task: Argument 0 contains a NUL character, which no program can receive.", results[1].FailureMessage);
+        Assert.Equal(3, results.Select(r => r.Id).Distinct().Count());
+    }
 }
