@@ -49,6 +49,8 @@ internal sealed record ResultRecord
 
     public int Attempt { get; init; }
 
+    public int Losses { get; init; }
+
     public required string Host { get; init; }
 
     public required string Worker { get; init; }
@@ -79,6 +81,7 @@ internal sealed record ResultRecord
         EndTime = result.EndTime,
         DurationMs = result.Duration.TotalMilliseconds,
         Attempt = result.Attempt,
+        Losses = result.Losses,
         Host = result.Host,
         Worker = result.Worker,
         Backend = result.Backend.ToString(),

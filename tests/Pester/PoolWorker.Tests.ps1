@@ -79,9 +79,9 @@ Describe 'Stop-RepartirWorker -Force on a worker a pool is using' -Tag 'Remote' 
             Wait-Until { (Get-RepartirPoolWorker -Pool $pool 'pester-doomed').Running -eq 1 } -What 'a task on the doomed worker'
             $doomed | Stop-RepartirWorker -Force -Confirm:$false
             $results = $handles | Wait-RepartirTask -TimeoutSeconds 60
-            $results.Success | Should -Be @($true, $true)
-            $results.Failure | Should -Not -Contain 'Cancelled'
-            ($results | Where-Object Attempt -EQ 2).Worker | Should -Match '^pester-spare/'
+            $results.Count | Should -Be 2
+            $results | ForEach-Object { $_.Success | Should -BeTrue -Because "$($_.Failure) on $($_.Worker): $($_.FailureMessage)" }
+            ($results | Where-Object Losses -EQ 1).Worker | Should -Match '^pester-spare/'
         }
         finally {
             Get-RepartirPool -Name 'pester-farm-force' | Remove-RepartirPool -Force -Confirm:$false

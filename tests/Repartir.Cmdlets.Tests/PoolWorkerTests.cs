@@ -100,7 +100,7 @@ public sealed class PoolWorkerTests : IDisposable
         PSObject[] results = [.. running.Wait().Succeeded().Output];
         Assert.Equal(4, results.Length);
         Assert.All(results, r => Assert.True(r.Get<bool>("Success"), r.Get<string>("FailureMessage")));
-        Assert.Contains(results, r => r.Get<int>("Attempt") == 2 && r.Get<string>("Worker").StartsWith($"{_prefix}-node2/", StringComparison.Ordinal));
+        Assert.Contains(results, r => r.Get<int>("Losses") == 1 && r.Get<int>("Attempt") == 1 && r.Get<string>("Worker").StartsWith($"{_prefix}-node2/", StringComparison.Ordinal));
     }
 
     [Fact]

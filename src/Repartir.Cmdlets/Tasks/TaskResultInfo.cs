@@ -66,6 +66,9 @@ public sealed class TaskResultInfo
     /// <summary>Which attempt this result came from (1 = the first; 0 = the task never started).</summary>
     public int Attempt => _result.Attempt;
 
+    /// <summary>How many runs were lost with their worker and run again elsewhere (they use up no retries).</summary>
+    public int Losses => _result.Losses;
+
     /// <summary>The machine the task ran on.</summary>
     public string Host => _result.Host;
 

@@ -63,32 +63,10 @@ internal sealed class ProcessWorkItem : WorkItem
     }
 
     /// <summary>Ends the attempt a remote worker ran: completes the task, or schedules its retry.</summary>
-    internal void EndRemoteAttempt(TaskResult result) => Conclude(result);
+    internal void EndRemoteAttempt(TaskResult result) => Conclude(result, lostWithWorker: false);
 
-    /// <summary>
-    /// The attempt was lost with its worker (or refused by it): it goes back to the queue at once with its
-    /// attempt number raised, until <see cref="Remote.RemoteOptions.MaxWorkerLosses"/> is reached; then
-    /// <paramref name="failed"/> is its outcome (or what its retry policy makes of it).
-    /// </summary>
-    internal void EndLostAttempt(TaskResult failed)
-    {
-        if (_cancellationToken.IsCancellationRequested)
-        {
-            MarkFinished();
-            Complete(ResultWithoutProcess(FailureKind.Cancelled, "Cancelled; its worker was lost before it confirmed the cancel.", Attempt, failed.Worker));
-            return;
-        }
-
-        if (++_losses < Pool.Options.Remote.MaxWorkerLosses && Pool.AcceptsRetries)
-        {
-            Attempt++;
-            Requeue();
-            Pool.RequeueLost(this, failed);
-            return;
-        }
-
-        Conclude(failed);
-    }
+    /// <summary>The run was lost with its worker, or refused by it (see <see cref="Conclude"/>).</summary>
+    internal void EndLostAttempt(TaskResult failed) => Conclude(failed, lostWithWorker: true);
 
     /// <summary>Puts back an item that was taken for a remote worker but never sent (the worker went away first).</summary>
     internal void ReturnUnsent()
@@ -97,10 +75,36 @@ internal sealed class ProcessWorkItem : WorkItem
         Pool.RequeueLost(this, failed: null);
     }
 
-    protected override void Execute(PoolWorker worker) => Conclude(RunAttempt(worker));
+    protected override void Execute(PoolWorker worker) => Conclude(RunAttempt(worker), lostWithWorker: false);
 
-    private void Conclude(TaskResult result)
+    /// <summary>
+    /// The one place the end of a run is decided. A run lost with its worker goes back to the queue at once, counted
+    /// in <see cref="TaskResult.Losses"/> and leaving <see cref="Attempt"/> alone, until
+    /// <see cref="Remote.RemoteOptions.MaxWorkerLosses"/>; then <paramref name="result"/> (WorkerLost) is the task's
+    /// result, and its retry policy never sees it. Any other outcome is the retry policy's: another attempt after
+    /// the back-off, or the result.
+    /// </summary>
+    private void Conclude(TaskResult result, bool lostWithWorker)
     {
+        if (lostWithWorker)
+        {
+            if (_cancellationToken.IsCancellationRequested)
+            {
+                Finish(ResultWithoutProcess(FailureKind.Cancelled, "Cancelled; its worker was lost before it confirmed the cancel.", Attempt, result.Worker));
+            }
+            else if (++_losses < Pool.Options.Remote.MaxWorkerLosses && Pool.AcceptsRetries)
+            {
+                Requeue();
+                Pool.RequeueLost(this, result);
+            }
+            else
+            {
+                Finish(result);
+            }
+
+            return;
+        }
+
         if (Spec.Retry.ShouldRetry(result, Attempt) && !_cancellationToken.IsCancellationRequested && Pool.AcceptsRetries)
         {
             Attempt++;
@@ -109,6 +113,11 @@ internal sealed class ProcessWorkItem : WorkItem
             return;
         }
 
+        Finish(result);
+    }
+
+    private void Finish(TaskResult result)
+    {
         MarkFinished();
         Complete(result);
     }
@@ -133,6 +142,10 @@ internal sealed class ProcessWorkItem : WorkItem
     private void Complete(TaskResult result)
     {
         _registration.Dispose();
+        if (_losses > 0)
+        {
+            result = result with { Losses = _losses }; // whichever attempt ends the task, its lost runs show
+        }
 
         // The pool's counters change before the result is published, so whoever sees the result sees them settled.
         Pool.OnTaskCompleted(result);

@@ -19,11 +19,12 @@ public enum RetryOn
     /// <summary>The operating system refused to start the process (often transient: process or memory limits).</summary>
     SpawnFailed = 8,
 
-    /// <summary>The worker running the task was lost.</summary>
-    WorkerLost = 16,
-
-    /// <summary>Every transient failure. Missing or non-executable programs, cancellation and rejection are never retried.</summary>
-    AnyTransient = NonZeroExit | TimedOut | Signaled | SpawnFailed | WorkerLost,
+    /// <summary>
+    /// Every transient failure. Missing or non-executable programs, cancellation and rejection are never retried; nor
+    /// is a task lost with its worker: those runs are counted apart (<see cref="TaskResult.Losses"/>) and run again
+    /// elsewhere up to <see cref="Remote.RemoteOptions.MaxWorkerLosses"/>, without using up retries.
+    /// </summary>
+    AnyTransient = NonZeroExit | TimedOut | Signaled | SpawnFailed,
 }
 
 /// <summary>
@@ -102,7 +103,6 @@ public sealed record RetryPolicy
             FailureKind.TimedOut => RetryOn.TimedOut,
             FailureKind.Signaled => RetryOn.Signaled,
             FailureKind.SpawnFailed => RetryOn.SpawnFailed,
-            FailureKind.WorkerLost => RetryOn.WorkerLost,
             _ => RetryOn.None,
         };
         return reason != RetryOn.None && (RetryOn & reason) == reason;

@@ -64,8 +64,14 @@ public sealed record TaskResult
     /// <summary>How long the final attempt ran.</summary>
     public TimeSpan Duration => EndTime - StartTime;
 
-    /// <summary>Which attempt this result came from (1 = the first; 0 = the task never started).</summary>
+    /// <summary>Which attempt of the task's retry policy this result came from (1 = the first; 0 = the task never started).</summary>
     public int Attempt { get; init; }
+
+    /// <summary>
+    /// How many runs of the task were lost with their worker and run again elsewhere. They are not retries: they use
+    /// up none of the retry policy. A task whose worker died may so have run more than once; it has one result.
+    /// </summary>
+    public int Losses { get; init; }
 
     /// <summary>The machine the task ran on.</summary>
     public string Host { get; init; } = string.Empty;

@@ -29,7 +29,8 @@ public sealed class RemoteIntegrationTests
         Assert.Equal(120, results.Select(r => r.Id).Distinct().Count());
         Assert.True(victim.Lost > 0, "the kill should have caught tasks in flight");
         Assert.Equal(RemoteWorkerState.Offline, victim.State);
-        Assert.Contains(results, r => r.Attempt == 2);
+        Assert.Contains(results, r => r.Losses >= 1);
+        Assert.All(results, r => Assert.Equal(1, r.Attempt)); // losses are not retries
     }
 
     [Fact]

@@ -133,7 +133,7 @@ public sealed class RemotePoolTests
         TaskResult[] results = await Task.WhenAll(tasks).Within(30);
         Assert.All(results, r => Assert.True(r.Success, r.ToString()));
         Assert.Equal(["0\n", "1\n", "2\n", "3\n"], results.Select(r => r.Stdout));
-        Assert.All(results, r => Assert.Equal(2, r.Attempt)); // the lost attempt counts
+        Assert.All(results, r => Assert.Equal((Losses: 1, Attempt: 1), (r.Losses, r.Attempt))); // the lost run counts, as a loss
         WorkerClient worker = pool.RemoteWorkers[0];
         Assert.Equal(2, worker.Connects);
         Assert.Equal(4, worker.Lost);
@@ -160,18 +160,19 @@ public sealed class RemotePoolTests
         TaskResult[] results = await Task.WhenAll(tasks).Within(30);
         Assert.All(results, r => Assert.True(r.Success, r.ToString()));
         Assert.All(results, r => Assert.StartsWith("healthy/", r.Worker, StringComparison.Ordinal));
-        Assert.Equal(2, results.Count(r => r.Attempt == 2));
+        Assert.Equal(2, results.Count(r => r.Losses == 1));
+        Assert.All(results, r => Assert.Equal(1, r.Attempt)); // a loss is not a retry
     }
 
     [Fact]
-    public async Task A_task_that_exhausts_its_attempts_comes_back_WorkerLost()
+    public async Task A_task_lost_with_as_many_workers_as_allowed_comes_back_WorkerLost_without_its_retries()
     {
         await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 1);
         await using var proxy = new TcpProxy(remote.LocalEndPoint);
         await using Pool pool = TestRemote.Pool([proxy.Address], remote: TestRemote.Fast with { MaxWorkerLosses = 2 });
         await TestRemote.WaitOnlineAsync(pool);
 
-        Task<TaskResult> task = pool.SubmitAsync(new TaskSpec("sleep", "30"));
+        Task<TaskResult> task = pool.SubmitAsync(new TaskSpec("sleep", "30") { Retry = RetryPolicy.WithRetries(5) });
         for (int loss = 1; loss <= 2; loss++)
         {
             int connects = loss;
@@ -181,8 +182,34 @@ public sealed class RemotePoolTests
 
         TaskResult result = await task.Within(10);
         Assert.Equal(FailureKind.WorkerLost, result.Failure);
-        Assert.Equal(2, result.Attempt);
+        Assert.Equal(2, result.Losses);
+        Assert.Equal(1, result.Attempt); // the retry policy never saw the losses
         Assert.Contains("was lost", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_lost_with_its_worker_leaves_every_retry_to_the_runs_after_it()
+    {
+        using var directory = new TempDirectory();
+        string started = directory.File("started");
+        await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 1);
+        await using var proxy = new TcpProxy(remote.LocalEndPoint);
+        await using Pool pool = TestRemote.Pool([proxy.Address]);
+        await TestRemote.WaitOnlineAsync(pool);
+
+        // The first run waits to be lost; every later run fails at once, so the retries are what ends the task.
+        var spec = new TaskSpec("sh", "-c", $"if [ -e {started} ]; then exit 3; fi; touch {started}; sleep 30")
+        {
+            Retry = RetryPolicy.WithRetries(2) with { InitialDelay = TimeSpan.Zero },
+        };
+        Task<TaskResult> task = pool.SubmitAsync(spec);
+        await Eventually.TrueAsync(() => File.Exists(started) && pool.RemoteWorkers[0].Running == 1);
+        proxy.DropAll();
+
+        TaskResult result = await task.Within(30);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal(1, result.Losses);
+        Assert.Equal(3, result.Attempt); // the first attempt and both retries ran after the loss
     }
 
     [Fact]
