@@ -327,7 +327,7 @@ public sealed class WorkerServer : IAsyncDisposable
         {
             outcome = Refused(submit, "The worker is draining and accepts no new tasks.");
         }
-        else if (session.Start(submit.TaskId) is not { } cancellation)
+        else if (session.Start(submit.TaskId) is not { } running)
         {
             outcome = Refused(submit, $"Task {submit.TaskId} is already running on this worker.");
         }
@@ -335,11 +335,12 @@ public sealed class WorkerServer : IAsyncDisposable
         {
             try
             {
-                outcome = await _pool.SubmitAsync(submit.Spec, cancellation.Token).ConfigureAwait(false);
-                if (outcome.Failure == FailureKind.Cancelled && !cancellation.IsCancellationRequested)
+                outcome = await _pool.SubmitAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false);
+                if (outcome.Failure == FailureKind.Cancelled && !running.CancelledByCoordinator)
                 {
-                    // Killed by this worker's own forced stop, not cancelled by its coordinator: the task was lost
-                    // with the worker, so the coordinator runs it again elsewhere.
+                    // Killed by this worker's own forced stop (or its session's end), not by a Cancel from the
+                    // coordinator: the task was lost with the worker, so the coordinator runs it again elsewhere.
+                    // What the token says cannot tell the two apart: a stop cancels it too, as the session ends.
                     outcome = outcome with { Failure = FailureKind.WorkerLost, FailureMessage = $"Worker {_options.Name} was stopped before the task finished." };
                 }
             }
@@ -415,7 +416,7 @@ public sealed class WorkerServer : IAsyncDisposable
     /// <summary>One coordinator's connection and the tasks it has running here.</summary>
     private sealed class Session(Connection connection)
     {
-        private readonly ConcurrentDictionary<long, CancellationTokenSource> _running = new();
+        private readonly ConcurrentDictionary<long, RunningTask> _running = new();
         private readonly ConcurrentDictionary<Task, byte> _sending = new();
 
         public long HeartbeatSequence;
@@ -424,46 +425,42 @@ public sealed class WorkerServer : IAsyncDisposable
 
         public long LastEcho { get; set; } = -1;
 
-        public CancellationTokenSource? Start(long taskId)
+        /// <summary>Registers a task as running here; null when one with its id already is.</summary>
+        public RunningTask? Start(long taskId)
         {
-            var cancellation = new CancellationTokenSource();
-            if (_running.TryAdd(taskId, cancellation))
+            var running = new RunningTask();
+            if (_running.TryAdd(taskId, running))
             {
-                return cancellation;
+                return running;
             }
 
-            cancellation.Dispose();
+            running.Dispose();
             return null;
         }
 
         public void Finish(long taskId)
         {
-            if (_running.TryRemove(taskId, out CancellationTokenSource? cancellation))
+            if (_running.TryRemove(taskId, out RunningTask? running))
             {
-                cancellation.Dispose();
+                running.Dispose();
             }
         }
 
+        /// <summary>The coordinator's Cancel: its result comes back Cancelled.</summary>
         public void Cancel(long taskId)
         {
-            if (_running.TryGetValue(taskId, out CancellationTokenSource? cancellation))
+            if (_running.TryGetValue(taskId, out RunningTask? running))
             {
-                try
-                {
-                    cancellation.Cancel();
-                }
-                catch (ObjectDisposedException)
-                {
-                    // It finished in the meantime.
-                }
+                running.Cancel(byCoordinator: true);
             }
         }
 
+        /// <summary>The session ended: every task still running is killed, and counts as lost with the worker.</summary>
         public void CancelAll()
         {
-            foreach (long taskId in _running.Keys)
+            foreach (RunningTask running in _running.Values)
             {
-                Cancel(taskId);
+                running.Cancel(byCoordinator: false);
             }
         }
 
@@ -474,5 +471,35 @@ public sealed class WorkerServer : IAsyncDisposable
         }
 
         public Task WhenResultsSentAsync() => Task.WhenAll(_sending.Keys);
+    }
+
+    /// <summary>A task running on a worker for one coordinator, and who asked for its cancel.</summary>
+    private sealed class RunningTask : IDisposable
+    {
+        private volatile bool _cancelledByCoordinator;
+
+        public CancellationTokenSource Cancellation { get; } = new();
+
+        /// <summary>True only when the coordinator sent Cancel for it; a stop or a lost connection kills without asking.</summary>
+        public bool CancelledByCoordinator => _cancelledByCoordinator;
+
+        public void Cancel(bool byCoordinator)
+        {
+            if (byCoordinator)
+            {
+                _cancelledByCoordinator = true; // before the cancel: whoever sees the kill sees who asked for it
+            }
+
+            try
+            {
+                Cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It finished in the meantime.
+            }
+        }
+
+        public void Dispose() => Cancellation.Dispose();
     }
 }

@@ -244,6 +244,50 @@ public sealed class WorkerServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_forced_stop_reports_its_killed_tasks_as_lost_never_as_cancelled_by_the_coordinator()
+    {
+        using var directory = new TempDirectory();
+        var (client, connection) = await ConnectAsync();
+        using (client)
+        await using (connection)
+        {
+            for (int id = 1; id <= 4; id++)
+            {
+                await connection.SendAsync(new Submit(id, 1, new TaskSpec("sh", "-c", $"touch {directory.File(id.ToString(System.Globalization.CultureInfo.InvariantCulture))}; sleep 60")));
+            }
+
+            await Eventually.TrueAsync(() => Directory.GetFiles(directory.Path).Length == 4);
+            Task stopping = _worker.StopAsync(drain: false);
+
+            // Whatever results get out before the connection closes must tell the coordinator to run the task elsewhere:
+            // a Cancelled result would end a task nobody cancelled.
+            var outcomes = new List<TaskResult>();
+            while (await NextOrEndAsync(connection) is { } message)
+            {
+                if (message is Result result)
+                {
+                    outcomes.Add(result.Outcome);
+                }
+            }
+
+            await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.All(outcomes, o => Assert.Equal(FailureKind.WorkerLost, o.Failure));
+        }
+    }
+
+    private static async Task<Message?> NextOrEndAsync(Connection connection)
+    {
+        try
+        {
+            return await NextAsync(connection);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
     public async Task Draining_announces_itself_finishes_running_tasks_sends_their_results_then_goodbye()
     {
         var (client, connection) = await ConnectAsync();
