@@ -2,9 +2,10 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Repartir.Cli;
 
+await using Stream stdin = Console.OpenStandardInput();
 await using Stream stdout = Console.OpenStandardOutput();
 await using Stream stderr = Console.OpenStandardError();
-return await CommandLineApp.RunAsync(args, Console.In, stdout, stderr).ConfigureAwait(false);
+return await CommandLineApp.RunAsync(args, stdin, stdout, stderr).ConfigureAwait(false);
 
 namespace Repartir.Cli
 {
@@ -14,7 +15,7 @@ namespace Repartir.Cli
         internal const int UsageErrorExitCode = 2;
 
         /// <summary>Runs the command line <paramref name="args"/> against the given streams and returns the exit code.</summary>
-        internal static async Task<int> RunAsync(string[] args, TextReader input, Stream stdout, Stream stderr)
+        internal static async Task<int> RunAsync(string[] args, Stream input, Stream stdout, Stream stderr)
         {
             using var errors = new StreamWriter(stderr, new System.Text.UTF8Encoding(false), bufferSize: 1024, leaveOpen: true) { AutoFlush = true };
             RootCommand root = Build(input, stdout, stderr, errors);
@@ -56,7 +57,7 @@ namespace Repartir.Cli
             return null;
         }
 
-        internal static RootCommand Build(TextReader input, Stream stdout, Stream stderr, TextWriter errors)
+        internal static RootCommand Build(Stream input, Stream stdout, Stream stderr, TextWriter errors)
         {
             var workers = new Option<int?>("--workers", "-j") { Description = "Tasks to run at once on this machine (default: the number of processors; 0 with --worker by default)." };
             var remoteWorkers = new Option<string[]>("--worker")

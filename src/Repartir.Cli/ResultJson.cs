@@ -14,6 +14,9 @@ internal sealed record ResultRecord
 
     public string? Input { get; init; }
 
+    /// <summary>The input line's raw bytes, only when they are not valid UTF-8 (<see cref="Input"/> then shows U+FFFD for them).</summary>
+    public string? InputBase64 { get; init; }
+
     public required string Name { get; init; }
 
     public required string[] Command { get; init; }
@@ -64,6 +67,7 @@ internal sealed record ResultRecord
         Id = result.Id.Value,
         Number = number,
         Input = input,
+        InputBase64 = ArgumentBytes.HasEscapedBytes(input) ? Convert.ToBase64String(ArgumentBytes.GetBytes(input)) : null,
         Name = result.Name,
         Command = [result.Spec.Executable, .. result.Spec.Arguments],
         Success = result.Success,

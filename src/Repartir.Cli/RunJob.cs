@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -56,7 +57,7 @@ internal sealed class RunJob
     /// are killed and reaped, and only then does it return 128 + the signal's number. A second signal exits at once
     /// (the executor's watchdog then ends what still runs).
     /// </summary>
-    internal async Task<int> RunAsync(TextReader input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    internal async Task<int> RunAsync(Stream input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
     {
         using var signals = new TerminationSignals();
         using CancellationTokenRegistration exitAtOnce = signals.Forced.Register(() => Environment.Exit(signals.ExitCode));
@@ -73,7 +74,7 @@ internal sealed class RunJob
         }
     }
 
-    private async Task<int> RunCoreAsync(TextReader input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    private async Task<int> RunCoreAsync(Stream input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
     {
         // Warnings only: a worker that cannot be reached or is lost mid-run is worth a line on stderr.
         using ILoggerFactory logging = CliLogging.Create(LogLevel.Warning);
@@ -153,9 +154,23 @@ internal sealed class RunJob
     {
         const int Longest = 200;
         var shown = new StringBuilder(Math.Min(name.Length, Longest) + 16);
-        foreach (char c in name.Length > Longest ? name.AsSpan(0, Longest) : name.AsSpan())
+        ReadOnlySpan<char> kept = name.Length > Longest ? name.AsSpan(0, Longest) : name.AsSpan();
+        for (int i = 0; i < kept.Length; i++)
         {
-            shown.Append(char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString());
+            char c = kept[i];
+            if (char.IsHighSurrogate(c) && i + 1 < kept.Length && char.IsLowSurrogate(kept[i + 1]))
+            {
+                shown.Append(c).Append(kept[++i]);
+            }
+            else if (char.IsControl(c) || char.IsSurrogate(c))
+            {
+                // A lone surrogate is a byte of the input that is not UTF-8 (ArgumentBytes): show the byte.
+                shown.Append(CultureInfo.InvariantCulture, $"\\x{(c is >= '\uDC80' and <= '\uDCFF' ? c - 0xDC00 : c):x2}");
+            }
+            else
+            {
+                shown.Append(c);
+            }
         }
 
         return name.Length > Longest ? shown.Append($"… ({name.Length} characters)").ToString() : shown.ToString();
@@ -163,10 +178,10 @@ internal sealed class RunJob
 
     private static string Size(int bytes) => bytes % (1 << 20) == 0 ? $"{bytes >> 20} MiB" : bytes % (1 << 10) == 0 ? $"{bytes >> 10} KiB" : $"{bytes} bytes";
 
-    private async IAsyncEnumerable<TaskSpec> ReadSpecs(TextReader input, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<TaskSpec> ReadSpecs(Stream input, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long number = 0;
-        while (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        await foreach (string line in InputLines.ReadAsync(input, cancellationToken).ConfigureAwait(false))
         {
             number++;
             var item = new Item(line, number);

@@ -262,9 +262,9 @@ internal static unsafe class ChildProcess
 
         public byte* Add(string value)
         {
-            int length = Encoding.UTF8.GetByteCount(value);
+            int length = ArgumentBytes.GetByteCount(value);
             byte* block = (byte*)Allocate((nuint)length + 1);
-            Encoding.UTF8.GetBytes(value, new Span<byte>(block, length));
+            ArgumentBytes.Encode(value, new Span<byte>(block, length));
             block[length] = 0;
             return block;
         }
@@ -275,7 +275,7 @@ internal static unsafe class ChildProcess
             nuint total = pointers;
             foreach (string value in values)
             {
-                total += (nuint)Encoding.UTF8.GetByteCount(value) + 1;
+                total += (nuint)ArgumentBytes.GetByteCount(value) + 1;
             }
 
             byte* block = (byte*)Allocate(total);
@@ -283,7 +283,7 @@ internal static unsafe class ChildProcess
             byte* cursor = block + pointers;
             for (int i = 0; i < values.Count; i++)
             {
-                int written = Encoding.UTF8.GetBytes(values[i], new Span<byte>(cursor, (int)(block + total - cursor)));
+                int written = ArgumentBytes.Encode(values[i], new Span<byte>(cursor, (int)(block + total - cursor)));
                 cursor[written] = 0;
                 vector[i] = cursor;
                 cursor += written + 1;

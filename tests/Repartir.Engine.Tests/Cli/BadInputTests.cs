@@ -1,4 +1,7 @@
 using System.Text;
+using System.Text.Json;
+using Repartir.Remote;
+using Repartir.Tests.Remote;
 
 namespace Repartir.Tests.Cli;
 
@@ -13,6 +16,53 @@ public sealed class BadInputTests
         Assert.Equal(1, code); // one failure
         Assert.Equal("a\nd\n", Encoding.UTF8.GetString(stdout));
         Assert.Equal("repartir: echo 'b\\x00c': Rejected: Invalid task: Argument 0 contains a NUL character, which no program can receive.\n", stderr);
+    }
+
+    [Fact]
+    public async Task Input_lines_that_are_not_UTF8_reach_the_task_byte_for_byte()
+    {
+        // Latin-1, a lone continuation byte, a truncated sequence, an encoded surrogate, a 4-byte character whose low
+        // surrogate looks like an escaped byte, and CRLF: each line must come back exactly as it went in.
+        byte[][] lines = [[0x63, 0x61, 0x66, 0xE9], [0x80], [0x61, 0xE2, 0x82], [0xED, 0xA0, 0x80], "\U00010080 ok"u8.ToArray()];
+        byte[] input = [.. lines.SelectMany(l => l.Append((byte)'\n')), .. "crlf\r\n"u8];
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(input, "run", "-k", "--", "sh", "-c", "printf '%s|' \"$1\"", "sh");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal([.. lines.SelectMany(l => l.Append((byte)'|')), .. "crlf|"u8], stdout);
+    }
+
+    [Fact]
+    public async Task Input_lines_that_are_not_UTF8_reach_a_task_on_a_remote_worker_byte_for_byte()
+    {
+        await using WorkerServer worker = TestRemote.StartWorker("bytes", slots: 2);
+        byte[] input = [0x63, 0x61, 0x66, 0xE9, 0x0A, 0x6F, 0x6B, 0x0A];
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(input, "run", "-k", "--worker", worker.Address(), "--", "printf", "%s|");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal([0x63, 0x61, 0x66, 0xE9, (byte)'|', 0x6F, 0x6B, (byte)'|'], stdout);
+    }
+
+    [Fact]
+    public async Task A_failing_line_that_is_not_UTF8_is_named_with_its_bytes()
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync([0x62, 0xFF, 0x0A], "run", "--", "/nonexistent/program");
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("repartir: /nonexistent/program 'b\\xff': NotFound: ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_JSON_result_carries_the_raw_bytes_of_an_input_line_that_is_not_UTF8()
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync([0x62, 0xFF, 0x0A, 0x6F, 0x6B, 0x0A], "run", "-k", "--json", "--", "true");
+
+        Assert.True(code == 0, stderr);
+        JsonElement[] records = [.. Encoding.UTF8.GetString(stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)];
+        Assert.Equal("Yv8=", records[0].GetProperty("inputBase64").GetString()); // b, 0xFF
+        Assert.Equal(JsonValueKind.Null, records[1].GetProperty("inputBase64").ValueKind);
+        Assert.Equal("ok", records[1].GetProperty("input").GetString());
     }
 
     [Fact]

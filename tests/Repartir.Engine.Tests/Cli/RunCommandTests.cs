@@ -12,7 +12,7 @@ public sealed class RunCommandTests
     {
         using var stdout = new MemoryStream();
         using var stderr = new MemoryStream();
-        int code = await CommandLineApp.RunAsync(args, new StringReader(stdin), stdout, stderr).WaitAsync(TimeSpan.FromSeconds(60));
+        int code = await CommandLineApp.RunAsync(args, new MemoryStream(Encoding.UTF8.GetBytes(stdin)), stdout, stderr).WaitAsync(TimeSpan.FromSeconds(60));
         return (code, Encoding.UTF8.GetString(stdout.ToArray()), Encoding.UTF8.GetString(stderr.ToArray()));
     }
 

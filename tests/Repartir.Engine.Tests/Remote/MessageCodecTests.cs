@@ -63,6 +63,19 @@ public sealed class MessageCodecTests
     }
 
     [Fact]
+    public void An_argument_that_is_not_UTF8_crosses_as_its_bytes_and_text_stays_a_string()
+    {
+        string raw = ArgumentBytes.Decode([0x63, 0x61, 0x66, 0xE9]); // "café" in Latin-1
+
+        Submit back = RoundTrip(new Submit(1, 1, new TaskSpec("printf", "%s", raw, "plain")));
+
+        Assert.Equal(new byte[] { 0x63, 0x61, 0x66, 0xE9 }, ArgumentBytes.GetBytes(back.Spec.Arguments[1]));
+        Assert.Equal("plain", back.Spec.Arguments[2]);
+        byte[] frame = Encode(new Submit(1, 1, new TaskSpec("printf", "plain")));
+        Assert.True(frame.AsSpan().IndexOf((byte[])[0xA5, .. "plain"u8]) >= 0); // valid text is still a MessagePack str, as before
+    }
+
+    [Fact]
     public void Result_carries_the_outcome()
     {
         DateTimeOffset start = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);

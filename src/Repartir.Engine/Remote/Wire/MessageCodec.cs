@@ -282,7 +282,14 @@ public static class MessageCodec
         writer.WriteArrayHeader(values.Count);
         foreach (string value in values)
         {
-            writer.Write(value);
+            if (ArgumentBytes.HasEscapedBytes(value))
+            {
+                writer.Write(ArgumentBytes.GetBytes(value)); // bytes that are not UTF-8 (an argument read from raw input): bin, as they are
+            }
+            else
+            {
+                writer.Write(value);
+            }
         }
     }
 
@@ -432,7 +439,9 @@ public static class MessageCodec
             var list = new List<string>(count);
             for (int i = 0; i < count; i++)
             {
-                list.Add(reader.ReadString() ?? throw new ProtocolException(BadMessage, $"Element {i} of a string list is nil."));
+                list.Add(reader.PeekType() == MessagePackType.Binary
+                    ? ArgumentBytes.Decode(reader.ReadBinary())
+                    : reader.ReadString() ?? throw new ProtocolException(BadMessage, $"Element {i} of a string list is nil."));
             }
 
             return list;
