@@ -20,7 +20,6 @@ public sealed class SubmitTaskRunner : IDisposable
     private readonly ResultStream _results;
     private readonly FanOutProgress _progress;
     private readonly ResultWriter _writer;
-    private readonly int _window;
     private long _itemNumber;
 
     /// <summary>Prepares a run of <paramref name="request"/> on <paramref name="pool"/>, writing to <paramref name="sink"/>.</summary>
@@ -30,7 +29,6 @@ public sealed class SubmitTaskRunner : IDisposable
         _request = request ?? throw new ArgumentNullException(nameof(request));
         _formatter = formatter ?? throw new ArgumentNullException(nameof(formatter));
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
-        _window = pool.Pool.DefaultInFlightWindow;
         _results = new ResultStream(request.Ordered);
         _progress = new FanOutProgress(sink, timeProvider ?? TimeProvider.System);
         _writer = new ResultWriter(sink, _progress, request.ErrorOnFailure);
@@ -78,8 +76,9 @@ public sealed class SubmitTaskRunner : IDisposable
             return;
         }
 
-        // Bound the work in flight so a very long pipeline streams instead of piling up tasks in memory.
-        while (_results.Pending >= _window)
+        // Bound the work in flight so a very long pipeline streams instead of piling up tasks in memory, and the
+        // output held in finished results (in input order, behind a slow one) so it cannot pile up either.
+        while (!_results.HasRoom(_pool.Pool.DefaultStreamLimits))
         {
             _writer.Write(TakeNext(), _pool.Name);
         }

@@ -6,14 +6,19 @@ namespace Repartir.Execution;
 /// Collects one output stream up to a cap. Past the cap the stream is still read (so the child never
 /// blocks on a full pipe) but discarded, and <see cref="Truncated"/> is set.
 /// </summary>
+/// <remarks>
+/// The bytes are kept in pooled chunks the size of a pipe's buffer and copied once, into the result's array. A
+/// buffer that doubled as it grew would allocate, copy and drop every size up to the output's on the large object
+/// heap, and the GC would see that garbage late: tasks with 16 MiB of output each drove a run past 1 GB.
+/// </remarks>
 internal sealed class OutputBuffer : IDisposable
 {
-    private const int InitialSize = 4096;
+    private const int ChunkSize = 64 * 1024; // a Linux pipe's default capacity, and below the large object heap
     private readonly int _cap;
-    private byte[]? _buffer;
+    private readonly List<byte[]> _chunks = [];
     private int _length;
 
-    /// <summary>Collects up to <paramref name="cap"/> bytes; 0 for as much as one buffer holds.</summary>
+    /// <summary>Collects up to <paramref name="cap"/> bytes; 0 for as much as one array holds.</summary>
     internal OutputBuffer(int cap) => _cap = cap == 0 ? Array.MaxLength : cap;
 
     internal bool Truncated { get; private set; }
@@ -26,20 +31,13 @@ internal sealed class OutputBuffer : IDisposable
             return Span<byte>.Empty;
         }
 
-        if (_buffer is null || _length == _buffer.Length)
+        int used = _length % ChunkSize;
+        if (used == 0 && _length / ChunkSize == _chunks.Count)
         {
-            int size = Math.Min(_cap, _buffer is null ? InitialSize : _buffer.Length * 2);
-            byte[] grown = ArrayPool<byte>.Shared.Rent(size);
-            if (_buffer is not null)
-            {
-                _buffer.AsSpan(0, _length).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(_buffer);
-            }
-
-            _buffer = grown;
+            _chunks.Add(ArrayPool<byte>.Shared.Rent(ChunkSize));
         }
 
-        return _buffer.AsSpan(_length, Math.Min(_buffer.Length, _cap) - _length);
+        return _chunks[^1].AsSpan(used, Math.Min(ChunkSize - used, _cap - _length));
     }
 
     /// <summary>Records that <paramref name="count"/> bytes were written into the span from <see cref="GetWritableSpan"/>.</summary>
@@ -48,14 +46,29 @@ internal sealed class OutputBuffer : IDisposable
     /// <summary>Records that bytes beyond the cap were read and dropped.</summary>
     internal void MarkTruncated() => Truncated = true;
 
-    internal byte[] ToArray() => _length == 0 ? [] : _buffer.AsSpan(0, _length).ToArray();
+    internal byte[] ToArray()
+    {
+        if (_length == 0)
+        {
+            return [];
+        }
+
+        byte[] bytes = GC.AllocateUninitializedArray<byte>(_length);
+        for (int i = 0, offset = 0; offset < _length; i++, offset += ChunkSize)
+        {
+            _chunks[i].AsSpan(0, Math.Min(ChunkSize, _length - offset)).CopyTo(bytes.AsSpan(offset));
+        }
+
+        return bytes;
+    }
 
     public void Dispose()
     {
-        if (_buffer is not null)
+        foreach (byte[] chunk in _chunks)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
+            ArrayPool<byte>.Shared.Return(chunk);
         }
+
+        _chunks.Clear();
     }
 }

@@ -140,6 +140,21 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <summary>How many submitted-but-unfinished tasks a streaming caller should allow: enough to keep every worker busy, few enough to bound memory.</summary>
     public int DefaultInFlightWindow => Math.Max(64, (Workers.Length + _remote.KnownSlots) * 64);
 
+    /// <summary>
+    /// How far a streaming caller should run ahead of its reader: <see cref="DefaultInFlightWindow"/> results not yet
+    /// read; two tasks per place to run one unfinished whatever they write (one running, one ready), more (up to
+    /// 16 per place) while the output they are likely to add fits in 64 MiB with what is held; so the tasks behind
+    /// a slow one cannot all finish and pile up their output. Read it again as workers connect: their slots count.
+    /// </summary>
+    public StreamLimits DefaultStreamLimits
+    {
+        get
+        {
+            int places = Math.Max(1, Workers.Length + _remote.KnownSlots);
+            return new StreamLimits(DefaultInFlightWindow, places * 2, places * 16, StreamLimits.DefaultMaxHeldBytes);
+        }
+    }
+
     /// <summary>The pool's remote workers, in the order they were added.</summary>
     public IReadOnlyList<WorkerClient> RemoteWorkers => _remote.Clients;
 
@@ -263,7 +278,9 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <summary>
     /// Runs many specs and yields their results as they complete (or in input order when
     /// <paramref name="ordered"/>). At most <paramref name="maxInFlight"/> tasks are submitted and
-    /// not yet yielded at once, so memory stays bounded however long the input is. Ending the
+    /// not yet yielded at once (results waiting to be read, or held back for ordering, count), and the other
+    /// <see cref="DefaultStreamLimits"/> bound the unfinished tasks and the output held: memory stays bounded however
+    /// long the input is and however slow the task the others wait behind. Ending the
     /// enumeration early cancels what is still queued or running. An invalid spec is one Rejected
     /// result naming the field, and the run goes on.
     /// </summary>
@@ -281,7 +298,6 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(maxInFlight);
         int window = maxInFlight > 0 ? maxInFlight : DefaultInFlightWindow;
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var inFlight = new SemaphoreSlim(window, window);
         var results = new ResultStream(ordered);
         Task producer = Task.Run(
             async () =>
@@ -290,7 +306,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
                 {
                     await foreach (TaskSpec spec in specs.WithCancellation(runCancellation.Token).ConfigureAwait(false))
                     {
-                        await inFlight.WaitAsync(runCancellation.Token).ConfigureAwait(false);
+                        await results.WaitForRoomAsync(DefaultStreamLimits with { MaxPending = window }, runCancellation.Token).ConfigureAwait(false);
                         results.Add(SubmitOrReject(spec, runCancellation.Token).Completion);
                     }
                 }
@@ -305,9 +321,6 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         {
             while (await results.TakeAsync(cancellationToken).ConfigureAwait(false) is { } result)
             {
-                // A slot is freed when its result is handed over, not when the task ends, so results
-                // waiting to be read (or held back for ordering) count against the window too.
-                inFlight.Release();
                 yield return result;
             }
 

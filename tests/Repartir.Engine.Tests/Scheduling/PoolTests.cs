@@ -278,6 +278,52 @@ public sealed class PoolTests
     }
 
     [Fact]
+    public async Task RunAsync_in_input_order_stops_submitting_while_results_behind_a_slow_task_hold_too_much_output()
+    {
+        var executor = new FakeExecutor();
+        await using var pool = TestPools.Create(workers: 2, executor: executor);
+        int produced = 0;
+        async IAsyncEnumerable<TaskSpec> Specs()
+        {
+            Interlocked.Increment(ref produced);
+            yield return FakeExecutor.Work(milliseconds: 600_000); // the slow head everything else waits behind
+            for (int i = 0; i < 200; i++)
+            {
+                Interlocked.Increment(ref produced);
+                yield return FakeExecutor.Work(milliseconds: 5, outputBytes: 1 << 20);
+                await Task.Yield();
+            }
+        }
+
+        using var stop = new CancellationTokenSource();
+        IAsyncEnumerator<TaskResult> results = pool.RunAsync(Specs(), ordered: true, cancellationToken: stop.Token).GetAsyncEnumerator();
+        Task<bool> head = results.MoveNextAsync().AsTask();
+        try
+        {
+            // The window of results not yet read (128 here) would let 128 MiB pile up behind the head. The input stops
+            // once more than 64 MiB are held, counting 1 MiB for each unfinished task past two per worker: at most
+            // the head, 65 held, those still unfinished and the spec in hand were ever read.
+            await Eventually.TrueAsync(() => pool.Statistics.Completed >= 62);
+            int submitted = Volatile.Read(ref produced);
+            Assert.True(submitted <= 1 + 65 + pool.DefaultStreamLimits.Parallelism + 1, $"{submitted} specs read with {pool.Statistics.Completed} results held");
+            Assert.False(head.IsCompleted);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            try
+            {
+                await head; // the cancelled head's result, or the run's cancellation
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await results.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_keeps_at_most_the_window_in_flight_and_ending_early_cancels_the_rest()
     {
         var executor = new FakeExecutor();

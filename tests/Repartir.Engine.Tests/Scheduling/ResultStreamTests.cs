@@ -76,4 +76,45 @@ public sealed class ResultStreamTests
 
         Assert.Equal(sources.Length, seen.Count);
     }
+
+    [Fact]
+    public async Task Held_output_counts_finished_results_until_they_are_taken_and_an_adder_waits_for_room()
+    {
+        var head = new TaskCompletionSource<TaskResult>();
+        var stream = new ResultStream(ordered: true);
+        stream.Add(head.Task);
+        stream.Add(Task.FromResult(Result(2) with { StdoutBytes = new byte[700], StderrBytes = new byte[300] }));
+        stream.Add(Task.FromResult(Result(3) with { StdoutBytes = new byte[1000] }));
+
+        Assert.Equal(2000, stream.HeldBytes);
+        Assert.Equal(1, stream.Unfinished);
+        ValueTask room = stream.WaitForRoomAsync(new StreamLimits(MaxPending: 10, Parallelism: 1, MaxUnfinished: 10, MaxHeldBytes: 1000), CancellationToken.None);
+        Assert.False(room.IsCompleted);
+
+        head.SetResult(Result(1));
+        Assert.True(stream.TryTake(out _));
+        Assert.True(stream.TryTake(out TaskResult? second));
+        Assert.Equal(2, second.Id.Value);
+        await room.AsTask().WaitAsync(TimeSpan.FromSeconds(10)); // 1000 bytes held: room
+        Assert.Equal(1000, stream.HeldBytes);
+        var limits = new StreamLimits(MaxPending: 2, Parallelism: 1, MaxUnfinished: 1, MaxHeldBytes: 1000);
+        Assert.True(stream.HasRoom(limits));
+        Assert.False(stream.HasRoom(limits with { MaxPending = 1 }));
+        Assert.False(stream.HasRoom(limits with { MaxUnfinished = 0 }));
+        Assert.False(stream.HasRoom(limits with { MaxHeldBytes = 999 }));
+    }
+
+    [Fact]
+    public void Past_one_task_per_place_the_output_the_unfinished_will_likely_add_counts_too()
+    {
+        var stream = new ResultStream(ordered: true);
+        stream.Add(new TaskCompletionSource<TaskResult>().Task); // a slow head
+        stream.Add(Task.FromResult(Result(2) with { StdoutBytes = new byte[100] }));
+        stream.Add(new TaskCompletionSource<TaskResult>().Task);
+        var limits = new StreamLimits(MaxPending: 100, Parallelism: 2, MaxUnfinished: 100, MaxHeldBytes: 250);
+
+        Assert.False(stream.HasRoom(limits)); // 100 held + 2 unfinished × 100 on average > 250
+        Assert.True(stream.HasRoom(limits with { MaxHeldBytes = 300 }));
+        Assert.True(stream.HasRoom(limits with { Parallelism = 3 })); // fewer unfinished than places: never held back by bytes
+    }
 }
