@@ -9,18 +9,6 @@ namespace Repartir.Tests;
 /// <summary>Pools with short kill grace periods, so tests of timeouts and cancels stay quick.</summary>
 internal static class TestPools
 {
-    /// <summary>
-    /// The test host blocks a few thread-pool threads for the whole run, and on a 2-core machine the pool
-    /// starts with two: async code then waits up to a second for the pool to grow, long enough for a
-    /// remote-worker test with sub-second heartbeat timeouts to see a healthy worker as lost.
-    /// </summary>
-    [System.Runtime.CompilerServices.ModuleInitializer]
-    internal static void GiveTheThreadPoolRoom()
-    {
-        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
-        ThreadPool.SetMinThreads(Math.Max(workers, 32), completionPorts);
-    }
-
     internal static readonly ProcessExecutorOptions FastKill = new()
     {
         KillGracePeriod = TimeSpan.FromMilliseconds(200),

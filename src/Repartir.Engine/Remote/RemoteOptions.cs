@@ -84,10 +84,5 @@ public sealed record RemoteOptions
     }
 
     /// <summary>The wait before reconnection attempt <paramref name="failures"/> + 1, with ±20% jitter so that coordinators do not reconnect in step.</summary>
-    internal TimeSpan ReconnectDelay(int failures)
-    {
-        double ticks = ReconnectInitialDelay.Ticks * Math.Pow(2, Math.Min(failures, 30));
-        ticks = Math.Min(ticks, ReconnectMaxDelay.Ticks);
-        return TimeSpan.FromTicks((long)(ticks * (0.8 + (0.4 * Random.Shared.NextDouble()))));
-    }
+    internal TimeSpan ReconnectDelay(int failures) => Backoff.Jittered(Backoff.Delay(ReconnectInitialDelay, 2, ReconnectMaxDelay, failures));
 }

@@ -115,7 +115,7 @@ public sealed class WorkerClient
     /// <summary>How long the worker process has been running, while it is connected; null otherwise.</summary>
     public TimeSpan? Uptime => _session is { } session && session.Peer.HostFacts.TryGetValue("uptimeMs", out string? text)
         && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long milliseconds)
-            ? TimeSpan.FromMilliseconds(milliseconds) + session.SinceHello.Elapsed
+            ? TimeSpan.FromMilliseconds(milliseconds) + _time.GetElapsedTime(session.ConnectedAt)
             : null;
 
     /// <summary>Why the worker is Offline, when it is: the connection error, a refused handshake, missed heartbeats.</summary>
@@ -331,7 +331,7 @@ public sealed class WorkerClient
 
             try
             {
-                await Task.Delay(_options.ReconnectDelay(failures++), _stop.Token).ConfigureAwait(false);
+                await Task.Delay(_options.ReconnectDelay(failures++), _time, _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -363,8 +363,8 @@ public sealed class WorkerClient
             EndPoint = resolved;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        timeout.CancelAfter(_options.ConnectTimeout);
+        using var limit = new CancellationTokenSource(_options.ConnectTimeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, limit.Token);
         var client = new TcpClient(EndPoint.AddressFamily) { NoDelay = true };
         Connection? connection = null;
         try
@@ -380,14 +380,13 @@ public sealed class WorkerClient
                 throw new ProtocolException(MessageCodec.BadMessage, text);
             }
 
-            var session = new Session(connection, client, peer);
+            var session = new Session(connection, client, peer, _time.GetTimestamp(), new HeartbeatMonitor(_time, _options.HeartbeatInterval, _options.HeartbeatTimeout));
             lock (_gate)
             {
                 _session = session;
                 Peer = peer;
                 LastError = null;
-                session.Touch();
-                Interlocked.Exchange(ref _lastHeardTicks, DateTimeOffset.UtcNow.UtcTicks);
+                Interlocked.Exchange(ref _lastHeardTicks, _time.GetUtcNow().UtcTicks);
                 _state = (int)RemoteWorkerState.Online;
             }
 
@@ -460,7 +459,7 @@ public sealed class WorkerClient
             case Heartbeat heartbeat:
                 if (heartbeat.Echo >= 0 && heartbeat.Echo == Interlocked.Read(ref session.PendingEcho))
                 {
-                    Interlocked.Exchange(ref _latencyTicks, Stopwatch.GetElapsedTime(Interlocked.Read(ref session.PendingEchoSentAt)).Ticks);
+                    Interlocked.Exchange(ref _latencyTicks, _time.GetElapsedTime(Interlocked.Read(ref session.PendingEchoSentAt)).Ticks);
                     Interlocked.Exchange(ref session.PendingEcho, -1);
                 }
 
@@ -521,8 +520,8 @@ public sealed class WorkerClient
 
     private void OnHeard(Session session)
     {
-        session.Touch();
-        Interlocked.Exchange(ref _lastHeardTicks, DateTimeOffset.UtcNow.UtcTicks);
+        session.Monitor.Heard();
+        Interlocked.Exchange(ref _lastHeardTicks, _time.GetUtcNow().UtcTicks);
         if (Interlocked.CompareExchange(ref _state, (int)RemoteWorkerState.Online, (int)RemoteWorkerState.Suspected) == (int)RemoteWorkerState.Suspected)
         {
             _logger.LogInformation("Worker {Name} answers again", session.Peer.Name);
@@ -532,19 +531,19 @@ public sealed class WorkerClient
 
     private async Task SendHeartbeatsAsync(Session session)
     {
-        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(session.Ending.Token).ConfigureAwait(false))
             {
-                TimeSpan silence = session.Silence;
-                if (silence >= _options.HeartbeatTimeout)
+                (Liveness verdict, TimeSpan silence) = session.Monitor.Check();
+                if (verdict == Liveness.Lost)
                 {
                     EndSession(session, $"No heartbeat for {silence.TotalSeconds:0.0} s (timeout {_options.HeartbeatTimeout.TotalSeconds:0.#} s).");
                     return;
                 }
 
-                if (silence >= _options.HeartbeatInterval * 2
+                if (verdict == Liveness.Suspected
                     && Interlocked.CompareExchange(ref _state, (int)RemoteWorkerState.Suspected, (int)RemoteWorkerState.Online) == (int)RemoteWorkerState.Online)
                 {
                     _logger.LogWarning("Worker {Name} suspected: silent for {Silence:0.0} s", session.Peer.Name, silence.TotalSeconds);
@@ -553,13 +552,13 @@ public sealed class WorkerClient
                 long sequence = Interlocked.Increment(ref session.HeartbeatSequence);
                 if (Interlocked.Read(ref session.PendingEcho) < 0)
                 {
-                    Interlocked.Exchange(ref session.PendingEchoSentAt, Stopwatch.GetTimestamp());
+                    Interlocked.Exchange(ref session.PendingEchoSentAt, _time.GetTimestamp());
                     Interlocked.Exchange(ref session.PendingEcho, sequence);
                 }
 
-                using var sendLimit = CancellationTokenSource.CreateLinkedTokenSource(session.Ending.Token);
-                sendLimit.CancelAfter(_options.HeartbeatTimeout);
-                await session.Connection.SendAsync(new Heartbeat(sequence, session.InFlight.Count, 0, -1, session.LastWorkerSequence), sendLimit.Token).ConfigureAwait(false);
+                using var sendLimit = new CancellationTokenSource(_options.HeartbeatTimeout, _time);
+                using var sending = CancellationTokenSource.CreateLinkedTokenSource(session.Ending.Token, sendLimit.Token);
+                await session.Connection.SendAsync(new Heartbeat(sequence, session.InFlight.Count, 0, -1, session.LastWorkerSequence), sending.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
@@ -619,11 +618,10 @@ public sealed class WorkerClient
     }
 
     /// <summary>One connection to the worker and the tasks in flight on it.</summary>
-    private sealed class Session(Connection connection, TcpClient client, Hello peer)
+    private sealed class Session(Connection connection, TcpClient client, Hello peer, long connectedAt, HeartbeatMonitor monitor)
     {
         private readonly object _idleGate = new();
         private TaskCompletionSource? _idle;
-        private long _lastHeard = Stopwatch.GetTimestamp();
 
         public long HeartbeatSequence;
         public long PendingEcho = -1;
@@ -633,7 +631,11 @@ public sealed class WorkerClient
 
         public Hello Peer { get; } = peer;
 
-        public Stopwatch SinceHello { get; } = Stopwatch.StartNew();
+        /// <summary>When the handshake completed (a <see cref="TimeProvider"/> timestamp).</summary>
+        public long ConnectedAt { get; } = connectedAt;
+
+        /// <summary>The failure detector: every message heard resets it.</summary>
+        public HeartbeatMonitor Monitor { get; } = monitor;
 
         public ConcurrentDictionary<long, InFlightAttempt> InFlight { get; } = new();
 
@@ -647,8 +649,6 @@ public sealed class WorkerClient
         public volatile bool Draining;
 
         public long LastWorkerSequence { get; set; } = -1;
-
-        public TimeSpan Silence => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard));
 
         /// <summary>Slots taken: reserved for a task being placed, or in flight.</summary>
         public int Reserved;
@@ -702,8 +702,6 @@ public sealed class WorkerClient
                 }
             }
         }
-
-        public void Touch() => Interlocked.Exchange(ref _lastHeard, Stopwatch.GetTimestamp());
 
         public void Close()
         {

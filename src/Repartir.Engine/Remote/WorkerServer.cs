@@ -80,19 +80,22 @@ public sealed class WorkerServer : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Session, byte> _sessions = new();
-    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+    private readonly TimeProvider _time;
+    private readonly DateTimeOffset _started;
     private Task _acceptLoop = Task.CompletedTask;
     private IPEndPoint? _boundEndPoint;
     private volatile bool _draining;
 
     /// <summary>Creates a worker; <see cref="Start"/> begins listening.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
-    public WorkerServer(WorkerOptions options, ILogger? logger = null)
+    public WorkerServer(WorkerOptions options, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _options.Validate();
         _logger = logger ?? NullLogger.Instance;
-        _pool = new Pool(new PoolOptions { Name = "worker", CpuWorkers = options.Slots, Process = options.Process }, _logger);
+        _time = timeProvider ?? TimeProvider.System;
+        _started = _time.GetUtcNow();
+        _pool = new Pool(new PoolOptions { Name = "worker", CpuWorkers = options.Slots, Process = options.Process }, _logger, timeProvider: _time);
         _listener = new TcpListener(options.Bind);
     }
 
@@ -196,7 +199,7 @@ public sealed class WorkerServer : IAsyncDisposable
             ["architecture"] = RuntimeInformation.OSArchitecture.ToString(),
             ["cores"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
             ["memoryBytes"] = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes.ToString(CultureInfo.InvariantCulture),
-            ["uptimeMs"] = ((long)(DateTimeOffset.UtcNow - _started).TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            ["uptimeMs"] = ((long)(_time.GetUtcNow() - _started).TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         });
 
     private WorkerStatus Status()
@@ -208,7 +211,7 @@ public sealed class WorkerServer : IAsyncDisposable
             (int)Math.Min(int.MaxValue, statistics.Outstanding - statistics.Queued),
             statistics.Completed,
             statistics.Failed,
-            DateTimeOffset.UtcNow - _started);
+            _time.GetUtcNow() - _started);
     }
 
     private async Task AcceptLoopAsync()
@@ -221,9 +224,9 @@ public sealed class WorkerServer : IAsyncDisposable
             {
                 client = await _listener.AcceptTcpClientAsync(_stopping.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException && (_draining || _stopping.IsCancellationRequested))
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException && (_draining || _stopping.IsCancellationRequested))
             {
-                break;
+                break; // a listener stopped between the loop's check and the accept says "not listening" (InvalidOperationException)
             }
 
             client.NoDelay = true;
@@ -375,7 +378,7 @@ public sealed class WorkerServer : IAsyncDisposable
 
     private async Task SendHeartbeatsAsync(Session session, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))

@@ -92,7 +92,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             _remote.Add(address);
         }
 
-        CreatedAt = DateTimeOffset.UtcNow;
+        CreatedAt = _time.GetUtcNow();
         _logger.LogDebug("Pool {Pool} started with {Workers} CPU workers and {Remote} remote workers", Name, Workers.Length, Options.Workers.Count);
     }
 
@@ -677,7 +677,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     {
         try
         {
-            await Task.Delay(delay, _forcedShutdown.Token).ConfigureAwait(false);
+            await Task.Delay(delay, _time, _forcedShutdown.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -84,8 +84,7 @@ public sealed record RetryPolicy
     public TimeSpan DelayBefore(int retry)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(retry, 1);
-        double ticks = InitialDelay.Ticks * Math.Pow(Multiplier, retry - 1);
-        return ticks >= MaxDelay.Ticks ? MaxDelay : TimeSpan.FromTicks((long)ticks);
+        return Backoff.Delay(InitialDelay, Multiplier, MaxDelay, retry - 1);
     }
 
     /// <summary>Whether a result that came from attempt <paramref name="attempt"/> (1-based) earns another attempt.</summary>

@@ -45,8 +45,10 @@ public sealed class WorkerCommandTests
         Assert.Equal("daemon-test", worker.Name);
         Assert.Equal(2, worker.Slots);
 
-        await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", "sleep 0.5; echo drained")));
-        await Task.Delay(200);
+        using var directory = new TempDirectory();
+        string started = directory.File("started");
+        await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", $"touch {started}; sleep 0.5; echo drained")));
+        await Eventually.TrueAsync(() => File.Exists(started)); // running before the drain begins, so it is not refused
         daemon.Terminate();
 
         Message? message;

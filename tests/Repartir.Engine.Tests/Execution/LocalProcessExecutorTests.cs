@@ -207,9 +207,11 @@ public sealed class LocalProcessExecutorTests : IAsyncLifetime
     [Fact]
     public async Task Cancelling_a_running_task_kills_its_tree_promptly()
     {
+        using var directory = new TempDirectory();
+        string started = directory.File("started");
         using var cancel = new CancellationTokenSource();
-        Task<TaskResult> running = _pool.SubmitAsync(new TaskSpec("sh", "-c", "sleep 60 & echo $!; wait"), cancel.Token);
-        await Task.Delay(300);
+        Task<TaskResult> running = _pool.SubmitAsync(new TaskSpec("sh", "-c", $"sleep 60 & echo $!; touch {started}; wait"), cancel.Token);
+        await Eventually.TrueAsync(() => File.Exists(started)); // the grandchild is running
         var clock = Stopwatch.StartNew();
         await cancel.CancelAsync();
         TaskResult result = await running.Within();

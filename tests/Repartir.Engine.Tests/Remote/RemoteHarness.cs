@@ -13,16 +13,28 @@ namespace Repartir.Tests.Remote;
 /// <summary>Remote settings quick enough for tests: a lost worker is noticed within half a second.</summary>
 internal static class TestRemote
 {
+    /// <summary>
+    /// Quick reconnects, and a heartbeat timeout no busy machine reaches: on the real clock a starved thread pool
+    /// could make a healthy worker look silent, so only tests on a fake clock (<see cref="Silence"/>) see one go
+    /// quiet. A lost connection is noticed at once either way.
+    /// </summary>
     internal static readonly RemoteOptions Fast = new()
     {
-        HeartbeatInterval = TimeSpan.FromMilliseconds(100),
-        HeartbeatTimeout = TimeSpan.FromMilliseconds(600),
-        ConnectTimeout = TimeSpan.FromSeconds(2),
+        HeartbeatInterval = TimeSpan.FromSeconds(1),
+        HeartbeatTimeout = TimeSpan.FromSeconds(120),
+        ConnectTimeout = TimeSpan.FromSeconds(20),
         ReconnectInitialDelay = TimeSpan.FromMilliseconds(50),
         ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
     };
 
-    internal static Pool Pool(IEnumerable<string> workers, int cpuWorkers = 0, RemoteOptions? remote = null, Microsoft.Extensions.Logging.ILogger? logger = null) =>
+    /// <summary>Heartbeats to step through on a <see cref="Microsoft.Extensions.Time.Testing.FakeTimeProvider"/>: suspected after 200 ms of silence, lost after 600 ms.</summary>
+    internal static readonly RemoteOptions Silence = Fast with
+    {
+        HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+        HeartbeatTimeout = TimeSpan.FromMilliseconds(600),
+    };
+
+    internal static Pool Pool(IEnumerable<string> workers, int cpuWorkers = 0, RemoteOptions? remote = null, Microsoft.Extensions.Logging.ILogger? logger = null, TimeProvider? time = null) =>
         new(
             new PoolOptions
             {
@@ -32,7 +44,8 @@ internal static class TestRemote
                 Remote = remote ?? Fast,
                 Process = TestPools.FastKill,
             },
-            logger);
+            logger,
+            timeProvider: time);
 
     internal static WorkerServer StartWorker(string name, int slots)
     {
@@ -123,7 +136,8 @@ internal sealed class TcpProxy : IAsyncDisposable
             {
                 inbound = await _listener.AcceptTcpClientAsync(_stop.Token);
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException
+                || (e is InvalidOperationException && _stop.IsCancellationRequested))
             {
                 return;
             }
@@ -160,9 +174,9 @@ internal sealed class TcpProxy : IAsyncDisposable
                     break;
                 }
 
-                while (_frozen)
+                if (_frozen)
                 {
-                    await Task.Delay(50, _stop.Token);
+                    await Task.Delay(Timeout.Infinite, _stop.Token); // a freeze is for good: hold the bytes until disposed
                 }
 
                 await to.GetStream().WriteAsync(buffer.AsMemory(0, read), _stop.Token);
@@ -324,9 +338,10 @@ internal sealed class FakeWorker : IAsyncDisposable
                 connections.Add(ConverseAsync(client));
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException
+            || (e is InvalidOperationException && _stop.IsCancellationRequested))
         {
-            // Stopped.
+            // Stopped (a listener stopped between two accepts says "not listening").
         }
 
         await Task.WhenAll(connections);

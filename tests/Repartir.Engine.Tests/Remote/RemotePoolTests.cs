@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Repartir.Testing;
 using System.Net;
 using System.Net.Sockets;
@@ -29,29 +30,32 @@ public sealed class RemotePoolTests
     }
 
     [Fact]
-    public async Task A_worker_never_has_more_tasks_in_flight_than_its_slots_and_the_least_loaded_goes_first()
+    public async Task The_least_loaded_worker_goes_first_and_none_has_more_tasks_in_flight_than_its_slots()
     {
         await using WorkerServer small = TestRemote.StartWorker("small", slots: 1);
         await using WorkerServer large = TestRemote.StartWorker("large", slots: 3);
         await using Pool pool = TestRemote.Pool([small.Address(), large.Address()]);
         await TestRemote.WaitOnlineAsync(pool);
-
-        int highest = 0;
-        Task<TaskResult>[] running = [.. Enumerable.Range(0, 12).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "0.3")))];
-        while (!running.All(t => t.IsCompleted))
+        WorkerClient one = pool.RemoteWorkers[0], three = pool.RemoteWorkers[1];
+        using var release = new CancellationTokenSource();
+        var tasks = new List<Task<TaskResult>>();
+        async Task PlaceAsync(int small, int large)
         {
-            foreach (WorkerClient worker in pool.RemoteWorkers)
-            {
-                Assert.True(worker.Running <= worker.Slots, $"{worker.Name} has {worker.Running} running on {worker.Slots} slots");
-            }
-
-            highest = Math.Max(highest, pool.RemoteWorkers.Sum(w => w.Running));
-            await Task.Delay(10);
+            tasks.Add(pool.SubmitAsync(new TaskSpec("sleep", "300"), release.Token));
+            await Eventually.TrueAsync(() => one.Running + three.Running == tasks.Count);
+            Assert.Equal((small, large), (one.Running, three.Running));
         }
 
-        Assert.All(await Task.WhenAll(running), r => Assert.True(r.Success, r.ToString()));
-        Assert.Equal(4, highest); // every slot was used
-        Assert.Equal(3, pool.RemoteWorkers.Single(w => w.Name == "small").Completed); // 1 slot of 4 ⇒ a quarter of the work
+        // One at a time, so each placement sees the last: lowest share of slots in use first, then most free slots.
+        await PlaceAsync(small: 0, large: 1); // both idle: the one with more free slots
+        await PlaceAsync(small: 1, large: 1); // 0 of 1 beats 1 of 3
+        await PlaceAsync(small: 1, large: 2);
+        await PlaceAsync(small: 1, large: 3);
+        tasks.Add(pool.SubmitAsync(new TaskSpec("true"), release.Token)); // every slot is taken: it waits
+        Assert.Equal((1, 3), (one.Running, three.Running));
+
+        await release.CancelAsync();
+        Assert.All(await Task.WhenAll(tasks).Within(30), r => Assert.Equal(FailureKind.Cancelled, r.Failure));
     }
 
     [Fact]
@@ -105,11 +109,12 @@ public sealed class RemotePoolTests
         await using Pool pool = TestRemote.Pool([remote.Address()]);
         await TestRemote.WaitOnlineAsync(pool);
         using var cancel = new CancellationTokenSource();
+        using var directory = new TempDirectory();
+        string started = directory.File("started");
 
-        Task<TaskResult> cancelled = pool.SubmitAsync(new TaskSpec("sh", "-c", "echo $$; exec sleep 30"), cancel.Token);
+        Task<TaskResult> cancelled = pool.SubmitAsync(new TaskSpec("sh", "-c", $"echo $$; touch {started}; exec sleep 30"), cancel.Token);
         Task<TaskResult> timedOut = pool.SubmitAsync(new TaskSpec("sleep", "30") { Timeout = TimeSpan.FromMilliseconds(300) });
-        await Eventually.TrueAsync(() => pool.RemoteWorkers[0].Running == 2);
-        await Task.Delay(200);
+        await Eventually.TrueAsync(() => File.Exists(started)); // its process runs: the cancel must kill it, not stop it starting
         await cancel.CancelAsync();
 
         TaskResult cancelledResult = await cancelled.Within(10);
@@ -146,16 +151,36 @@ public sealed class RemotePoolTests
         await using WorkerServer hung = TestRemote.StartWorker("hung", slots: 2);
         await using WorkerServer healthy = TestRemote.StartWorker("healthy", slots: 2);
         await using var proxy = new TcpProxy(hung.LocalEndPoint);
-        await using Pool pool = TestRemote.Pool([proxy.Address, healthy.Address()]);
+        var clock = new FakeTimeProvider();
+        await using Pool pool = TestRemote.Pool([proxy.Address, healthy.Address()], remote: TestRemote.Silence, time: clock);
         await TestRemote.WaitOnlineAsync(pool);
         WorkerClient silent = pool.RemoteWorkers[0];
+        WorkerClient talking = pool.RemoteWorkers[1];
 
         Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 4).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "1")))];
         await Eventually.TrueAsync(() => silent.Running == 2);
         proxy.Freeze();
-        await Eventually.TrueAsync(() => silent.State == RemoteWorkerState.Suspected);
-        await Eventually.TrueAsync(() => silent.State == RemoteWorkerState.Offline);
-        Assert.Contains("No heartbeat", silent.LastError, StringComparison.Ordinal);
+
+        // A heartbeat interval of the pool's clock at a time, each step once the healthy worker was heard at that
+        // time (it talks on the real clock): only the frozen one's silence grows, 100 ms a step.
+        async Task StepAsync()
+        {
+            clock.Advance(TestRemote.Silence.HeartbeatInterval);
+            await Eventually.TrueAsync(() => talking.LastHeard == clock.GetUtcNow());
+        }
+
+        await StepAsync();
+        Assert.Equal(RemoteWorkerState.Online, silent.State); // 100 ms of silence is nothing
+        await StepAsync();
+        await Eventually.TrueAsync(() => silent.State == RemoteWorkerState.Suspected); // 200 ms: two intervals
+        for (int step = 3; step <= 6; step++)
+        {
+            await StepAsync();
+        }
+
+        await Eventually.TrueAsync(() => silent.State == RemoteWorkerState.Offline); // 600 ms: the timeout
+        Assert.Equal(RemoteWorkerState.Online, talking.State);
+        Assert.Contains("No heartbeat for 0.6 s", silent.LastError, StringComparison.Ordinal);
 
         TaskResult[] results = await Task.WhenAll(tasks).Within(30);
         Assert.All(results, r => Assert.True(r.Success, r.ToString()));

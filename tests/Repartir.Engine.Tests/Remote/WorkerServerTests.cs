@@ -123,12 +123,14 @@ public sealed class WorkerServerTests : IAsyncLifetime
     [Fact]
     public async Task A_cancel_kills_the_remote_process_tree()
     {
+        using var directory = new TempDirectory();
+        string started = directory.File("started");
         var (client, connection) = await ConnectAsync();
         using (client)
         await using (connection)
         {
-            await connection.SendAsync(new Submit(7, 1, new TaskSpec("sh", "-c", "sleep 60 & echo $!; wait")));
-            await Task.Delay(300);
+            await connection.SendAsync(new Submit(7, 1, new TaskSpec("sh", "-c", $"sleep 60 & echo $!; touch {started}; wait")));
+            await Eventually.TrueAsync(() => File.Exists(started));
             var clock = Stopwatch.StartNew();
             await connection.SendAsync(new Cancel(7));
 
@@ -290,12 +292,14 @@ public sealed class WorkerServerTests : IAsyncLifetime
     [Fact]
     public async Task Draining_announces_itself_finishes_running_tasks_sends_their_results_then_goodbye()
     {
+        using var directory = new TempDirectory();
+        string started = directory.File("started");
         var (client, connection) = await ConnectAsync();
         using (client)
         await using (connection)
         {
-            await connection.SendAsync(new Submit(3, 1, new TaskSpec("sh", "-c", "sleep 0.5; echo done")));
-            await Task.Delay(200);
+            await connection.SendAsync(new Submit(3, 1, new TaskSpec("sh", "-c", $"touch {started}; sleep 0.5; echo done")));
+            await Eventually.TrueAsync(() => File.Exists(started)); // running before the drain begins, so it is not refused
             Task stopping = _worker.StopAsync(drain: true);
 
             var status = Assert.IsType<WorkerStatus>(await NextAsync(connection));

@@ -226,10 +226,11 @@ public sealed class PoolTests
     [Fact]
     public async Task Forced_shutdown_cancels_queued_tasks_and_kills_running_processes()
     {
+        using var directory = new TempDirectory();
+        string started = directory.File("started");
         var pool = TestPools.Create(workers: 1);
-        Task<TaskResult> running = pool.SubmitAsync(new TaskSpec("sh", "-c", "sleep 60 & echo $!; wait"));
-        await Eventually.TrueAsync(() => pool.Statistics.Executed == 0 && pool.Statistics.Queued == 0);
-        await Task.Delay(200);
+        Task<TaskResult> running = pool.SubmitAsync(new TaskSpec("sh", "-c", $"sleep 60 & echo $!; touch {started}; wait"));
+        await Eventually.TrueAsync(() => File.Exists(started)); // the one worker is busy with it
         Task<TaskResult>[] queued = Enumerable.Range(0, 3).Select(_ => pool.SubmitAsync(new TaskSpec("true"))).ToArray();
 
         await pool.ShutdownAsync(ShutdownMode.Forced).WaitAsync(TimeSpan.FromSeconds(30));
