@@ -9,8 +9,9 @@ namespace Repartir.Execution;
 public readonly record struct ExecutionSlot(TaskId Id, int Attempt, string Worker);
 
 /// <summary>
-/// Runs one attempt of a task on one backend and reports it as a <see cref="TaskResult"/>.
-/// An executor never throws for a task's own failure: a missing program, a timeout or a
+/// Runs one attempt of a task on this machine and reports it as a <see cref="TaskResult"/>. Synchronous by
+/// design: the calling thread is a pool worker, which is one slot of concurrency, and it is busy for as long as
+/// the attempt runs. An executor never throws for a task's own failure: a missing program, a timeout or a
 /// cancellation is a result.
 /// </summary>
 public interface IExecutor
@@ -18,6 +19,6 @@ public interface IExecutor
     /// <summary>The backend this executor serves.</summary>
     Backend Backend { get; }
 
-    /// <summary>Runs one attempt. Executors that block do so on the calling pool worker, which is one slot of concurrency.</summary>
-    ValueTask<TaskResult> ExecuteAsync(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken);
+    /// <summary>Runs one attempt on the calling thread and returns its result once it has ended.</summary>
+    TaskResult Execute(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken);
 }

@@ -33,11 +33,11 @@ public sealed class LocalProcessExecutor : IExecutor, IDisposable
     public Backend Backend => Backend.Cpu;
 
     /// <inheritdoc />
-    public ValueTask<TaskResult> ExecuteAsync(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken)
+    public TaskResult Execute(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ProcessOutcome outcome = ChildProcess.Run(spec, _options, _watchdog, cancellationToken);
-        return ValueTask.FromResult(new TaskResult
+        return new TaskResult
         {
             Id = slot.Id,
             Name = spec.DisplayName,
@@ -57,7 +57,7 @@ public sealed class LocalProcessExecutor : IExecutor, IDisposable
             StderrTruncated = outcome.StderrTruncated,
             StartTime = outcome.StartTime,
             EndTime = outcome.EndTime,
-        });
+        };
     }
 
     /// <summary>Lets the watchdog go; call it once the executor's processes have ended (a pool does so when it stops).</summary>

@@ -8,17 +8,17 @@ namespace Repartir.Remote;
 /// The hooks are armed only once the submit is on its way (a cancel never overtakes its submit) and undone once,
 /// whichever way the attempt ends first: its result, its deadline, or the loss of its worker.
 /// </summary>
-internal sealed class InFlightAttempt(ProcessWorkItem item)
+internal sealed class InFlightAttempt(TaskAttempt attempt)
 {
     private readonly object _gate = new();
     private CancellationTokenRegistration _cancel;
     private ITimer? _deadline;
     private bool _ended;
 
-    internal ProcessWorkItem Item { get; } = item;
+    internal TaskAttempt Attempt { get; } = attempt;
 
     /// <summary>The attempt number the submit carried: a result for another is not this attempt's.</summary>
-    internal int Number { get; } = item.Attempt;
+    internal int Number => Attempt.Number;
 
     /// <summary>Arms the hooks after the submit was sent; nothing is armed when the attempt already ended.</summary>
     internal void Arm(Func<CancellationTokenRegistration> cancel, Func<ITimer?> deadline)

@@ -16,7 +16,8 @@ namespace Repartir.Remote;
 /// </summary>
 internal sealed class RemotePlacement : IAsyncDisposable
 {
-    private readonly Pool _pool;
+    private readonly IAttemptSource _source;
+    private readonly PoolOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Hello _myHello;
@@ -29,19 +30,20 @@ internal sealed class RemotePlacement : IAsyncDisposable
     private long _unusableSince = -1; // since when no worker could take a task (a timestamp); -1 while one can
     private int _signaled;
 
-    internal RemotePlacement(Pool pool, ILogger logger, TimeProvider time)
+    internal RemotePlacement(IAttemptSource source, PoolOptions options, ILogger logger, TimeProvider time)
     {
-        _pool = pool;
+        _source = source;
+        _options = options;
         _logger = logger;
         _time = time;
         _myHello = new Hello(
             MessageCodec.ProtocolVersion,
             typeof(RemotePlacement).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
-            $"{Environment.MachineName}/{pool.Name}",
+            $"{Environment.MachineName}/{options.Name}",
             Guid.NewGuid().ToString("N"),
             Slots: 0,
             Backends: [],
-            pool.Options.Remote.MaxFrameLength,
+            options.Remote.MaxFrameLength,
             new Dictionary<string, string>
             {
                 ["os"] = RuntimeInformation.OSDescription,
@@ -71,10 +73,10 @@ internal sealed class RemotePlacement : IAsyncDisposable
         {
             if (_clients.FirstOrDefault(c => c.EndPoint.Equals(endPoint) || string.Equals(c.Address, address, StringComparison.OrdinalIgnoreCase)) is { } existing)
             {
-                throw new InvalidSettingException(nameof(address), $"Pool '{_pool.Name}' already has worker {existing.Address}.");
+                throw new InvalidSettingException(nameof(address), $"Pool '{_options.Name}' already has worker {existing.Address}.");
             }
 
-            client = new WorkerClient(address, endPoint, this, _pool.Options.Remote, _myHello, _logger, _time);
+            client = new WorkerClient(address, endPoint, this, _options.Remote, _myHello, _logger, _time);
             _clients = [.. _clients, client];
             _loop ??= Task.Run(PlaceLoopAsync);
             _availabilityCheck ??= StartAvailabilityCheck();
@@ -111,7 +113,7 @@ internal sealed class RemotePlacement : IAsyncDisposable
     }
 
     /// <summary>The pool's next task a remote worker may run, already marked running; null when there is none.</summary>
-    internal ProcessWorkItem? TakeWork() => _pool.TakeForRemote();
+    internal TaskAttempt? TakeWork() => _source.TryTake();
 
     /// <summary>Asks every worker to cancel the pool's tasks it runs.</summary>
     internal void CancelRunning()
@@ -171,7 +173,7 @@ internal sealed class RemotePlacement : IAsyncDisposable
 
     private ITimer? StartAvailabilityCheck()
     {
-        TimeSpan limit = _pool.Options.PlacementTimeout;
+        TimeSpan limit = _options.PlacementTimeout;
         if (limit == Timeout.InfiniteTimeSpan)
         {
             return null;
@@ -199,7 +201,7 @@ internal sealed class RemotePlacement : IAsyncDisposable
             Volatile.Write(ref _unusableSince, since = now);
         }
 
-        TimeSpan limit = _pool.Options.PlacementTimeout;
+        TimeSpan limit = _options.PlacementTimeout;
         if (_time.GetElapsedTime(since, now) < limit)
         {
             return;
@@ -208,8 +210,8 @@ internal sealed class RemotePlacement : IAsyncDisposable
         string workers = clients.Length == 0
             ? "it has no remote workers"
             : string.Join("; ", clients.Select(c => $"{c.Address} is {(c.State == RemoteWorkerState.Online ? "draining" : c.State.ToString())}{(c.LastError is { } error ? $" ({error})" : string.Empty)}"));
-        string message = $"No worker of pool '{_pool.Name}' could take the task within {limit.TotalSeconds:0.###} s (PlacementTimeout): {workers}.";
-        _pool.AbandonUnplaced(queuedAt => _time.GetElapsedTime(queuedAt, now) >= limit, message);
+        string message = $"No worker of pool '{_options.Name}' could take the task within {limit.TotalSeconds:0.###} s (PlacementTimeout): {workers}.";
+        _source.AbandonUnplaced(queuedAt => _time.GetElapsedTime(queuedAt, now) >= limit, message);
     }
 
     private WorkerClient? LeastLoaded()

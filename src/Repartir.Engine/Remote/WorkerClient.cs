@@ -151,37 +151,37 @@ public sealed class WorkerClient
             return Placement.NoSlot;
         }
 
-        ProcessWorkItem? item = _placement.TakeWork();
-        if (item is null)
+        TaskAttempt? work = _placement.TakeWork();
+        if (work is null)
         {
             session.Release();
             return Placement.NoWork;
         }
 
-        var attempt = new InFlightAttempt(item);
+        var attempt = new InFlightAttempt(work);
         bool added;
         lock (_gate)
         {
-            added = session.Open && session.InFlight.TryAdd(item.Id.Value, attempt);
+            added = session.Open && session.InFlight.TryAdd(work.Id.Value, attempt);
         }
 
         if (!added)
         {
             session.Release();
-            item.ReturnUnsent(); // the worker went away in the meantime
+            work.Return(); // the worker went away in the meantime
             return Placement.NoSlot;
         }
 
         try
         {
-            await session.Connection.SendAsync(new Submit(item.Id.Value, attempt.Number, item.Spec with { Backend = Backend.Cpu }), session.Ending.Token).ConfigureAwait(false);
+            await session.Connection.SendAsync(new Submit(work.Id.Value, work.Number, work.Spec with { Backend = Backend.Cpu }), session.Ending.Token).ConfigureAwait(false);
         }
         catch (FrameException e)
         {
             // Nothing was sent: this task is too large for the worker, and the connection is as good as before.
             if (TryEnd(session, attempt))
             {
-                item.EndRemoteAttempt(NotRunHere(session, item, FailureKind.Rejected, $"The task cannot be sent to worker {session.Peer.Name}: {e.Message}"));
+                work.Complete(NotRunHere(session, work, FailureKind.Rejected, $"The task cannot be sent to worker {session.Peer.Name}: {e.Message}"));
             }
 
             return Placement.Placed;
@@ -192,7 +192,7 @@ public sealed class WorkerClient
             return Placement.Placed;
         }
 
-        attempt.Arm(() => CancelOnWorker(session, item), () => ResultDeadline(session, attempt));
+        attempt.Arm(() => CancelOnWorker(session, work), () => ResultDeadline(session, attempt));
         return Placement.Placed;
     }
 
@@ -245,7 +245,7 @@ public sealed class WorkerClient
     /// The worker enforces a task's timeout itself and reports it; past the timeout and <see cref="RemoteOptions.ResultGrace"/>
     /// the pool stops waiting for a worker that answers heartbeats but never the task, and gives the attempt up as TimedOut.
     /// </summary>
-    private ITimer? ResultDeadline(Session session, InFlightAttempt attempt) => attempt.Item.Spec.Timeout is { } timeout
+    private ITimer? ResultDeadline(Session session, InFlightAttempt attempt) => attempt.Attempt.Spec.Timeout is { } timeout
         ? _time.CreateTimer(static state => { var (client, session, attempt) = ((WorkerClient, Session, InFlightAttempt))state!; client.OnResultOverdue(session, attempt); }, (this, session, attempt), timeout + _options.ResultGrace, Timeout.InfiniteTimeSpan)
         : null;
 
@@ -256,19 +256,19 @@ public sealed class WorkerClient
             return; // its result came first
         }
 
-        ProcessWorkItem item = attempt.Item;
-        _ = session.Connection.TrySendAsync(new Cancel(item.Id.Value)); // should it still run there, it is killed
+        TaskAttempt work = attempt.Attempt;
+        _ = session.Connection.TrySendAsync(new Cancel(work.Id.Value)); // should it still run there, it is killed
         Interlocked.Increment(ref _completed);
         Interlocked.Increment(ref _failed);
-        string message = $"Worker {session.Peer.Name} returned no result within the task's timeout ({item.Spec.Timeout!.Value.TotalSeconds:0.###} s) and {_options.ResultGrace.TotalSeconds:0.###} s more; the pool gave up on it and asked the worker to kill it.";
-        _logger.LogWarning("Task {Id} ({Name}): {Message}", item.Id, item.Spec.DisplayName, message);
-        item.EndRemoteAttempt(NotRunHere(session, item, FailureKind.TimedOut, message));
+        string message = $"Worker {session.Peer.Name} returned no result within the task's timeout ({work.Spec.Timeout!.Value.TotalSeconds:0.###} s) and {_options.ResultGrace.TotalSeconds:0.###} s more; the pool gave up on it and asked the worker to kill it.";
+        _logger.LogWarning("Task {Id} ({Name}): {Message}", work.Id, work.Spec.DisplayName, message);
+        work.Complete(NotRunHere(session, work, FailureKind.TimedOut, message));
     }
 
     /// <summary>Takes <paramref name="attempt"/> out of the session's in-flight table (unless something else ended it first) and frees its slot.</summary>
     private static bool TryEnd(Session session, InFlightAttempt attempt)
     {
-        if (!session.InFlight.TryRemove(new KeyValuePair<long, InFlightAttempt>(attempt.Item.Id.Value, attempt)))
+        if (!session.InFlight.TryRemove(new KeyValuePair<long, InFlightAttempt>(attempt.Attempt.Id.Value, attempt)))
         {
             return false;
         }
@@ -280,23 +280,23 @@ public sealed class WorkerClient
     }
 
     /// <summary>The outcome of an attempt this worker was given but did not report on.</summary>
-    private TaskResult NotRunHere(Session session, ProcessWorkItem item, FailureKind failure, string message) =>
-        TaskResult.NotRun(item.Id, item.Spec, failure, message, item.Attempt, EndPoint.ToString(), session.Peer.Name) with { Backend = Backend.Remote };
+    private TaskResult NotRunHere(Session session, TaskAttempt work, FailureKind failure, string message) =>
+        TaskResult.NotRun(work.Id, work.Spec, failure, message, work.Number, EndPoint.ToString(), session.Peer.Name) with { Backend = Backend.Remote };
 
-    private CancellationTokenRegistration CancelOnWorker(Session session, ProcessWorkItem item)
+    private CancellationTokenRegistration CancelOnWorker(Session session, TaskAttempt work)
     {
-        if (!item.CancellationToken.CanBeCanceled)
+        if (!work.CancellationToken.CanBeCanceled)
         {
             return default;
         }
 
-        return item.CancellationToken.UnsafeRegister(
+        return work.CancellationToken.UnsafeRegister(
             static state =>
             {
                 var (session, taskId) = ((Session, long))state!;
                 _ = session.Connection.TrySendAsync(new Cancel(taskId));
             },
-            (session, item.Id.Value));
+            (session, work.Id.Value));
     }
 
     private async Task RunAsync()
@@ -492,12 +492,12 @@ public sealed class WorkerClient
             return;
         }
 
-        ProcessWorkItem item = attempt.Item;
+        TaskAttempt work = attempt.Attempt;
         TaskResult outcome = result.Outcome with
         {
-            Id = item.Id,
-            Spec = item.Spec,
-            Name = item.Spec.DisplayName,
+            Id = work.Id,
+            Spec = work.Spec,
+            Name = work.Spec.DisplayName,
             Backend = Backend.Remote,
             Worker = $"{session.Peer.Name}/{result.Outcome.Worker}",
         };
@@ -505,7 +505,7 @@ public sealed class WorkerClient
         {
             // The worker is draining or cannot take it, or was stopped before the task finished: another worker can.
             Interlocked.Increment(ref _lost);
-            item.EndLostAttempt(outcome);
+            work.Lose(outcome);
             return;
         }
 
@@ -515,7 +515,7 @@ public sealed class WorkerClient
             Interlocked.Increment(ref _failed);
         }
 
-        item.EndRemoteAttempt(outcome);
+        work.Complete(outcome);
     }
 
     private void OnHeard(Session session)
@@ -603,7 +603,7 @@ public sealed class WorkerClient
             {
                 lost++;
                 Interlocked.Increment(ref _lost);
-                attempt.Item.EndLostAttempt(NotRunHere(session, attempt.Item, FailureKind.WorkerLost, message));
+                attempt.Attempt.Lose(NotRunHere(session, attempt.Attempt, FailureKind.WorkerLost, message));
             }
         }
 

@@ -21,15 +21,9 @@ namespace Repartir.Scheduling;
 /// </remarks>
 public sealed class Pool : IAsyncDisposable, IDisposable
 {
-    internal const int PriorityLevels = 3;
-
-    // Injection queues by who may take the work: anyone (Auto tasks), this machine's workers only, remote workers only.
-    private readonly ConcurrentQueue<WorkItem>[] _injected = NewQueues();
-    private readonly ConcurrentQueue<WorkItem>[] _localOnly = NewQueues();
-    private readonly ConcurrentQueue<WorkItem>[] _remoteOnly = NewQueues();
+    private readonly WorkQueues _queues;
+    private readonly Admission _admission;
     private readonly RemotePlacement _remote;
-    private readonly SemaphoreSlim _wake = new(0);
-    private readonly SemaphoreSlim? _queueSlots;
     private readonly CancellationTokenSource _forcedShutdown = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IExecutor _cpuExecutor;
@@ -45,7 +39,6 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     private long _failed;
     private long _rejected;
     private long _retries;
-    private int _sleepers;
     private volatile int _state;
 
     /// <summary>Creates and starts a pool.</summary>
@@ -70,23 +63,21 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             }
         }
 
-        if (Options.MaxQueue is { } maxQueue)
+        _admission = new Admission(Options.MaxQueue);
+        _queues = new WorkQueues(_admission, _time);
+        var workers = new PoolWorker[Options.CpuWorkers];
+        for (int i = 0; i < workers.Length; i++)
         {
-            _queueSlots = new SemaphoreSlim(maxQueue, maxQueue);
+            workers[i] = new PoolWorker(this, i);
         }
 
-        Workers = new PoolWorker[Options.CpuWorkers];
-        for (int i = 0; i < Workers.Length; i++)
-        {
-            Workers[i] = new PoolWorker(this, i);
-        }
-
-        foreach (PoolWorker worker in Workers)
+        _remote = new RemotePlacement(_queues, Options, _logger, _time);
+        _queues.Attach(workers, _remote.Signal);
+        foreach (PoolWorker worker in workers)
         {
             worker.Start();
         }
 
-        _remote = new RemotePlacement(this, _logger, _time);
         foreach (string address in Options.Workers)
         {
             _remote.Add(address);
@@ -113,17 +104,6 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     {
         get
         {
-            long queued = 0;
-            foreach (ConcurrentQueue<WorkItem> queue in _injected.Concat(_localOnly).Concat(_remoteOnly))
-            {
-                queued += queue.Count;
-            }
-
-            foreach (PoolWorker worker in Workers)
-            {
-                queued += worker.LocalCount;
-            }
-
             return new PoolStatistics(
                 Submitted: Interlocked.Read(ref _submitted),
                 Completed: Interlocked.Read(ref _completed),
@@ -131,7 +111,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
                 Rejected: Interlocked.Read(ref _rejected),
                 Retries: Interlocked.Read(ref _retries),
                 Outstanding: Interlocked.Read(ref _outstanding),
-                Queued: queued,
+                Queued: _queues.Count,
                 Steals: Workers.Sum(w => w.Steals),
                 Executed: Workers.Sum(w => w.Executed));
         }
@@ -158,9 +138,13 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <summary>The pool's remote workers, in the order they were added.</summary>
     public IReadOnlyList<WorkerClient> RemoteWorkers => _remote.Clients;
 
-    internal PoolWorker[] Workers { get; }
+    internal PoolWorker[] Workers => _queues.Workers;
 
-    internal bool IsStopping => _state == (int)PoolState.Stopped;
+    /// <summary>The scheduler's queues and park–wake protocol, which this pool's worker threads take their work from.</summary>
+    internal WorkQueues Queues => _queues;
+
+    /// <summary>The bound on the queue, whose slots queued items give back when they are taken.</summary>
+    internal Admission Admission => _admission;
 
     internal bool AcceptsRetries => !_forcedShutdown.IsCancellationRequested;
 
@@ -205,19 +189,18 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
 
         PoolWorker? worker = PoolWorker.CurrentOf(this);
-        if (worker is not null || _queueSlots is null)
+        if (worker is not null)
         {
             // Nested submissions bypass the bound: a task waiting on a full queue it feeds would deadlock.
             item.ArmCancellation();
-            Enqueue(item, worker);
+            _queues.Enqueue(item, worker);
             return new SubmittedTask(item.Id, spec, item.Completion);
         }
 
-        if (_queueSlots.Wait(0, CancellationToken.None))
+        if (_admission.TryEnter(item))
         {
-            item.HoldsQueueSlot = true;
             item.ArmCancellation();
-            Enqueue(item, null);
+            _queues.Enqueue(item, null);
             return new SubmittedTask(item.Id, spec, item.Completion);
         }
 
@@ -232,7 +215,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Submits <paramref name="spec"/>, or — when it is invalid — gives it an id and its Rejected result naming the field.</summary>
-    private SubmittedTask SubmitOrReject(TaskSpec spec, CancellationToken cancellationToken)
+    internal SubmittedTask SubmitOrReject(TaskSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         string? refusal = null;
@@ -256,7 +239,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         PoolWorker? worker = PoolWorker.CurrentOf(this);
         var item = new DelegateWorkItem<T>(this, work, priority) { CountsTowardsDrain = Admit(worker) };
         item.CancelWhen(cancellationToken);
-        Enqueue(item, worker);
+        _queues.Enqueue(item, worker);
         return item.Completion;
     }
 
@@ -271,7 +254,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(work);
         PoolWorker? worker = PoolWorker.CurrentOf(this);
         var item = new ForkWorkItem<T>(this, work, priority) { CountsTowardsDrain = Admit(worker) };
-        Enqueue(item, worker);
+        _queues.Enqueue(item, worker);
         return new ForkedTask<T>(item);
     }
 
@@ -288,57 +271,8 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <param name="ordered">Yield in input order instead of completion order.</param>
     /// <param name="maxInFlight">The window of submitted but unfinished tasks; 0 picks 64 per worker.</param>
     /// <param name="cancellationToken">Cancels the whole run.</param>
-    public async IAsyncEnumerable<TaskResult> RunAsync(
-        IAsyncEnumerable<TaskSpec> specs,
-        bool ordered = false,
-        int maxInFlight = 0,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(specs);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxInFlight);
-        int window = maxInFlight > 0 ? maxInFlight : DefaultInFlightWindow;
-        using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var results = new ResultStream(ordered);
-        Task producer = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    await foreach (TaskSpec spec in specs.WithCancellation(runCancellation.Token).ConfigureAwait(false))
-                    {
-                        await results.WaitForRoomAsync(DefaultStreamLimits with { MaxPending = window }, runCancellation.Token).ConfigureAwait(false);
-                        results.Add(SubmitOrReject(spec, runCancellation.Token).Completion);
-                    }
-                }
-                finally
-                {
-                    results.CompleteAdding();
-                }
-            },
-            CancellationToken.None);
-
-        try
-        {
-            while (await results.TakeAsync(cancellationToken).ConfigureAwait(false) is { } result)
-            {
-                yield return result;
-            }
-
-            await producer.ConfigureAwait(false); // surfaces an exception from the input or from an invalid spec
-        }
-        finally
-        {
-            await runCancellation.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await producer.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // The run was ended early; what was submitted has been cancelled.
-            }
-        }
-    }
+    public IAsyncEnumerable<TaskResult> RunAsync(IAsyncEnumerable<TaskSpec> specs, bool ordered = false, int maxInFlight = 0, CancellationToken cancellationToken = default) =>
+        StreamedRun.RunAsync(this, specs, ordered, maxInFlight, cancellationToken);
 
     /// <summary>Adds a remote worker daemon; the pool connects to it (and keeps reconnecting with back-off) and places tasks on it.</summary>
     /// <param name="address"><c>HOST:PORT</c>, <c>[IPv6]:PORT</c>, or a port on loopback.</param>
@@ -373,14 +307,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         await _remote.RemoveAsync(worker, drain, cancellationToken).ConfigureAwait(false);
         if (_remote.Clients.Count == 0)
         {
-            foreach (ConcurrentQueue<WorkItem> queue in _remoteOnly)
-            {
-                while (queue.TryDequeue(out WorkItem? item))
-                {
-                    ReleaseSlotOf(item);
-                    item.TryAbandon(FailureKind.Rejected, $"Pool '{Name}' has no remote workers left.");
-                }
-            }
+            _queues.AbandonBackendOnly(FailureKind.Rejected, $"Pool '{Name}' has no remote workers left.");
         }
     }
 
@@ -418,54 +345,6 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <summary>Runs the process tasks this machine's workers take (Gpu and Remote tasks never reach it).</summary>
     internal IExecutor CpuExecutor => _cpuExecutor;
 
-    internal bool TryTakeInjected(int priority, out WorkItem? item) =>
-        _localOnly[priority].TryDequeue(out item) || _injected[priority].TryDequeue(out item);
-
-    /// <summary>The highest-priority task a remote worker may run, already marked running; null when there is none.</summary>
-    internal ProcessWorkItem? TakeForRemote()
-    {
-        for (int priority = 0; priority < PriorityLevels; priority++)
-        {
-            while (_remoteOnly[priority].TryDequeue(out WorkItem? item) || _injected[priority].TryDequeue(out item))
-            {
-                ReleaseSlotOf(item);
-                if (item.TryStart())
-                {
-                    return (ProcessWorkItem)item; // only process tasks are routed to remote workers
-                }
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Gives up, as <see cref="FailureKind.NoWorker"/>, on the queued tasks that only remote workers may run and whose
-    /// wait <paramref name="waitedTooLong"/> (given when each was queued) says is over. The placement calls it while no
-    /// remote worker is usable, so nothing else takes from these queues but a worker coming back meanwhile.
-    /// </summary>
-    internal void AbandonUnplaced(Func<long, bool> waitedTooLong, string message)
-    {
-        foreach (ConcurrentQueue<WorkItem>[] queues in Workers.Length == 0 ? [_remoteOnly, _injected] : new[] { _remoteOnly })
-        {
-            foreach (ConcurrentQueue<WorkItem> queue in queues)
-            {
-                // Oldest first: a queue's head has waited longest.
-                while (queue.TryPeek(out WorkItem? head) && waitedTooLong(head.QueuedAt) && queue.TryDequeue(out WorkItem? item))
-                {
-                    if (!ReferenceEquals(item, head) && !waitedTooLong(item.QueuedAt))
-                    {
-                        queue.Enqueue(item); // a worker came back and took the head meanwhile: this one may still run
-                        break;
-                    }
-
-                    ReleaseSlotOf(item);
-                    item.TryAbandon(FailureKind.NoWorker, message);
-                }
-            }
-        }
-    }
-
     /// <summary>Puts a task whose attempt was lost with its worker (or never sent) straight back in the queue.</summary>
     internal void RequeueLost(ProcessWorkItem item, TaskResult? failed)
     {
@@ -475,7 +354,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             _logger.LogDebug("Task {Id} ({Name}) attempt {Attempt} lost ({Message}); requeued", item.Id, failed.Name, failed.Attempt, failed.FailureMessage);
         }
 
-        Enqueue(item, null);
+        _queues.Enqueue(item, null);
         if (_forcedShutdown.IsCancellationRequested)
         {
             item.TryAbandon(FailureKind.Cancelled, "The pool was shut down while the task waited to be placed again.");
@@ -511,67 +390,6 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         _ = RetryAfterAsync(item, delay);
     }
 
-    /// <summary>Blocks the calling worker until there may be work (or the pool stops).</summary>
-    internal void Park()
-    {
-        Interlocked.Increment(ref _sleepers); // a full fence: pairs with the one in WakeOneIfSleeping
-        if (IsStopping || AnyWorkVisible())
-        {
-            if (TryLeaveSleepers())
-            {
-                return;
-            }
-
-            // A waker already counted us out and released a permit: take it.
-        }
-
-        _wake.Wait();
-    }
-
-    internal void WakeAnotherIfWorkRemains()
-    {
-        if (Volatile.Read(ref _sleepers) > 0 && AnyWorkVisible())
-        {
-            WakeOne();
-        }
-    }
-
-    private static ConcurrentQueue<WorkItem>[] NewQueues() => [.. Enumerable.Range(0, PriorityLevels).Select(_ => new ConcurrentQueue<WorkItem>())];
-
-    private void Enqueue(WorkItem item, PoolWorker? worker)
-    {
-        WorkRoute route = item.Route;
-        if (worker is not null && route != WorkRoute.Remote)
-        {
-            worker.PushLocal(item);
-            Interlocked.MemoryBarrier(); // the push must be visible before the sleepers are read
-        }
-        else
-        {
-            ConcurrentQueue<WorkItem>[] queues = route switch
-            {
-                WorkRoute.Remote => _remoteOnly,
-                WorkRoute.Anywhere => _injected,
-                _ => _localOnly,
-            };
-            if (route == WorkRoute.Remote || (route == WorkRoute.Anywhere && Workers.Length == 0))
-            {
-                item.QueuedAt = _time.GetTimestamp(); // only remote workers can take it: its wait for one is bounded
-            }
-
-            queues[(int)item.Priority].Enqueue(item); // ConcurrentQueue.Enqueue is a full fence
-            if (route != WorkRoute.Local)
-            {
-                _remote.Signal();
-            }
-        }
-
-        if (route != WorkRoute.Remote && Volatile.Read(ref _sleepers) > 0)
-        {
-            WakeOne();
-        }
-    }
-
     /// <summary>Why the pool cannot run a task of <paramref name="backend"/>, or null when it can.</summary>
     private string? MissingBackend(Backend backend) => backend switch
     {
@@ -581,79 +399,12 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         _ => null,
     };
 
-    /// <summary>Frees the bounded-queue slot <paramref name="item"/> held while it waited, if it held one.</summary>
-    internal void ReleaseSlotOf(WorkItem item)
-    {
-        if (item.HoldsQueueSlot)
-        {
-            item.HoldsQueueSlot = false;
-            _queueSlots?.Release();
-        }
-    }
-
-    private void WakeOne()
-    {
-        while (true)
-        {
-            int sleepers = Volatile.Read(ref _sleepers);
-            if (sleepers <= 0)
-            {
-                return;
-            }
-
-            if (Interlocked.CompareExchange(ref _sleepers, sleepers - 1, sleepers) == sleepers)
-            {
-                _wake.Release();
-                return;
-            }
-        }
-    }
-
-    private bool TryLeaveSleepers()
-    {
-        while (true)
-        {
-            int sleepers = Volatile.Read(ref _sleepers);
-            if (sleepers <= 0)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _sleepers, sleepers - 1, sleepers) == sleepers)
-            {
-                return true;
-            }
-        }
-    }
-
-    private bool AnyWorkVisible()
-    {
-        // Plain loops: this runs every time a worker is about to park, so no enumerator allocations.
-        for (int priority = 0; priority < PriorityLevels; priority++)
-        {
-            if (!_localOnly[priority].IsEmpty || !_injected[priority].IsEmpty)
-            {
-                return true;
-            }
-        }
-
-        foreach (PoolWorker worker in Workers)
-        {
-            if (worker.HasLocalWork)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private async Task EnqueueWhenRoomAsync(ProcessWorkItem item, CancellationToken cancellationToken)
     {
         try
         {
             using var waitCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _forcedShutdown.Token);
-            await _queueSlots!.WaitAsync(waitCancellation.Token).ConfigureAwait(false);
+            await _admission.EnterAsync(item, waitCancellation.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -663,14 +414,13 @@ public sealed class Pool : IAsyncDisposable, IDisposable
 
         if (State != PoolState.Running)
         {
-            _queueSlots.Release();
+            _admission.Leave(item);
             item.Reject($"Pool '{Name}' is shutting down and accepts no new tasks.");
             return;
         }
 
-        item.HoldsQueueSlot = true;
         item.ArmCancellation();
-        Enqueue(item, null);
+        _queues.Enqueue(item, null);
     }
 
     private async Task RetryAfterAsync(ProcessWorkItem item, TimeSpan delay)
@@ -685,7 +435,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             return;
         }
 
-        Enqueue(item, null);
+        _queues.Enqueue(item, null);
         if (_forcedShutdown.IsCancellationRequested)
         {
             // Shutdown raced the re-queue; the drain may already have passed this queue.
@@ -702,15 +452,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
 
         _forcedShutdown.Cancel(); // running process trees are killed; retries waiting out a back-off give up
         _remote.CancelRunning();
-        const string Message = "The pool was shut down before the task started.";
-        foreach (ConcurrentQueue<WorkItem> queue in _injected.Concat(_localOnly).Concat(_remoteOnly))
-        {
-            while (queue.TryDequeue(out WorkItem? item))
-            {
-                ReleaseSlotOf(item);
-                item.TryAbandon(FailureKind.Cancelled, Message);
-            }
-        }
+        _queues.AbandonAll(FailureKind.Cancelled, "The pool was shut down before the task started.");
 
         // Work on the workers' own deques was forked by running work; the workers find it abandoned or run it to
         // let that work finish (its processes are cancelled through the forced-shutdown token).
@@ -729,10 +471,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
 
         _state = (int)PoolState.Stopped;
-        if (Workers.Length > 0)
-        {
-            _wake.Release(Workers.Length);
-        }
+        _queues.StopWorkers();
         await Task.Run(
             () =>
             {

@@ -14,6 +14,8 @@ internal sealed class PoolWorker
     private static PoolWorker? t_current;
 
     private readonly Pool _pool;
+    private readonly WorkQueues _queues;
+    private readonly Admission _admission;
     private readonly WorkStealingDeque<WorkItem>[] _deques;
     private readonly Thread _thread;
     private readonly Random _random;
@@ -23,8 +25,10 @@ internal sealed class PoolWorker
     internal PoolWorker(Pool pool, int index)
     {
         _pool = pool;
+        _queues = pool.Queues;
+        _admission = pool.Admission;
         Name = "cpu-" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _deques = new WorkStealingDeque<WorkItem>[Pool.PriorityLevels];
+        _deques = new WorkStealingDeque<WorkItem>[WorkQueues.PriorityLevels];
         for (int i = 0; i < _deques.Length; i++)
         {
             _deques[i] = new WorkStealingDeque<WorkItem>();
@@ -104,16 +108,16 @@ internal sealed class PoolWorker
                 WorkItem? item = FindWork(includeInjected: true);
                 if (item is null)
                 {
-                    if (_pool.IsStopping)
+                    if (_queues.IsStopping)
                     {
                         return;
                     }
 
-                    _pool.Park();
+                    _queues.Park();
                     continue;
                 }
 
-                _pool.WakeAnotherIfWorkRemains();
+                _queues.WakeAnotherIfWorkRemains();
                 RunItem(item);
             }
         }
@@ -125,17 +129,17 @@ internal sealed class PoolWorker
 
     private void RunItem(WorkItem item)
     {
-        _pool.ReleaseSlotOf(item);
+        _admission.Leave(item);
         item.Run(this);
         _executed++;
     }
 
     private WorkItem? FindWork(bool includeInjected)
     {
-        for (int priority = 0; priority < Pool.PriorityLevels; priority++)
+        for (int priority = 0; priority < WorkQueues.PriorityLevels; priority++)
         {
             if (_deques[priority].TryPop(out WorkItem? item)
-                || (includeInjected && _pool.TryTakeInjected(priority, out item))
+                || (includeInjected && _queues.TryTakeForWorker(priority, out item))
                 || TryStealFromOthers(priority, out item))
             {
                 return item;
@@ -147,7 +151,7 @@ internal sealed class PoolWorker
 
     private bool TryStealFromOthers(int priority, out WorkItem? item)
     {
-        PoolWorker[] workers = _pool.Workers;
+        PoolWorker[] workers = _queues.Workers;
         int count = workers.Length;
         if (count > 1)
         {

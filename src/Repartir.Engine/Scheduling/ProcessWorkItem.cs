@@ -62,20 +62,25 @@ internal sealed class ProcessWorkItem : WorkItem
         }
     }
 
-    /// <summary>Ends the attempt a remote worker ran: completes the task, or schedules its retry.</summary>
-    internal void EndRemoteAttempt(TaskResult result) => Conclude(result, lostWithWorker: false);
+    /// <summary>The next run of the task, for a backend to run and conclude; the item must be marked running (<see cref="WorkItem.TryStart"/>).</summary>
+    internal TaskAttempt StartAttempt() => new(this);
 
-    /// <summary>The run was lost with its worker, or refused by it (see <see cref="Conclude"/>).</summary>
-    internal void EndLostAttempt(TaskResult failed) => Conclude(failed, lostWithWorker: true);
-
-    /// <summary>Puts back an item that was taken for a remote worker but never sent (the worker went away first).</summary>
-    internal void ReturnUnsent()
+    /// <summary>Puts back an item that was taken but never run (<see cref="TaskAttempt.Return"/>).</summary>
+    internal void Return()
     {
         Requeue();
         Pool.RequeueLost(this, failed: null);
     }
 
-    protected override void Execute(PoolWorker worker) => Conclude(RunAttempt(worker), lostWithWorker: false);
+    protected override void Execute(PoolWorker worker)
+    {
+        TaskAttempt attempt = StartAttempt();
+        CancellationToken poolToken = Pool.ForcedShutdownToken;
+        using CancellationTokenSource? linked = _cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, poolToken)
+            : null;
+        attempt.Complete(Pool.CpuExecutor.Execute(Spec, new ExecutionSlot(Id, attempt.Number, worker.Name), linked?.Token ?? poolToken));
+    }
 
     /// <summary>
     /// The one place the end of a run is decided. A run lost with its worker goes back to the queue at once, counted
@@ -84,7 +89,7 @@ internal sealed class ProcessWorkItem : WorkItem
     /// result, and its retry policy never sees it. Any other outcome is the retry policy's: another attempt after
     /// the back-off, or the result.
     /// </summary>
-    private void Conclude(TaskResult result, bool lostWithWorker)
+    internal void Conclude(TaskResult result, bool lostWithWorker)
     {
         if (lostWithWorker)
         {
@@ -124,17 +129,6 @@ internal sealed class ProcessWorkItem : WorkItem
 
     protected override void OnAbandoned(FailureKind reason, string message) =>
         Complete(ResultWithoutProcess(reason, message, attempt: Attempt - 1, worker: string.Empty));
-
-    private TaskResult RunAttempt(PoolWorker worker)
-    {
-        var slot = new ExecutionSlot(Id, Attempt, worker.Name);
-        CancellationToken poolToken = Pool.ForcedShutdownToken;
-        using CancellationTokenSource? linked = _cancellationToken.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, poolToken)
-            : null;
-        ValueTask<TaskResult> pending = Pool.CpuExecutor.ExecuteAsync(Spec, slot, linked?.Token ?? poolToken);
-        return pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-    }
 
     private TaskResult ResultWithoutProcess(FailureKind failure, string message, int attempt, string worker) =>
         TaskResult.NotRun(Id, Spec, failure, message, attempt, Environment.MachineName, worker);

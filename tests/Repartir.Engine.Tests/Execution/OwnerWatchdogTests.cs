@@ -18,7 +18,7 @@ public sealed class OwnerWatchdogTests
         using var other = new LocalProcessExecutor(TestPools.FastKill);
         var spec = new TaskSpec("sh", "-c", "echo $REPARTIR_OWNER") { Environment = new Dictionary<string, string?> { ["REPARTIR_OWNER"] = "forged" } };
 
-        TaskResult result = await executor.ExecuteAsync(spec, new ExecutionSlot(new TaskId(1), 1, "cpu-1"), CancellationToken.None);
+        TaskResult result = executor.Execute(spec, new ExecutionSlot(new TaskId(1), 1, "cpu-1"), CancellationToken.None);
 
         Assert.Equal(executor.OwnerMarker + "\n", result.Stdout);
         Assert.StartsWith(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-", executor.OwnerMarker, StringComparison.Ordinal);

@@ -17,7 +17,7 @@ internal sealed class FakeExecutor : IExecutor
     public static TaskSpec Work(int milliseconds = 0, int exitCode = 0, TaskPriority priority = TaskPriority.Normal, int outputBytes = 0) =>
         new($"work:{milliseconds}:{exitCode}:{outputBytes}") { Priority = priority };
 
-    public ValueTask<TaskResult> ExecuteAsync(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken)
+    public TaskResult Execute(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken)
     {
         Attempts.Enqueue(slot);
         string[] parts = spec.Executable.Split(':');
@@ -27,7 +27,7 @@ internal sealed class FakeExecutor : IExecutor
         DateTimeOffset start = DateTimeOffset.UtcNow;
         bool cancelled = milliseconds > 0 && cancellationToken.WaitHandle.WaitOne(milliseconds);
         cancelled |= cancellationToken.IsCancellationRequested;
-        return ValueTask.FromResult(new TaskResult
+        return new TaskResult
         {
             Id = slot.Id,
             Name = spec.DisplayName,
@@ -40,6 +40,6 @@ internal sealed class FakeExecutor : IExecutor
             FailureMessage = cancelled ? "cancelled" : null,
             StartTime = start,
             EndTime = DateTimeOffset.UtcNow,
-        });
+        };
     }
 }
