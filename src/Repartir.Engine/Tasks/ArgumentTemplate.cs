@@ -37,6 +37,10 @@ public sealed class InvariantItemFormatter : IItemFormatter
     };
 
     /// <inheritdoc />
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification =
+        "{Name} reads a public property of whatever object the caller passed, by design. The one trimmed, AOT-compiled " +
+        "caller is the repartir executable, whose items are input lines and whose templates allow only {} and {#} " +
+        "(PlaceholderSyntax.ItemOnly): it never looks a property up.")]
     public bool TryGetProperty(object item, string name, out object? value)
     {
         ArgumentNullException.ThrowIfNull(item);

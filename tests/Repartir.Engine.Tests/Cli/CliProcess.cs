@@ -5,6 +5,14 @@ namespace Repartir.Tests.Cli;
 /// <summary>The real <c>repartir</c> executable, fed bytes on stdin: what users run, start-up and all.</summary>
 internal static class CliProcess
 {
+    /// <summary>
+    /// The executable the tests run: the build beside them, or the one <c>REPARTIR_EXECUTABLE</c> names (for example
+    /// the native build from <c>./build.sh -Task Cli</c> by its absolute path, to check that it behaves the same).
+    /// </summary>
+    internal static string Executable { get; } = Environment.GetEnvironmentVariable("REPARTIR_EXECUTABLE") is { Length: > 0 } path
+        ? Path.GetFullPath(path)
+        : Path.Combine(AppContext.BaseDirectory, "repartir");
+
     internal static async Task<(int ExitCode, byte[] Stdout, string Stderr)> RunAsync(byte[] stdin, params string[] args)
     {
         using var stdout = new MemoryStream();
@@ -15,7 +23,7 @@ internal static class CliProcess
     /// <summary>Runs it with <paramref name="environment"/> added to this process's environment, its stdout copied to <paramref name="stdout"/>.</summary>
     internal static async Task<(int ExitCode, string Stderr)> RunAsync(byte[] stdin, Stream stdout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "repartir"), args)
+        var start = new ProcessStartInfo(Executable, args)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

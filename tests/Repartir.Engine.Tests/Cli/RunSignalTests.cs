@@ -17,7 +17,7 @@ public sealed class RunSignalTests
     public async Task A_signal_kills_every_running_task_before_the_run_exits_with_128_plus_its_number(string signal, int number)
     {
         using var directory = new TempDirectory();
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "repartir"), ["run", "-j", "2", "--", "sh", "-c", $"echo $$ > {directory.Path}/pid.$0; exec sleep 300"])
+        var start = new ProcessStartInfo(Repartir.Tests.Cli.CliProcess.Executable, ["run", "-j", "2", "--", "sh", "-c", $"echo $$ > {directory.Path}/pid.$0; exec sleep 300"])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

@@ -42,7 +42,7 @@ public sealed class OwnerWatchdogTests
     {
         using var directory = new TempDirectory();
         string pidFile = directory.File("pid");
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "repartir"), ["run", "--", "sh", "-c", $"echo $$ > {pidFile}; exec sleep 300 # {{}}"])
+        var start = new ProcessStartInfo(Repartir.Tests.Cli.CliProcess.Executable, ["run", "--", "sh", "-c", $"echo $$ > {pidFile}; exec sleep 300 # {{}}"])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

@@ -215,7 +215,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     /// <summary>Starts a worker and waits until it listens; port 0 picks a free one.</summary>
     public static async Task<WorkerProcess> StartAsync(string name, int slots, int port = 0)
     {
-        string executable = Path.Combine(AppContext.BaseDirectory, "repartir");
+        string executable = Repartir.Tests.Cli.CliProcess.Executable;
         var start = new ProcessStartInfo(executable, ["worker", "--bind", $"127.0.0.1:{port}", "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--name", name, "--heartbeat", "100ms"])
         {
             RedirectStandardError = true,
