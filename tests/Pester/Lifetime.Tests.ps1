@@ -1,15 +1,17 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
 
-    # Starts a pwsh that runs a task writing its pid, then waits (or exits); returns the pwsh and the task's pid.
+    # Starts a pwsh that runs a task writing its pid, then waits (or exits); returns the pwsh and the task's pid once
+    # the pwsh has seen the task start and is about to run $Then (a signal sent earlier would race its start-up).
     function Start-Owner([string] $Then) {
         $pidFile = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        $ready = "$pidFile.ready"
         $script = "Import-Module '$RepartirManifest'; Submit-RepartirTask -FilePath sh -ArgumentList '-c', 'echo `$`$ > $pidFile; exec sleep 300' -NoWait | Out-Null; " +
-            "while (-not (Test-Path '$pidFile') -or -not (Get-Content '$pidFile')) { Start-Sleep -Milliseconds 20 }; $Then"
+            "while (-not (Test-Path '$pidFile') -or -not (Get-Content '$pidFile')) { Start-Sleep -Milliseconds 20 }; New-Item '$ready' | Out-Null; $Then"
         $start = [System.Diagnostics.ProcessStartInfo]::new($Pwsh, [string[]]@('-NoProfile', '-NonInteractive', '-Command', $script))
         $start.RedirectStandardOutput = $true
         $owner = [System.Diagnostics.Process]::Start($start)
-        Wait-Until { (Test-Path $pidFile) -and (Get-Content $pidFile) } -Seconds 60 -What 'the task to start'
+        Wait-Until { Test-Path $ready } -Seconds 60 -What 'the task to start'
         return $owner, [int](Get-Content $pidFile)
     }
 }
