@@ -8,7 +8,9 @@ BeforeAll {
         $ready = "$pidFile.ready"
         $script = "Import-Module '$RepartirManifest'; Submit-RepartirTask -FilePath sh -ArgumentList '-c', 'echo `$`$ > $pidFile; exec sleep 300' -NoWait | Out-Null; " +
             "while (-not (Test-Path '$pidFile') -or -not (Get-Content '$pidFile')) { Start-Sleep -Milliseconds 20 }; New-Item '$ready' | Out-Null; $Then"
-        $start = [System.Diagnostics.ProcessStartInfo]::new($Pwsh, [string[]]@('-NoProfile', '-NonInteractive', '-Command', $script))
+        # env --default-signal: a suite run under nohup, or in a script's background, ignores SIGHUP or SIGINT, and a
+        # child inherits that; the owner gets the signals of a shell's foreground job.
+        $start = [System.Diagnostics.ProcessStartInfo]::new('env', [string[]]@('--default-signal=HUP,INT,QUIT,TERM', $Pwsh, '-NoProfile', '-NonInteractive', '-Command', $script))
         $start.RedirectStandardOutput = $true
         $owner = [System.Diagnostics.Process]::Start($start)
         Wait-Until { Test-Path $ready } -Seconds 60 -What 'the task to start'

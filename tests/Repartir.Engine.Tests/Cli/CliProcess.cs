@@ -13,6 +13,18 @@ internal static class CliProcess
         ? Path.GetFullPath(path)
         : Path.Combine(AppContext.BaseDirectory, "repartir");
 
+    /// <summary>
+    /// How to start it with every stream redirected, and with the signals a shell's foreground job has: a test run
+    /// under nohup, or in the background of a script, ignores SIGHUP or SIGINT, and children inherit that (the
+    /// runtime rightly leaves an ignored signal ignored). <c>env --default-signal</c> gives them back.
+    /// </summary>
+    internal static ProcessStartInfo StartInfo(params string[] args) => new("env", ["--default-signal=HUP,INT,QUIT,TERM", Executable, .. args])
+    {
+        RedirectStandardInput = true,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+    };
+
     internal static async Task<(int ExitCode, byte[] Stdout, string Stderr)> RunAsync(byte[] stdin, params string[] args)
     {
         using var stdout = new MemoryStream();
@@ -23,12 +35,7 @@ internal static class CliProcess
     /// <summary>Runs it with <paramref name="environment"/> added to this process's environment, its stdout copied to <paramref name="stdout"/>.</summary>
     internal static async Task<(int ExitCode, string Stderr)> RunAsync(byte[] stdin, Stream stdout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo(Executable, args)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        ProcessStartInfo start = StartInfo(args);
         foreach ((string name, string value) in environment)
         {
             start.Environment[name] = value;

@@ -17,13 +17,7 @@ public sealed class RunSignalTests
     public async Task A_signal_kills_every_running_task_before_the_run_exits_with_128_plus_its_number(string signal, int number)
     {
         using var directory = new TempDirectory();
-        var start = new ProcessStartInfo(Repartir.Tests.Cli.CliProcess.Executable, ["run", "-j", "2", "--", "sh", "-c", $"echo $$ > {directory.Path}/pid.$0; exec sleep 300"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process run = Process.Start(start)!;
+        using Process run = Process.Start(CliProcess.StartInfo("run", "-j", "2", "--", "sh", "-c", $"echo $$ > {directory.Path}/pid.$0; exec sleep 300"))!;
         Task<string> stderr = run.StandardError.ReadToEndAsync();
         await run.StandardInput.WriteAsync("1\n2\n3\n");
         run.StandardInput.Close();

@@ -42,13 +42,7 @@ public sealed class OwnerWatchdogTests
     {
         using var directory = new TempDirectory();
         string pidFile = directory.File("pid");
-        var start = new ProcessStartInfo(Repartir.Tests.Cli.CliProcess.Executable, ["run", "--", "sh", "-c", $"echo $$ > {pidFile}; exec sleep 300 # {{}}"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process coordinator = Process.Start(start)!;
+        using Process coordinator = Process.Start(Repartir.Tests.Cli.CliProcess.StartInfo("run", "--", "sh", "-c", $"echo $$ > {pidFile}; exec sleep 300 # {{}}"))!;
         await coordinator.StandardInput.WriteLineAsync("x");
         coordinator.StandardInput.Close();
         int task = await PidFrom(pidFile);

@@ -215,12 +215,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     /// <summary>Starts a worker and waits until it listens; port 0 picks a free one.</summary>
     public static async Task<WorkerProcess> StartAsync(string name, int slots, int port = 0)
     {
-        string executable = Repartir.Tests.Cli.CliProcess.Executable;
-        var start = new ProcessStartInfo(executable, ["worker", "--bind", $"127.0.0.1:{port}", "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--name", name, "--heartbeat", "100ms"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
+        ProcessStartInfo start = Repartir.Tests.Cli.CliProcess.StartInfo("worker", "--bind", $"127.0.0.1:{port}", "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--name", name, "--heartbeat", "100ms");
         var worker = new WorkerProcess(Process.Start(start)!);
         worker.EndPoint = await worker._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return worker;
