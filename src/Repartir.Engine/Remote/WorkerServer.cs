@@ -82,6 +82,8 @@ public sealed class WorkerServer : IAsyncDisposable
     private readonly ConcurrentDictionary<Session, byte> _sessions = new();
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _started;
+    private long _loadReadAt;
+    private double _load;
     private Task _acceptLoop = Task.CompletedTask;
     private IPEndPoint? _boundEndPoint;
     private volatile bool _draining;
@@ -403,17 +405,29 @@ public sealed class WorkerServer : IAsyncDisposable
             session.LastEcho);
     }
 
-    private static double LoadAverage()
+    /// <summary>The one-minute load average, read at most once a second: every heartbeat carries it, and the kernel updates it every five.</summary>
+    private double LoadAverage()
     {
+        long now = _time.GetTimestamp();
+        if (Interlocked.Read(ref _loadReadAt) is var readAt and not 0 && _time.GetElapsedTime(readAt, now) < TimeSpan.FromSeconds(1))
+        {
+            return Volatile.Read(ref _load);
+        }
+
+        double load;
         try
         {
             string text = File.ReadAllText("/proc/loadavg");
-            return double.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+            load = double.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
         {
-            return -1;
+            load = -1;
         }
+
+        Volatile.Write(ref _load, load);
+        Interlocked.Exchange(ref _loadReadAt, now);
+        return load;
     }
 
     /// <summary>One coordinator's connection and the tasks it has running here.</summary>

@@ -35,6 +35,62 @@ public sealed class FrameTests
     }
 
     [Fact]
+    public async Task Frames_of_any_size_read_right_however_the_stream_splits_them()
+    {
+        using var written = new MemoryStream();
+        var writer = new FrameWriter(written, maxFrameLength: 1 << 20);
+        int[] sizes = [0, 1, 3, 70_000, 5, 65_531, 65_532, 300_000, 2];
+        foreach (int size in sizes)
+        {
+            await writer.WriteAsync((ref MessagePackWriter w) => w.Write(Enumerable.Range(0, size).Select(i => (byte)(i * 31 + size)).ToArray()));
+        }
+
+        // Reads of 1 to 9,000 bytes: frame boundaries fall anywhere, inside headers too.
+        var reader = new FrameReader(new TrickleStream(written.ToArray(), new Random(5)), maxFrameLength: 1 << 20);
+        foreach (int size in sizes)
+        {
+            using Frame frame = (await reader.ReadAsync())!;
+            Assert.Equal(Enumerable.Range(0, size).Select(i => (byte)(i * 31 + size)), (byte[])MessagePackTree.Decode(frame.Span)!);
+        }
+
+        Assert.Null(await reader.ReadAsync());
+    }
+
+    /// <summary>Hands out its bytes a few at a time, as a socket may.</summary>
+    private sealed class TrickleStream(byte[] bytes, Random random) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => bytes.Length;
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = Math.Min(Math.Min(count, random.Next(1, 9000)), bytes.Length - _position);
+            bytes.AsSpan(_position, n).CopyTo(buffer.AsSpan(offset));
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task Concurrent_senders_never_interleave_frames()
     {
         using var stream = new MemoryStream();
@@ -67,9 +123,10 @@ public sealed class FrameTests
     {
         byte[] header = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(header, 0xFFFFFFF0);
+        var reader = new FrameReader(new MemoryStream(header), maxFrameLength: 1024); // its own read buffer is not the frame's
         long before = GC.GetAllocatedBytesForCurrentThread();
 
-        var error = await Assert.ThrowsAsync<FrameException>(async () => await new FrameReader(new MemoryStream(header), maxFrameLength: 1024).ReadAsync());
+        var error = await Assert.ThrowsAsync<FrameException>(async () => await reader.ReadAsync());
 
         Assert.Equal(0xFFFFFFF0, error.DeclaredLength);
         Assert.Contains("exceeds the maximum of 1024", error.Message, StringComparison.Ordinal);

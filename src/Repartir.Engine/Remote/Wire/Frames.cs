@@ -47,15 +47,20 @@ public sealed class Frame : IDisposable
 
 /// <summary>
 /// Reads frames — a 4-byte big-endian length, then one MessagePack value — from a stream. A length above
-/// <see cref="MaxFrameLength"/> is refused before anything is allocated for it.
+/// <see cref="MaxFrameLength"/> is refused before anything is allocated for it. Reads go through a buffer, so a
+/// frame usually costs one read of the socket, and several small frames that arrived together cost one between them.
 /// </summary>
 public sealed class FrameReader
 {
     /// <summary>The frame size every peer accepts before the handshake negotiates another: 1 MiB.</summary>
     public const int DefaultMaxFrameLength = 1 << 20;
 
+    private const int BufferSize = 64 * 1024;
+
     private readonly Stream _stream;
-    private readonly byte[] _header = new byte[4];
+    private readonly byte[] _buffer = new byte[BufferSize];
+    private int _start; // the first byte read from the stream and not yet handed out
+    private int _end;   // one past the last byte read from the stream
 
     /// <summary>Reads from <paramref name="stream"/>.</summary>
     public FrameReader(Stream stream, int maxFrameLength = DefaultMaxFrameLength)
@@ -71,45 +76,78 @@ public sealed class FrameReader
         set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The maximum frame length must be positive.");
     }
 
+    private int Buffered => _end - _start;
+
     /// <summary>
     /// The next frame, or null when the peer closed the stream cleanly between frames.
     /// </summary>
     /// <exception cref="FrameException">The frame is too large, or the stream ended inside it.</exception>
     public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken = default)
     {
-        int headerRead = await ReadAtLeastAsync(_header, cancellationToken).ConfigureAwait(false);
-        if (headerRead == 0)
+        if (!await FillAsync(4, cancellationToken).ConfigureAwait(false))
         {
-            return null;
+            return Buffered == 0 ? null : throw new FrameException($"The stream ended inside a frame header ({Buffered} of 4 bytes).");
         }
 
-        if (headerRead < 4)
-        {
-            throw new FrameException($"The stream ended inside a frame header ({headerRead} of 4 bytes).");
-        }
-
-        uint length = BinaryPrimitives.ReadUInt32BigEndian(_header);
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(_start, 4));
         if (length > (uint)MaxFrameLength)
         {
             throw new FrameException($"A frame of {length} bytes exceeds the maximum of {MaxFrameLength}.", length);
         }
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+        _start += 4;
+        byte[] frame = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
         try
         {
-            int read = await ReadAtLeastAsync(buffer.AsMemory(0, (int)length), cancellationToken).ConfigureAwait(false);
-            if (read < length)
+            int copied = Math.Min(Buffered, (int)length);
+            _buffer.AsSpan(_start, copied).CopyTo(frame);
+            _start += copied;
+            if (copied < length)
             {
-                throw new FrameException($"The stream ended inside a frame ({read} of {length} bytes).");
+                // The rest of a frame larger than what was buffered goes straight into it.
+                int read = copied + await ReadAtLeastAsync(frame.AsMemory(copied, (int)length - copied), cancellationToken).ConfigureAwait(false);
+                if (read < length)
+                {
+                    throw new FrameException($"The stream ended inside a frame ({read} of {length} bytes).");
+                }
             }
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(frame);
             throw;
         }
 
-        return new Frame(buffer, (int)length);
+        return new Frame(frame, (int)length);
+    }
+
+    /// <summary>Reads until at least <paramref name="count"/> bytes are buffered (as many as the stream has, up to the buffer's size); false at the end of the stream before that.</summary>
+    private async ValueTask<bool> FillAsync(int count, CancellationToken cancellationToken)
+    {
+        if (Buffered >= count)
+        {
+            return true;
+        }
+
+        if (_start > 0)
+        {
+            _buffer.AsSpan(_start, Buffered).CopyTo(_buffer);
+            _end = Buffered;
+            _start = 0;
+        }
+
+        while (_end < count)
+        {
+            int read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return false;
+            }
+
+            _end += read;
+        }
+
+        return true;
     }
 
     private async ValueTask<int> ReadAtLeastAsync(Memory<byte> target, CancellationToken cancellationToken) =>
