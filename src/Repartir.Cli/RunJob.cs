@@ -82,7 +82,7 @@ internal sealed class RunJob
         try
         {
             pool = new Pool(
-                new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes } },
+                new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes, SnapshotEnvironment = true } },
                 logging.CreateLogger("repartir.run"));
         }
         catch (InvalidSettingException e)

@@ -38,6 +38,7 @@ internal static class WorkerCommand
                 Name = parse.GetValue(name) ?? Environment.MachineName,
                 Slots = parse.GetValue(slots) ?? Environment.ProcessorCount,
                 HeartbeatInterval = interval,
+                Process = new Repartir.Execution.ProcessExecutorOptions { SnapshotEnvironment = true }, // a daemon's environment is fixed
             };
             try
             {

@@ -55,8 +55,12 @@ internal static unsafe class ChildProcess
         LibC.SIGXFSZ, LibC.SIGWINCH,
     ];
 
-    /// <summary>Runs <paramref name="spec"/> under <paramref name="watchdog"/>, whose marker is added to its environment last, so no task setting can drop it.</summary>
-    internal static ProcessOutcome Run(TaskSpec spec, ProcessExecutorOptions options, OwnerWatchdog watchdog, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="spec"/> under <paramref name="watchdog"/>, whose marker is added to its environment last, so
+    /// no task setting can drop it. A task that changes nothing in its environment takes it, and its executable's
+    /// path, from <paramref name="snapshot"/> when there is one, instead of reading and building them again.
+    /// </summary>
+    internal static ProcessOutcome Run(TaskSpec spec, ProcessExecutorOptions options, OwnerWatchdog watchdog, EnvironmentSnapshot? snapshot, CancellationToken cancellationToken)
     {
         DateTimeOffset startTime = DateTimeOffset.UtcNow;
         long startTimestamp = Stopwatch.GetTimestamp(); // the same instant on the monotonic clock: the duration counts the start-up too
@@ -70,9 +74,19 @@ internal static unsafe class ChildProcess
             return NotStarted(FailureKind.SpawnFailed, problem, startTime);
         }
 
-        List<string> environment = BuildEnvironment(spec.Environment, out string? searchPath);
-        environment.Add(watchdog.EnvironmentEntry);
-        ExecutableResolver.Resolution resolution = ExecutableResolver.Resolve(spec.Executable, searchPath);
+        EnvironmentSnapshot? shared = spec.Environment.Count == 0 ? snapshot : null;
+        List<string>? environment = null;
+        ExecutableResolver.Resolution resolution;
+        if (shared is not null)
+        {
+            resolution = shared.Resolve(spec.Executable);
+        }
+        else
+        {
+            environment = EnvironmentSnapshot.Build(spec.Environment, watchdog.EnvironmentEntry, out string? searchPath);
+            resolution = ExecutableResolver.Resolve(spec.Executable, searchPath);
+        }
+
         if (resolution.FullPath is null)
         {
             return NotStarted(resolution.Failure, resolution.Message, startTime);
@@ -97,7 +111,7 @@ internal static unsafe class ChildProcess
 
             var arguments = new List<string>(spec.Arguments.Count + 1) { spec.Executable };
             arguments.AddRange(spec.Arguments);
-            int spawnError = Spawn(resolution.FullPath, arguments, environment, spec.WorkingDirectory, stdinPipe[0], stdoutPipe[1], stderrPipe[1], out int pid);
+            int spawnError = Spawn(resolution.FullPath, arguments, shared, environment, spec.WorkingDirectory, stdinPipe[0], stdoutPipe[1], stderrPipe[1], out int pid);
             CloseAndReset(ref stdoutPipe[1]);
             CloseAndReset(ref stderrPipe[1]);
             CloseAndReset(ref stdinPipe[0]);
@@ -151,48 +165,8 @@ internal static unsafe class ChildProcess
         }
     }
 
-    /// <summary>The inherited environment with the task's changes applied, as <c>NAME=value</c> strings.</summary>
-    private static List<string> BuildEnvironment(IReadOnlyDictionary<string, string?> changes, out string? searchPath)
-    {
-        IDictionary inherited = System.Environment.GetEnvironmentVariables();
-        var merged = new Dictionary<string, string>(inherited.Count + changes.Count, StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in inherited)
-        {
-            merged[(string)entry.Key] = (string?)entry.Value ?? string.Empty;
-        }
-
-        // The owner's marker is the executor's to set: an inherited one (this process is itself a task) or one in the
-        // task's changes would otherwise stand beside it and hide which owner a process belongs to.
-        merged.Remove(OwnerWatchdog.EnvironmentVariable);
-
-        foreach (KeyValuePair<string, string?> change in changes)
-        {
-            if (string.Equals(change.Key, OwnerWatchdog.EnvironmentVariable, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            if (change.Value is null)
-            {
-                merged.Remove(change.Key);
-            }
-            else
-            {
-                merged[change.Key] = change.Value;
-            }
-        }
-
-        searchPath = merged.GetValueOrDefault("PATH");
-        var block = new List<string>(merged.Count);
-        foreach (KeyValuePair<string, string> pair in merged)
-        {
-            block.Add(pair.Key + "=" + pair.Value);
-        }
-
-        return block;
-    }
-
-    private static int Spawn(string path, List<string> arguments, List<string> environment, string? workingDirectory, int stdinRead, int stdoutWrite, int stderrWrite, out int pid)
+    /// <summary>Starts the process: the environment is <paramref name="shared"/>'s block when given, otherwise built from <paramref name="environment"/>.</summary>
+    private static int Spawn(string path, List<string> arguments, EnvironmentSnapshot? shared, List<string>? environment, string? workingDirectory, int stdinRead, int stdoutWrite, int stderrWrite, out int pid)
     {
         var strings = new NativeStrings();
         byte* fileActions = stackalloc byte[LibC.FileActionsSize];
@@ -203,7 +177,7 @@ internal static unsafe class ChildProcess
         {
             byte* pathBytes = strings.Add(path);
             byte** argv = strings.AddVector(arguments);
-            byte** envp = strings.AddVector(environment);
+            byte** envp = shared is not null ? shared.NativeBlock : strings.AddVector(environment!);
             byte* devNull = strings.Add("/dev/null");
             byte* directoryBytes = workingDirectory is null ? null : strings.Add(workingDirectory);
 
@@ -252,67 +226,6 @@ internal static unsafe class ChildProcess
         finally
         {
             strings.Dispose();
-        }
-    }
-
-    /// <summary>Native copies of strings and NULL-terminated string vectors, freed together.</summary>
-    private struct NativeStrings : IDisposable
-    {
-        private List<nint>? _blocks;
-
-        public byte* Add(string value)
-        {
-            int length = ArgumentBytes.GetByteCount(value);
-            byte* block = (byte*)Allocate((nuint)length + 1);
-            ArgumentBytes.Encode(value, new Span<byte>(block, length));
-            block[length] = 0;
-            return block;
-        }
-
-        public byte** AddVector(List<string> values)
-        {
-            nuint pointers = (nuint)(values.Count + 1) * (nuint)sizeof(byte*);
-            nuint total = pointers;
-            foreach (string value in values)
-            {
-                total += (nuint)ArgumentBytes.GetByteCount(value) + 1;
-            }
-
-            byte* block = (byte*)Allocate(total);
-            byte** vector = (byte**)block;
-            byte* cursor = block + pointers;
-            for (int i = 0; i < values.Count; i++)
-            {
-                int written = ArgumentBytes.Encode(values[i], new Span<byte>(cursor, (int)(block + total - cursor)));
-                cursor[written] = 0;
-                vector[i] = cursor;
-                cursor += written + 1;
-            }
-
-            vector[values.Count] = null;
-            return vector;
-        }
-
-        public void Dispose()
-        {
-            if (_blocks is null)
-            {
-                return;
-            }
-
-            foreach (nint block in _blocks)
-            {
-                NativeMemory.Free((void*)block);
-            }
-
-            _blocks = null;
-        }
-
-        private void* Allocate(nuint size)
-        {
-            void* block = NativeMemory.Alloc(size);
-            (_blocks ??= new List<nint>(4)).Add((nint)block);
-            return block;
         }
     }
 

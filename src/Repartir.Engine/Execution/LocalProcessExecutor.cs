@@ -10,6 +10,7 @@ public sealed class LocalProcessExecutor : IExecutor, IDisposable
 {
     private readonly ProcessExecutorOptions _options;
     private readonly OwnerWatchdog _watchdog;
+    private readonly EnvironmentSnapshot? _snapshot;
     private readonly string _host = System.Environment.MachineName;
 
     /// <summary>Creates an executor with <paramref name="options"/> (defaults when null).</summary>
@@ -24,6 +25,7 @@ public sealed class LocalProcessExecutor : IExecutor, IDisposable
         _options = options ?? new ProcessExecutorOptions();
         _options.Validate();
         _watchdog = new OwnerWatchdog(_options.KillGracePeriod);
+        _snapshot = _options.SnapshotEnvironment ? new EnvironmentSnapshot(_watchdog.EnvironmentEntry) : null;
     }
 
     /// <summary>The value of <c>REPARTIR_OWNER</c> in the environment of every process this executor starts.</summary>
@@ -36,7 +38,7 @@ public sealed class LocalProcessExecutor : IExecutor, IDisposable
     public TaskResult Execute(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        ProcessOutcome outcome = ChildProcess.Run(spec, _options, _watchdog, cancellationToken);
+        ProcessOutcome outcome = ChildProcess.Run(spec, _options, _watchdog, _snapshot, cancellationToken);
         return new TaskResult
         {
             Id = slot.Id,
@@ -61,5 +63,9 @@ public sealed class LocalProcessExecutor : IExecutor, IDisposable
     }
 
     /// <summary>Lets the watchdog go; call it once the executor's processes have ended (a pool does so when it stops).</summary>
-    public void Dispose() => _watchdog.Dispose();
+    public void Dispose()
+    {
+        _snapshot?.Dispose();
+        _watchdog.Dispose();
+    }
 }

@@ -24,6 +24,14 @@ public sealed record ProcessExecutorOptions
     /// </summary>
     public TimeSpan OutputDrainGrace { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Read this process's environment once, when the executor starts, and give it to every task (with executable
+    /// lookups on its PATH remembered), instead of reading and building it for every start. For a process whose
+    /// environment does not change while it runs: the <c>repartir</c> executable. PowerShell changes it
+    /// (<c>$env:</c>), so the module leaves this off and each task sees the environment of the moment it starts.
+    /// </summary>
+    public bool SnapshotEnvironment { get; init; }
+
     /// <summary>Checks the options, naming the one that is wrong.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public void Validate()

@@ -251,4 +251,54 @@ public sealed class LocalProcessExecutorTests : IAsyncLifetime
         Assert.Equal(17_000_000, result.StdoutBytes.Length); // more than the 16 MiB default
         Assert.False(result.StdoutTruncated);
     }
+
+    [Fact]
+    public void A_snapshot_environment_is_the_one_of_the_executors_start_and_a_task_that_changes_it_still_sees_the_rest()
+    {
+        string name = "REPARTIR_SNAPSHOT_" + Guid.NewGuid().ToString("N");
+        System.Environment.SetEnvironmentVariable(name, "before");
+        try
+        {
+            using var snapshot = new LocalProcessExecutor(TestPools.FastKill with { SnapshotEnvironment = true });
+            using var live = new LocalProcessExecutor(TestPools.FastKill);
+            System.Environment.SetEnvironmentVariable(name, "after");
+            string Echo(LocalProcessExecutor executor, TaskSpec spec) =>
+                executor.Execute(spec, new ExecutionSlot(new TaskId(1), 1, "cpu-1"), CancellationToken.None).Stdout;
+            var plain = new TaskSpec("sh", "-c", $"echo ${name} $REPARTIR_OWNER");
+            var changed = plain with { Environment = new Dictionary<string, string?> { ["EXTRA"] = "x" } };
+
+            Assert.Equal($"before {snapshot.OwnerMarker}\n", Echo(snapshot, plain));
+            Assert.Equal($"after {snapshot.OwnerMarker}\n", Echo(snapshot, changed)); // a task with changes reads the environment of its start
+            Assert.Equal($"after {live.OwnerMarker}\n", Echo(live, plain));
+        }
+        finally
+        {
+            System.Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
+    public void A_snapshot_remembers_programs_it_found_and_looks_again_for_one_it_did_not()
+    {
+        using var directory = new TempDirectory();
+        string program = "repartir-later-" + Guid.NewGuid().ToString("N");
+        string oldPath = System.Environment.GetEnvironmentVariable("PATH")!;
+        System.Environment.SetEnvironmentVariable("PATH", directory.Path + ":" + oldPath);
+        try
+        {
+            using var executor = new LocalProcessExecutor(TestPools.FastKill with { SnapshotEnvironment = true });
+            TaskResult Run() => executor.Execute(new TaskSpec(program), new ExecutionSlot(new TaskId(1), 1, "cpu-1"), CancellationToken.None);
+
+            Assert.Equal(FailureKind.NotFound, Run().Failure);
+            string path = directory.File(program);
+            File.WriteAllText(path, "#!/bin/sh\necho found\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Assert.Equal("found\n", Run().Stdout); // installed after the first look: found now
+            Assert.Equal("found\n", Run().Stdout);
+        }
+        finally
+        {
+            System.Environment.SetEnvironmentVariable("PATH", oldPath);
+        }
+    }
 }
