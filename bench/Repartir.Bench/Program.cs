@@ -5,7 +5,8 @@ using Repartir.Bench;
 
 // repartir bench: dotnet run -c Release --project bench/Repartir.Bench -- <suite|all> [--json PATH] [--pairs N] [--tasks N] [--workers N]
 //   fault also takes [--repartir PATH] [--kill-every SECONDS]; fuzz takes --tasks as the number of cases;
-//   cmdlet takes [--pwsh PATH] [--module PSD1] [--repartir PATH] (3 pairs unless --pairs says otherwise).
+//   cmdlet takes [--pwsh PATH] [--module PSD1] [--repartir PATH] (3 pairs unless --pairs says otherwise);
+//   cli takes [--repartir PATH] [--memory-tasks N]; remote-spawn takes [--worker HOST:PORT] (a worker started elsewhere).
 string suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string? jsonPath = Option("--json");
 int pairs = int.Parse(Option("--pairs") ?? "7", CultureInfo.InvariantCulture);
@@ -29,7 +30,7 @@ if (suite is "scheduler" or "all")
 if (suite is "remote-spawn" or "all")
 {
     known = true;
-    results.Add(RemoteSuites.Spawn(int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), pairs, workers));
+    results.Add(RemoteSuites.Spawn(int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), pairs, workers, Option("--worker")));
 }
 
 if (suite is "remote-rtt" or "all")
@@ -57,6 +58,14 @@ if (suite is "cmdlet")
     results.Add(CmdletSuite.Run(pwsh, module, repartir, Path.Combine(root, "bench", "cmdlet.ps1"), int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), int.Parse(Option("--pairs") ?? "3", CultureInfo.InvariantCulture), workers));
 }
 
+if (suite is "cli")
+{
+    // Not part of "all": it measures an executable (the native one from ./build.sh -Task Cli by default) against xargs.
+    known = true;
+    string repartir = Option("--repartir") ?? Path.Combine(RepositoryRoot(), "out", "bin", "repartir");
+    results.Add(CliSuite.Run(repartir, int.Parse(tasks ?? "1000", CultureInfo.InvariantCulture), pairs, workers, int.Parse(Option("--memory-tasks") ?? "100000", CultureInfo.InvariantCulture)));
+}
+
 if (suite is "fuzz")
 {
     // Not part of "all": a correctness run with counts, not a ratio.
@@ -66,7 +75,7 @@ if (suite is "fuzz")
 
 if (!known)
 {
-    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, fault, fuzz, cmdlet, all)");
+    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, fault, fuzz, cmdlet, cli, all)");
     return 2;
 }
 

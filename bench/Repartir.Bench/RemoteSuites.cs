@@ -19,14 +19,18 @@ internal static class RemoteSuites
 {
     private static readonly Hello BenchHello = new(MessageCodec.ProtocolVersion, "0.0.0", "bench", "bench", 0, [], 1 << 20, new Dictionary<string, string>());
 
-    /// <summary>remote-spawn: N × /bin/true through one loopback worker daemon (all its slots) ÷ the same through the local pool.</summary>
-    internal static JsonObject Spawn(int tasks, int pairs, int workers)
+    /// <summary>
+    /// remote-spawn: N × /bin/true through one loopback worker daemon (all its slots) ÷ the same through the local pool.
+    /// The worker runs in this process, or is <paramref name="externalWorker"/> (for example a <c>repartir worker</c>
+    /// pinned to other cores than this process, with as many slots as <paramref name="workers"/>).
+    /// </summary>
+    internal static JsonObject Spawn(int tasks, int pairs, int workers, string? externalWorker = null)
     {
-        Console.WriteLine($"remote-spawn: {tasks} x /bin/true, {workers} slots, one loopback worker vs the local pool, {pairs} interleaved rounds");
+        Console.WriteLine($"remote-spawn: {tasks} x /bin/true, {workers} slots, one {(externalWorker is null ? "loopback worker in this process" : "worker at " + externalWorker)} vs the local pool, {pairs} interleaved rounds");
         using var local = new Pool(new PoolOptions { Name = "bench-local", CpuWorkers = workers });
-        var worker = new WorkerServer(new WorkerOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Name = "bench-worker", Slots = workers });
-        worker.Start();
-        using var remote = new Pool(new PoolOptions { Name = "bench-remote", CpuWorkers = 0, Workers = [worker.LocalEndPoint.ToString()] });
+        WorkerServer? worker = externalWorker is null ? new WorkerServer(new WorkerOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Name = "bench-worker", Slots = workers }) : null;
+        worker?.Start();
+        using var remote = new Pool(new PoolOptions { Name = "bench-remote", CpuWorkers = 0, Workers = [externalWorker ?? worker!.LocalEndPoint.ToString()] });
         remote.WhenWorkersTriedAsync().GetAwaiter().GetResult();
         Measurement.Warm(() => LocalSpawnSuite.RepartirRound(local, 200));
         Measurement.Warm(() => LocalSpawnSuite.RepartirRound(remote, 200));
@@ -40,7 +44,7 @@ internal static class RemoteSuites
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {i + 1}: remote {remoteRates[^1],8:0} /s   local {localRates[^1],8:0} /s"));
         }
 
-        worker.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        worker?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Measurement.Ratio ratio = Measurement.Ratios(remoteRates, localRates);
         Console.WriteLine($"  remote / local: {ratio}   (goal >= 0.9)");
         JsonObject json = Measurement.Report("remote-spawn", pairs, ratio, string.Empty, null, new Dictionary<string, IReadOnlyList<double>>
