@@ -38,8 +38,7 @@ public sealed class LocalProcessExecutor : IExecutor, IDisposable
     public TaskResult Execute(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        ProcessOutcome outcome = ChildProcess.Run(spec, _options, _watchdog, _snapshot, cancellationToken);
-        return new TaskResult
+        var identity = new TaskResult
         {
             Id = slot.Id,
             Name = spec.DisplayName,
@@ -48,18 +47,8 @@ public sealed class LocalProcessExecutor : IExecutor, IDisposable
             Worker = slot.Worker,
             Host = _host,
             Backend = Backend.Cpu,
-            ExitCode = outcome.ExitCode,
-            Signal = outcome.Signal,
-            Failure = outcome.Failure,
-            FailureMessage = outcome.Message,
-            ProcessId = outcome.ProcessId,
-            StdoutBytes = outcome.Stdout,
-            StderrBytes = outcome.Stderr,
-            StdoutTruncated = outcome.StdoutTruncated,
-            StderrTruncated = outcome.StderrTruncated,
-            StartTime = outcome.StartTime,
-            EndTime = outcome.EndTime,
         };
+        return ChildProcess.Run(identity, _options, _watchdog, _snapshot, cancellationToken);
     }
 
     /// <summary>Lets the watchdog go; call it once the executor's processes have ended (a pool does so when it stops).</summary>

@@ -76,6 +76,16 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 
+    /// <summary>Closes <paramref name="fd"/> if it is open and marks it closed (-1), so no path closes it twice.</summary>
+    internal static void CloseAndReset(ref int fd)
+    {
+        if (fd >= 0)
+        {
+            Close(fd);
+            fd = -1;
+        }
+    }
+
     [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
     internal static partial nint Read(int fd, byte* buffer, nint count);
 
