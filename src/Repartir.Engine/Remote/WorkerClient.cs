@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -52,7 +50,7 @@ public sealed class WorkerClient
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
     private Task _loop = Task.CompletedTask;
-    private Session? _session;
+    private WorkerSession? _session;
     private volatile bool _accepting = true;
     private volatile int _state;
     private long _completed;
@@ -129,7 +127,7 @@ public sealed class WorkerClient
 
     /// <summary>Slots free for a new task: none unless the worker is Online and serving.</summary>
     internal int FreeSlots => _accepting && State == RemoteWorkerState.Online && _session is { Draining: false } session
-        ? Math.Max(0, session.Peer.Slots - Volatile.Read(ref session.Reserved))
+        ? session.InFlight.Free
         : 0;
 
     /// <summary>Completes once the first connection attempt has succeeded or failed (then see <see cref="State"/> and <see cref="LastError"/>).</summary>
@@ -145,8 +143,8 @@ public sealed class WorkerClient
     /// </summary>
     internal async Task<Placement> TryPlaceNextAsync()
     {
-        Session? session = _session;
-        if (session is null || !_accepting || State != RemoteWorkerState.Online || session.Draining || !session.TryReserve())
+        WorkerSession? session = _session;
+        if (session is null || !_accepting || State != RemoteWorkerState.Online || session.Draining || !session.InFlight.TryReserve())
         {
             return Placement.NoSlot;
         }
@@ -154,7 +152,7 @@ public sealed class WorkerClient
         TaskAttempt? work = _placement.TakeWork();
         if (work is null)
         {
-            session.Release();
+            session.InFlight.Release();
             return Placement.NoWork;
         }
 
@@ -162,12 +160,12 @@ public sealed class WorkerClient
         bool added;
         lock (_gate)
         {
-            added = session.Open && session.InFlight.TryAdd(work.Id.Value, attempt);
+            added = session.Open && session.InFlight.TryAdd(attempt);
         }
 
         if (!added)
         {
-            session.Release();
+            session.InFlight.Release();
             work.Return(); // the worker went away in the meantime
             return Placement.NoSlot;
         }
@@ -179,7 +177,7 @@ public sealed class WorkerClient
         catch (FrameException e)
         {
             // Nothing was sent: this task is too large for the worker, and the connection is as good as before.
-            if (TryEnd(session, attempt))
+            if (session.InFlight.TryEnd(attempt))
             {
                 work.Complete(NotRunHere(session, work, FailureKind.Rejected, $"The task cannot be sent to worker {session.Peer.Name}: {e.Message}"));
             }
@@ -207,7 +205,7 @@ public sealed class WorkerClient
         {
             try
             {
-                await draining.WhenIdle.WaitAsync(cancellationToken).ConfigureAwait(false); // completes too when the connection ends
+                await draining.InFlight.WhenIdle.WaitAsync(cancellationToken).ConfigureAwait(false); // completes too when the connection ends
             }
             catch (OperationCanceledException)
             {
@@ -234,7 +232,7 @@ public sealed class WorkerClient
     {
         if (_session is { } session)
         {
-            foreach (long taskId in session.InFlight.Keys)
+            foreach (long taskId in session.InFlight.TaskIds)
             {
                 _ = session.Connection.TrySendAsync(new Cancel(taskId));
             }
@@ -245,13 +243,13 @@ public sealed class WorkerClient
     /// The worker enforces a task's timeout itself and reports it; past the timeout and <see cref="RemoteOptions.ResultGrace"/>
     /// the pool stops waiting for a worker that answers heartbeats but never the task, and gives the attempt up as TimedOut.
     /// </summary>
-    private ITimer? ResultDeadline(Session session, InFlightAttempt attempt) => attempt.Attempt.Spec.Timeout is { } timeout
-        ? _time.CreateTimer(static state => { var (client, session, attempt) = ((WorkerClient, Session, InFlightAttempt))state!; client.OnResultOverdue(session, attempt); }, (this, session, attempt), timeout + _options.ResultGrace, Timeout.InfiniteTimeSpan)
+    private ITimer? ResultDeadline(WorkerSession session, InFlightAttempt attempt) => attempt.Attempt.Spec.Timeout is { } timeout
+        ? _time.CreateTimer(static state => { var (client, session, attempt) = ((WorkerClient, WorkerSession, InFlightAttempt))state!; client.OnResultOverdue(session, attempt); }, (this, session, attempt), timeout + _options.ResultGrace, Timeout.InfiniteTimeSpan)
         : null;
 
-    private void OnResultOverdue(Session session, InFlightAttempt attempt)
+    private void OnResultOverdue(WorkerSession session, InFlightAttempt attempt)
     {
-        if (!TryEnd(session, attempt))
+        if (!session.InFlight.TryEnd(attempt))
         {
             return; // its result came first
         }
@@ -265,25 +263,11 @@ public sealed class WorkerClient
         work.Complete(NotRunHere(session, work, FailureKind.TimedOut, message));
     }
 
-    /// <summary>Takes <paramref name="attempt"/> out of the session's in-flight table (unless something else ended it first) and frees its slot.</summary>
-    private static bool TryEnd(Session session, InFlightAttempt attempt)
-    {
-        if (!session.InFlight.TryRemove(new KeyValuePair<long, InFlightAttempt>(attempt.Attempt.Id.Value, attempt)))
-        {
-            return false;
-        }
-
-        session.Removed();
-        attempt.Disarm();
-        session.Release();
-        return true;
-    }
-
     /// <summary>The outcome of an attempt this worker was given but did not report on.</summary>
-    private TaskResult NotRunHere(Session session, TaskAttempt work, FailureKind failure, string message) =>
+    private TaskResult NotRunHere(WorkerSession session, TaskAttempt work, FailureKind failure, string message) =>
         TaskResult.NotRun(work.Id, work.Spec, failure, message, work.Number, EndPoint.ToString(), session.Peer.Name) with { Backend = Backend.Remote };
 
-    private CancellationTokenRegistration CancelOnWorker(Session session, TaskAttempt work)
+    private CancellationTokenRegistration CancelOnWorker(WorkerSession session, TaskAttempt work)
     {
         if (!work.CancellationToken.CanBeCanceled)
         {
@@ -293,7 +277,7 @@ public sealed class WorkerClient
         return work.CancellationToken.UnsafeRegister(
             static state =>
             {
-                var (session, taskId) = ((Session, long))state!;
+                var (session, taskId) = ((WorkerSession, long))state!;
                 _ = session.Connection.TrySendAsync(new Cancel(taskId));
             },
             (session, work.Id.Value));
@@ -304,7 +288,7 @@ public sealed class WorkerClient
         int failures = 0;
         while (!_stop.IsCancellationRequested)
         {
-            Session? session = null;
+            WorkerSession? session = null;
             try
             {
                 session = await ConnectAsync().ConfigureAwait(false);
@@ -356,7 +340,7 @@ public sealed class WorkerClient
         }
     }
 
-    private async Task<Session> ConnectAsync()
+    private async Task<WorkerSession> ConnectAsync()
     {
         if (EndPoints.TryParse(Address, out IPEndPoint? resolved, out _) && resolved is not null)
         {
@@ -380,7 +364,7 @@ public sealed class WorkerClient
                 throw new ProtocolException(MessageCodec.BadMessage, text);
             }
 
-            var session = new Session(connection, client, peer, _time.GetTimestamp(), new HeartbeatMonitor(_time, _options.HeartbeatInterval, _options.HeartbeatTimeout));
+            var session = new WorkerSession(connection, client, peer, _time.GetTimestamp(), new HeartbeatMonitor(_time, _options.HeartbeatInterval, _options.HeartbeatTimeout));
             lock (_gate)
             {
                 _session = session;
@@ -408,7 +392,7 @@ public sealed class WorkerClient
     }
 
     /// <summary>Reads the worker's messages until the connection ends; returns why it ended.</summary>
-    private async Task<string> ServeAsync(Session session)
+    private async Task<string> ServeAsync(WorkerSession session)
     {
         Task heartbeats = SendHeartbeatsAsync(session);
         try
@@ -449,7 +433,7 @@ public sealed class WorkerClient
     }
 
     /// <summary>Acts on one message; returns why the connection ends when it does, otherwise null.</summary>
-    private string? Handle(Session session, Message message)
+    private string? Handle(WorkerSession session, Message message)
     {
         switch (message)
         {
@@ -483,9 +467,9 @@ public sealed class WorkerClient
         }
     }
 
-    private void OnResult(Session session, Result result)
+    private void OnResult(WorkerSession session, Result result)
     {
-        if (!session.InFlight.TryGetValue(result.TaskId, out InFlightAttempt? attempt) || attempt.Number != result.Attempt || !TryEnd(session, attempt))
+        if (!session.InFlight.TryGet(result.TaskId, out InFlightAttempt? attempt) || attempt!.Number != result.Attempt || !session.InFlight.TryEnd(attempt))
         {
             // Not in flight (any more: given up past its deadline), or for another attempt: refused, the task stays where it is.
             _logger.LogDebug("Worker {Name} sent a result for task {TaskId} attempt {Attempt}, which is not in flight there; ignored", session.Peer.Name, result.TaskId, result.Attempt);
@@ -518,7 +502,7 @@ public sealed class WorkerClient
         work.Complete(outcome);
     }
 
-    private void OnHeard(Session session)
+    private void OnHeard(WorkerSession session)
     {
         session.Monitor.Heard();
         Interlocked.Exchange(ref _lastHeardTicks, _time.GetUtcNow().UtcTicks);
@@ -529,7 +513,7 @@ public sealed class WorkerClient
         }
     }
 
-    private async Task SendHeartbeatsAsync(Session session)
+    private async Task SendHeartbeatsAsync(WorkerSession session)
     {
         using var timer = new PeriodicTimer(_options.HeartbeatInterval, _time);
         try
@@ -574,7 +558,7 @@ public sealed class WorkerClient
     /// Ends a connection once: the worker goes Offline, the socket is closed (which ends the receive loop)
     /// and every task in flight on it goes back to the queue as a lost attempt.
     /// </summary>
-    private void EndSession(Session session, string reason)
+    private void EndSession(WorkerSession session, string reason)
     {
         lock (_gate)
         {
@@ -597,9 +581,9 @@ public sealed class WorkerClient
         session.Close();
         int lost = 0;
         string message = $"Worker {session.Peer.Name} ({Address}) was lost: {reason}";
-        foreach (InFlightAttempt attempt in session.InFlight.Values)
+        foreach (InFlightAttempt attempt in session.InFlight.Attempts)
         {
-            if (TryEnd(session, attempt))
+            if (session.InFlight.TryEnd(attempt))
             {
                 lost++;
                 Interlocked.Increment(ref _lost);
@@ -614,100 +598,6 @@ public sealed class WorkerClient
         else
         {
             _logger.LogWarning("Worker {Name} ({Address}) offline: {Reason}; {Lost} running tasks requeued", session.Peer.Name, Address, reason, lost);
-        }
-    }
-
-    /// <summary>One connection to the worker and the tasks in flight on it.</summary>
-    private sealed class Session(Connection connection, TcpClient client, Hello peer, long connectedAt, HeartbeatMonitor monitor)
-    {
-        private readonly object _idleGate = new();
-        private TaskCompletionSource? _idle;
-
-        public long HeartbeatSequence;
-        public long PendingEcho = -1;
-        public long PendingEchoSentAt;
-
-        public Connection Connection { get; } = connection;
-
-        public Hello Peer { get; } = peer;
-
-        /// <summary>When the handshake completed (a <see cref="TimeProvider"/> timestamp).</summary>
-        public long ConnectedAt { get; } = connectedAt;
-
-        /// <summary>The failure detector: every message heard resets it.</summary>
-        public HeartbeatMonitor Monitor { get; } = monitor;
-
-        public ConcurrentDictionary<long, InFlightAttempt> InFlight { get; } = new();
-
-        public CancellationTokenSource Ending { get; } = new();
-
-        public bool Open { get; set; } = true;
-
-        /// <summary>Why the connection was ended from this side (a missed heartbeat, a failed send), once it was.</summary>
-        public string? EndReason { get; set; }
-
-        public volatile bool Draining;
-
-        public long LastWorkerSequence { get; set; } = -1;
-
-        /// <summary>Slots taken: reserved for a task being placed, or in flight.</summary>
-        public int Reserved;
-
-        public bool TryReserve()
-        {
-            while (true)
-            {
-                int reserved = Volatile.Read(ref Reserved);
-                if (reserved >= Peer.Slots)
-                {
-                    return false;
-                }
-
-                if (Interlocked.CompareExchange(ref Reserved, reserved + 1, reserved) == reserved)
-                {
-                    return true;
-                }
-            }
-        }
-
-        public void Release() => Interlocked.Decrement(ref Reserved);
-
-        /// <summary>Completes once no task is in flight (awaited when new tasks are no longer placed here).</summary>
-        public Task WhenIdle
-        {
-            get
-            {
-                lock (_idleGate)
-                {
-                    if (InFlight.IsEmpty)
-                    {
-                        return Task.CompletedTask;
-                    }
-
-                    _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    return _idle.Task;
-                }
-            }
-        }
-
-        /// <summary>Called after a task left <see cref="InFlight"/>: completes a pending <see cref="WhenIdle"/> when it was the last.</summary>
-        public void Removed()
-        {
-            lock (_idleGate)
-            {
-                if (InFlight.IsEmpty && _idle is { } idle)
-                {
-                    _idle = null;
-                    idle.TrySetResult();
-                }
-            }
-        }
-
-        public void Close()
-        {
-            // Closing the socket ends a receive that is waiting; the connection's buffers go with it.
-            client.Dispose();
-            _ = Connection.DisposeAsync().AsTask();
         }
     }
 }
