@@ -38,123 +38,12 @@ public static class MessageCodec
     /// <summary>The spec a decoded <see cref="Result"/> carries until the coordinator re-attaches the one it submitted.</summary>
     private static readonly TaskSpec RemoteSpecPlaceholder = new("(remote)");
 
-    /// <summary>Writes <paramref name="message"/> as one MessagePack map.</summary>
+    /// <summary>Writes <paramref name="message"/> as one MessagePack map: its <c>type</c>, then its fields in schema order.</summary>
     public static void Write(ref MessagePackWriter writer, Message message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        switch (message)
-        {
-            case Hello hello:
-                writer.WriteMapHeader(9);
-                Field(ref writer, "type", "hello");
-                Field(ref writer, "protocolVersion", (long)hello.ProtocolVersion);
-                Field(ref writer, "softwareVersion", hello.SoftwareVersion);
-                Field(ref writer, "name", hello.Name);
-                Field(ref writer, "id", hello.Id);
-                Field(ref writer, "slots", (long)hello.Slots);
-                Field(ref writer, "backends", hello.Backends);
-                Field(ref writer, "maxFrameLength", (long)hello.MaxFrameLength);
-                writer.Write("hostFacts");
-                writer.WriteMapHeader(hello.HostFacts.Count);
-                foreach (KeyValuePair<string, string> fact in hello.HostFacts)
-                {
-                    writer.Write(fact.Key);
-                    writer.Write(fact.Value);
-                }
-
-                break;
-            case Submit submit:
-                TaskSpec spec = submit.Spec;
-                writer.WriteMapHeader(12);
-                Field(ref writer, "type", "submit");
-                Field(ref writer, "taskId", submit.TaskId);
-                Field(ref writer, "attempt", (long)submit.Attempt);
-                Field(ref writer, "executable", spec.Executable);
-                Field(ref writer, "arguments", spec.Arguments);
-                writer.Write("environment");
-                writer.WriteMapHeader(spec.Environment.Count);
-                foreach (KeyValuePair<string, string?> variable in spec.Environment)
-                {
-                    writer.Write(variable.Key);
-                    writer.Write(variable.Value);
-                }
-
-                Field(ref writer, "workingDirectory", spec.WorkingDirectory);
-                writer.Write("standardInput");
-                if (spec.StandardInput is { } input)
-                {
-                    writer.Write(input.Span);
-                }
-                else
-                {
-                    writer.WriteNil();
-                }
-
-                Field(ref writer, "priority", spec.Priority.ToString());
-                Field(ref writer, "timeoutMs", spec.Timeout is { } timeout ? (long)Math.Ceiling(timeout.TotalMilliseconds) : null);
-                Field(ref writer, "name", spec.Name);
-                Field(ref writer, "backend", spec.Backend.ToString());
-                break;
-            case Result result:
-                TaskResult outcome = result.Outcome;
-                writer.WriteMapHeader(17);
-                Field(ref writer, "type", "result");
-                Field(ref writer, "taskId", result.TaskId);
-                Field(ref writer, "attempt", (long)result.Attempt);
-                Field(ref writer, "name", outcome.Name);
-                Field(ref writer, "exitCode", outcome.ExitCode);
-                Field(ref writer, "signal", outcome.Signal);
-                Field(ref writer, "failure", outcome.Failure.ToString());
-                Field(ref writer, "failureMessage", outcome.FailureMessage);
-                Field(ref writer, "stdout", outcome.StdoutBytes);
-                Field(ref writer, "stderr", outcome.StderrBytes);
-                Field(ref writer, "stdoutTruncated", outcome.StdoutTruncated);
-                Field(ref writer, "stderrTruncated", outcome.StderrTruncated);
-                Field(ref writer, "startTime", outcome.StartTime);
-                Field(ref writer, "endTime", outcome.EndTime);
-                Field(ref writer, "processId", outcome.ProcessId);
-                Field(ref writer, "host", outcome.Host);
-                Field(ref writer, "worker", outcome.Worker);
-                break;
-            case Cancel cancel:
-                writer.WriteMapHeader(2);
-                Field(ref writer, "type", "cancel");
-                Field(ref writer, "taskId", cancel.TaskId);
-                break;
-            case Heartbeat heartbeat:
-                writer.WriteMapHeader(6);
-                Field(ref writer, "type", "heartbeat");
-                Field(ref writer, "sequence", heartbeat.Sequence);
-                Field(ref writer, "running", (long)heartbeat.Running);
-                Field(ref writer, "queued", (long)heartbeat.Queued);
-                Field(ref writer, "load", heartbeat.Load);
-                Field(ref writer, "echo", heartbeat.Echo);
-                break;
-            case WorkerStatus status:
-                writer.WriteMapHeader(7);
-                Field(ref writer, "type", "status");
-                Field(ref writer, "state", status.State);
-                Field(ref writer, "slots", (long)status.Slots);
-                Field(ref writer, "running", (long)status.Running);
-                Field(ref writer, "completed", status.Completed);
-                Field(ref writer, "failed", status.Failed);
-                Field(ref writer, "uptimeMs", (long)status.Uptime.TotalMilliseconds);
-                break;
-            case ErrorMessage error:
-                writer.WriteMapHeader(4);
-                Field(ref writer, "type", "error");
-                Field(ref writer, "code", error.Code);
-                Field(ref writer, "text", error.Text);
-                Field(ref writer, "fatal", error.Fatal);
-                break;
-            case Goodbye goodbye:
-                writer.WriteMapHeader(2);
-                Field(ref writer, "type", "goodbye");
-                Field(ref writer, "reason", goodbye.Reason);
-                break;
-            default:
-                throw new ArgumentException($"{message.GetType().Name} has no wire form.", nameof(message));
-        }
+        (Schemas.TryGetValue(message.GetType(), out IMessageSchema? schema) ? schema : throw new ArgumentException($"{message.GetType().Name} has no wire form.", nameof(message)))
+            .Write(ref writer, message);
     }
 
     /// <summary>Reads one message from a frame's bytes.</summary>
@@ -165,12 +54,12 @@ public static class MessageCodec
         {
             var reader = new MessagePackReader(frame, options);
             string type = FindType(reader);
-            if (!KnownTypes.Contains(type))
+            if (!SchemasByType.TryGetValue(type, out IMessageSchema? schema))
             {
                 throw new ProtocolException(UnknownMessage, $"'{type}' is not a message type this build knows (protocol version {ProtocolVersion}).");
             }
 
-            var fields = new Fields(type);
+            var fields = new FieldValues(schema);
             int count = reader.ReadMapHeader();
             for (int i = 0; i < count; i++)
             {
@@ -182,7 +71,7 @@ public static class MessageCodec
                 throw new ProtocolException(BadMessage, $"{frame.Length - reader.Position} bytes follow the {type} message in its frame.");
             }
 
-            return fields.Build();
+            return schema.Build(fields);
         }
         catch (MessagePackFormatException e)
         {
@@ -226,77 +115,11 @@ public static class MessageCodec
         return false;
     }
 
-    // One key and its value: the shape of every field on the wire.
-    private static void Field(ref MessagePackWriter writer, string key, string? value)
-    {
-        writer.Write(key);
-        writer.Write(value);
-    }
-
-    private static void Field(ref MessagePackWriter writer, string key, long value)
-    {
-        writer.Write(key);
-        writer.Write(value);
-    }
-
-    private static void Field(ref MessagePackWriter writer, string key, long? value)
-    {
-        writer.Write(key);
-        if (value is { } present)
-        {
-            writer.Write(present);
-        }
-        else
-        {
-            writer.WriteNil();
-        }
-    }
-
-    private static void Field(ref MessagePackWriter writer, string key, bool value)
-    {
-        writer.Write(key);
-        writer.Write(value);
-    }
-
-    private static void Field(ref MessagePackWriter writer, string key, double value)
-    {
-        writer.Write(key);
-        writer.Write(value);
-    }
-
-    private static void Field(ref MessagePackWriter writer, string key, ReadOnlySpan<byte> value)
-    {
-        writer.Write(key);
-        writer.Write(value);
-    }
-
-    private static void Field(ref MessagePackWriter writer, string key, DateTimeOffset value)
-    {
-        writer.Write(key);
-        writer.Write(value);
-    }
-
-    private static void Field(ref MessagePackWriter writer, string key, IReadOnlyList<string> values)
-    {
-        writer.Write(key);
-        writer.WriteArrayHeader(values.Count);
-        foreach (string value in values)
-        {
-            if (ArgumentBytes.HasEscapedBytes(value))
-            {
-                writer.Write(ArgumentBytes.GetBytes(value)); // bytes that are not UTF-8 (an argument read from raw input): bin, as they are
-            }
-            else
-            {
-                writer.Write(value);
-            }
-        }
-    }
-
-    /// <summary>The fields of one message as they are read, in any order; unknown keys are skipped.</summary>
-    private sealed class Fields(string type)
+    /// <summary>The fields of one message as they are read, in any order, checked against its schema; unknown keys are skipped.</summary>
+    private sealed class FieldValues(IMessageSchema schema)
     {
         private readonly Dictionary<string, object?> _values = new(StringComparer.Ordinal);
+        private readonly string type = schema.Type;
 
         public void Read(ref MessagePackReader reader)
         {
@@ -308,7 +131,7 @@ public static class MessageCodec
             }
 
             string key = Encoding.UTF8.GetString(reader.ReadStringBytes());
-            if (!Schema.TryGetValue((type, key), out FieldKind kind))
+            if (!schema.TryGetKind(key, out FieldKind kind))
             {
                 reader.Skip(); // "type" itself, or a field from a newer peer
                 return;
@@ -317,71 +140,14 @@ public static class MessageCodec
             _values[key] = ReadValue(ref reader, kind, key);
         }
 
-        public Message Build()
-        {
-            switch (type)
-            {
-                case "hello":
-                    return new Hello(
-                        Required<int>("protocolVersion"),
-                        Required<string>("softwareVersion"),
-                        Required<string>("name"),
-                        Required<string>("id"),
-                        Required<int>("slots"),
-                        Optional<IReadOnlyList<string>>("backends") ?? [],
-                        Required<int>("maxFrameLength"),
-                        Optional<IReadOnlyDictionary<string, string>>("hostFacts") ?? new Dictionary<string, string>());
-                case "submit":
-                    var spec = new TaskSpec(Required<string>("executable"), [.. Optional<IReadOnlyList<string>>("arguments") ?? []])
-                    {
-                        Environment = Optional<IReadOnlyDictionary<string, string?>>("environment") ?? new Dictionary<string, string?>(),
-                        WorkingDirectory = Optional<string>("workingDirectory"),
-                        // Explicit: a null byte[] would otherwise convert to an empty (non-null) stdin.
-                        StandardInput = Optional<byte[]>("standardInput") is { } input ? (ReadOnlyMemory<byte>?)input : null,
-                        Priority = Optional<string>("priority") is { } priority ? ParseEnum<TaskPriority>("priority", priority) : TaskPriority.Normal,
-                        Timeout = Optional<long?>("timeoutMs") is { } milliseconds ? TimeSpan.FromMilliseconds(milliseconds) : null,
-                        Name = Optional<string>("name"),
-                        Backend = Optional<string>("backend") is { } backend ? ParseEnum<Backend>("backend", backend) : Backend.Cpu,
-                    };
-                    return new Submit(Required<long>("taskId"), Required<int>("attempt"), spec);
-                case "result":
-                    long taskId = Required<long>("taskId");
-                    return new Result(taskId, Required<int>("attempt"), new TaskResult
-                    {
-                        Id = new TaskId(taskId),
-                        Name = Optional<string>("name") ?? string.Empty,
-                        Spec = RemoteSpecPlaceholder,
-                        // Never cast: a wrapped 2^40 would read as exit code 0, a success that never happened.
-                        ExitCode = OptionalInRange("exitCode", 0, 255),
-                        Signal = OptionalInRange("signal", 1, 64),
-                        Failure = ParseEnum<FailureKind>("failure", Required<string>("failure")),
-                        FailureMessage = Optional<string>("failureMessage"),
-                        StdoutBytes = Optional<byte[]>("stdout") ?? [],
-                        StderrBytes = Optional<byte[]>("stderr") ?? [],
-                        StdoutTruncated = Optional<bool?>("stdoutTruncated") ?? false,
-                        StderrTruncated = Optional<bool?>("stderrTruncated") ?? false,
-                        StartTime = Optional<DateTimeOffset?>("startTime") ?? default,
-                        EndTime = Optional<DateTimeOffset?>("endTime") ?? default,
-                        ProcessId = OptionalInRange("processId", 1, int.MaxValue),
-                        Host = Optional<string>("host") ?? string.Empty,
-                        Worker = Optional<string>("worker") ?? string.Empty,
-                        Backend = Backend.Remote,
-                        Attempt = Required<int>("attempt"),
-                    });
-                case "cancel":
-                    return new Cancel(Required<long>("taskId"));
-                case "heartbeat":
-                    return new Heartbeat(Required<long>("sequence"), Optional<int?>("running") ?? 0, Optional<int?>("queued") ?? 0, Optional<double?>("load") ?? -1, Optional<long?>("echo") ?? -1);
-                case "status":
-                    return new WorkerStatus(Required<string>("state"), Required<int>("slots"), Required<int>("running"), Required<long>("completed"), Required<long>("failed"), TimeSpan.FromMilliseconds(Required<long>("uptimeMs")));
-                case "error":
-                    return new ErrorMessage(Required<string>("code"), Optional<string>("text") ?? string.Empty, Optional<bool?>("fatal") ?? true);
-                case "goodbye":
-                    return new Goodbye(Optional<string>("reason") ?? string.Empty);
-                default:
-                    throw new InvalidOperationException($"'{type}' is in KnownTypes but has no builder.");
-            }
-        }
+        public T Required<T>(IField field) => Required<T>(field.Key);
+
+        public T? Optional<T>(IField field) => Optional<T>(field.Key);
+
+        public int? OptionalInRange(IField field, long min, long max) => OptionalInRange(field.Key, min, max);
+
+        public TEnum ParseEnum<TEnum>(IField field, string text)
+            where TEnum : struct, Enum => ParseEnum<TEnum>(field.Key, text);
 
         private T Required<T>(string key) => _values.TryGetValue(key, out object? value) && value is not null
             ? Convert<T>(key, value)
@@ -474,6 +240,168 @@ public static class MessageCodec
         }
     }
 
+
+    // ---- The schema: every message type, each field's key, kind and value, written once. ----
+
+    private static readonly IMessageSchema[] AllSchemas =
+        [HelloSchema(), SubmitSchema(), ResultSchema(), CancelSchema(), HeartbeatSchema(), StatusSchema(), ErrorSchema(), GoodbyeSchema()];
+
+    // Each message once: its fields in wire order (key, kind, value), and how a read one is built from them.
+
+    private static MessageSchema<Hello> HelloSchema()
+    {
+        var protocolVersion = Integer<Hello>("protocolVersion", m => m.ProtocolVersion);
+        var softwareVersion = Text<Hello>("softwareVersion", m => m.SoftwareVersion);
+        var name = Text<Hello>("name", m => m.Name);
+        var id = Text<Hello>("id", m => m.Id);
+        var slots = Integer<Hello>("slots", m => m.Slots);
+        var backends = new StringListField<Hello>("backends", m => m.Backends);
+        var maxFrameLength = Integer<Hello>("maxFrameLength", m => m.MaxFrameLength);
+        var hostFacts = new StringMapField<Hello>("hostFacts", m => m.HostFacts);
+        return new(
+            "hello",
+            v => new Hello(
+                v.Required<int>(protocolVersion),
+                v.Required<string>(softwareVersion),
+                v.Required<string>(name),
+                v.Required<string>(id),
+                v.Required<int>(slots),
+                v.Optional<IReadOnlyList<string>>(backends) ?? [],
+                v.Required<int>(maxFrameLength),
+                v.Optional<IReadOnlyDictionary<string, string>>(hostFacts) ?? new Dictionary<string, string>()),
+            protocolVersion, softwareVersion, name, id, slots, backends, maxFrameLength, hostFacts);
+    }
+
+    private static MessageSchema<Submit> SubmitSchema()
+    {
+        var taskId = Integer<Submit>("taskId", m => m.TaskId);
+        var attempt = Integer<Submit>("attempt", m => m.Attempt);
+        var executable = Text<Submit>("executable", m => m.Spec.Executable);
+        var arguments = new StringListField<Submit>("arguments", m => m.Spec.Arguments);
+        var environment = new EnvironmentField<Submit>("environment", m => m.Spec.Environment);
+        var workingDirectory = Text<Submit>("workingDirectory", m => m.Spec.WorkingDirectory);
+        var standardInput = new BinaryField<Submit>("standardInput", m => m.Spec.StandardInput);
+        var priority = Text<Submit>("priority", m => m.Spec.Priority.ToString());
+        var timeoutMs = Integer<Submit>("timeoutMs", m => m.Spec.Timeout is { } timeout ? (long)Math.Ceiling(timeout.TotalMilliseconds) : null);
+        var name = Text<Submit>("name", m => m.Spec.Name);
+        var backend = Text<Submit>("backend", m => m.Spec.Backend.ToString());
+        return new(
+            "submit",
+            v => new Submit(v.Required<long>(taskId), v.Required<int>(attempt), new TaskSpec(v.Required<string>(executable), [.. v.Optional<IReadOnlyList<string>>(arguments) ?? []])
+            {
+                Environment = v.Optional<IReadOnlyDictionary<string, string?>>(environment) ?? new Dictionary<string, string?>(),
+                WorkingDirectory = v.Optional<string>(workingDirectory),
+                // Explicit: a null byte[] would otherwise convert to an empty (non-null) stdin.
+                StandardInput = v.Optional<byte[]>(standardInput) is { } input ? (ReadOnlyMemory<byte>?)input : null,
+                Priority = v.Optional<string>(priority) is { } text ? v.ParseEnum<TaskPriority>(priority, text) : TaskPriority.Normal,
+                Timeout = v.Optional<long?>(timeoutMs) is { } milliseconds ? TimeSpan.FromMilliseconds(milliseconds) : null,
+                Name = v.Optional<string>(name),
+                Backend = v.Optional<string>(backend) is { } kind ? v.ParseEnum<Backend>(backend, kind) : Backend.Cpu,
+            }),
+            taskId, attempt, executable, arguments, environment, workingDirectory, standardInput, priority, timeoutMs, name, backend);
+    }
+
+    private static MessageSchema<Result> ResultSchema()
+    {
+        var taskId = Integer<Result>("taskId", m => m.TaskId);
+        var attempt = Integer<Result>("attempt", m => m.Attempt);
+        var name = Text<Result>("name", m => m.Outcome.Name);
+        var exitCode = Integer<Result>("exitCode", m => m.Outcome.ExitCode);
+        var signal = Integer<Result>("signal", m => m.Outcome.Signal);
+        var failure = Text<Result>("failure", m => m.Outcome.Failure.ToString());
+        var failureMessage = Text<Result>("failureMessage", m => m.Outcome.FailureMessage);
+        var stdout = new BinaryField<Result>("stdout", m => m.Outcome.StdoutBytes);
+        var stderr = new BinaryField<Result>("stderr", m => m.Outcome.StderrBytes);
+        var stdoutTruncated = new BooleanField<Result>("stdoutTruncated", m => m.Outcome.StdoutTruncated);
+        var stderrTruncated = new BooleanField<Result>("stderrTruncated", m => m.Outcome.StderrTruncated);
+        var startTime = new TimeField<Result>("startTime", m => m.Outcome.StartTime);
+        var endTime = new TimeField<Result>("endTime", m => m.Outcome.EndTime);
+        var processId = Integer<Result>("processId", m => m.Outcome.ProcessId);
+        var host = Text<Result>("host", m => m.Outcome.Host);
+        var worker = Text<Result>("worker", m => m.Outcome.Worker);
+        return new(
+            "result",
+            v => new Result(v.Required<long>(taskId), v.Required<int>(attempt), new TaskResult
+            {
+                Id = new TaskId(v.Required<long>(taskId)),
+                Name = v.Optional<string>(name) ?? string.Empty,
+                Spec = RemoteSpecPlaceholder,
+                // Never cast: a wrapped 2^40 would read as exit code 0, a success that never happened.
+                ExitCode = v.OptionalInRange(exitCode, 0, 255),
+                Signal = v.OptionalInRange(signal, 1, 64),
+                Failure = v.ParseEnum<FailureKind>(failure, v.Required<string>(failure)),
+                FailureMessage = v.Optional<string>(failureMessage),
+                StdoutBytes = v.Optional<byte[]>(stdout) ?? [],
+                StderrBytes = v.Optional<byte[]>(stderr) ?? [],
+                StdoutTruncated = v.Optional<bool?>(stdoutTruncated) ?? false,
+                StderrTruncated = v.Optional<bool?>(stderrTruncated) ?? false,
+                StartTime = v.Optional<DateTimeOffset?>(startTime) ?? default,
+                EndTime = v.Optional<DateTimeOffset?>(endTime) ?? default,
+                ProcessId = v.OptionalInRange(processId, 1, int.MaxValue),
+                Host = v.Optional<string>(host) ?? string.Empty,
+                Worker = v.Optional<string>(worker) ?? string.Empty,
+                Backend = Backend.Remote,
+                Attempt = v.Required<int>(attempt),
+            }),
+            taskId, attempt, name, exitCode, signal, failure, failureMessage, stdout, stderr, stdoutTruncated, stderrTruncated, startTime, endTime, processId, host, worker);
+    }
+
+    private static MessageSchema<Cancel> CancelSchema()
+    {
+        var taskId = Integer<Cancel>("taskId", m => m.TaskId);
+        return new("cancel", v => new Cancel(v.Required<long>(taskId)), taskId);
+    }
+
+    private static MessageSchema<Heartbeat> HeartbeatSchema()
+    {
+        var sequence = Integer<Heartbeat>("sequence", m => m.Sequence);
+        var running = Integer<Heartbeat>("running", m => m.Running);
+        var queued = Integer<Heartbeat>("queued", m => m.Queued);
+        var load = new FloatField<Heartbeat>("load", m => m.Load);
+        var echo = Integer<Heartbeat>("echo", m => m.Echo);
+        return new(
+            "heartbeat",
+            v => new Heartbeat(v.Required<long>(sequence), v.Optional<int?>(running) ?? 0, v.Optional<int?>(queued) ?? 0, v.Optional<double?>(load) ?? -1, v.Optional<long?>(echo) ?? -1),
+            sequence, running, queued, load, echo);
+    }
+
+    private static MessageSchema<WorkerStatus> StatusSchema()
+    {
+        var state = Text<WorkerStatus>("state", m => m.State);
+        var slots = Integer<WorkerStatus>("slots", m => m.Slots);
+        var running = Integer<WorkerStatus>("running", m => m.Running);
+        var completed = Integer<WorkerStatus>("completed", m => m.Completed);
+        var failed = Integer<WorkerStatus>("failed", m => m.Failed);
+        var uptimeMs = Integer<WorkerStatus>("uptimeMs", m => (long)m.Uptime.TotalMilliseconds);
+        return new(
+            "status",
+            v => new WorkerStatus(v.Required<string>(state), v.Required<int>(slots), v.Required<int>(running), v.Required<long>(completed), v.Required<long>(failed), TimeSpan.FromMilliseconds(v.Required<long>(uptimeMs))),
+            state, slots, running, completed, failed, uptimeMs);
+    }
+
+    private static MessageSchema<ErrorMessage> ErrorSchema()
+    {
+        var code = Text<ErrorMessage>("code", m => m.Code);
+        var text = Text<ErrorMessage>("text", m => m.Text);
+        var fatal = new BooleanField<ErrorMessage>("fatal", m => m.Fatal);
+        return new("error", v => new ErrorMessage(v.Required<string>(code), v.Optional<string>(text) ?? string.Empty, v.Optional<bool?>(fatal) ?? true), code, text, fatal);
+    }
+
+    private static MessageSchema<Goodbye> GoodbyeSchema()
+    {
+        var reason = Text<Goodbye>("reason", m => m.Reason);
+        return new("goodbye", v => new Goodbye(v.Optional<string>(reason) ?? string.Empty), reason);
+    }
+
+    private static readonly Dictionary<Type, IMessageSchema> Schemas = AllSchemas.ToDictionary(s => s.MessageType);
+
+    private static readonly Dictionary<string, IMessageSchema> SchemasByType = AllSchemas.ToDictionary(s => s.Type, StringComparer.Ordinal);
+
+    private static IntegerField<T> Integer<T>(string key, Func<T, long?> value) => new(key, value);
+
+    private static TextField<T> Text<T>(string key, Func<T, string?> value) => new(key, value);
+
+    /// <summary>How a field's value travels; the reader checks what arrives against it.</summary>
     private enum FieldKind
     {
         Integer,
@@ -487,61 +415,158 @@ public static class MessageCodec
         Environment,
     }
 
-    private static readonly HashSet<string> KnownTypes = ["hello", "submit", "result", "cancel", "heartbeat", "status", "error", "goodbye"];
-
-    /// <summary>Every field of every message, by message type and key.</summary>
-    private static readonly Dictionary<(string Type, string Key), FieldKind> Schema = new()
+    /// <summary>A message type on the wire: its name, its fields in order, and how a read one is built.</summary>
+    private interface IMessageSchema
     {
-        [("hello", "protocolVersion")] = FieldKind.Integer,
-        [("hello", "softwareVersion")] = FieldKind.String,
-        [("hello", "name")] = FieldKind.String,
-        [("hello", "id")] = FieldKind.String,
-        [("hello", "slots")] = FieldKind.Integer,
-        [("hello", "backends")] = FieldKind.StringList,
-        [("hello", "maxFrameLength")] = FieldKind.Integer,
-        [("hello", "hostFacts")] = FieldKind.StringMap,
-        [("submit", "taskId")] = FieldKind.Integer,
-        [("submit", "attempt")] = FieldKind.Integer,
-        [("submit", "executable")] = FieldKind.String,
-        [("submit", "arguments")] = FieldKind.StringList,
-        [("submit", "environment")] = FieldKind.Environment,
-        [("submit", "workingDirectory")] = FieldKind.String,
-        [("submit", "standardInput")] = FieldKind.Binary,
-        [("submit", "priority")] = FieldKind.String,
-        [("submit", "timeoutMs")] = FieldKind.Integer,
-        [("submit", "name")] = FieldKind.String,
-        [("submit", "backend")] = FieldKind.String,
-        [("result", "taskId")] = FieldKind.Integer,
-        [("result", "attempt")] = FieldKind.Integer,
-        [("result", "name")] = FieldKind.String,
-        [("result", "exitCode")] = FieldKind.Integer,
-        [("result", "signal")] = FieldKind.Integer,
-        [("result", "failure")] = FieldKind.String,
-        [("result", "failureMessage")] = FieldKind.String,
-        [("result", "stdout")] = FieldKind.Binary,
-        [("result", "stderr")] = FieldKind.Binary,
-        [("result", "stdoutTruncated")] = FieldKind.Boolean,
-        [("result", "stderrTruncated")] = FieldKind.Boolean,
-        [("result", "startTime")] = FieldKind.Time,
-        [("result", "endTime")] = FieldKind.Time,
-        [("result", "processId")] = FieldKind.Integer,
-        [("result", "host")] = FieldKind.String,
-        [("result", "worker")] = FieldKind.String,
-        [("cancel", "taskId")] = FieldKind.Integer,
-        [("heartbeat", "sequence")] = FieldKind.Integer,
-        [("heartbeat", "running")] = FieldKind.Integer,
-        [("heartbeat", "queued")] = FieldKind.Integer,
-        [("heartbeat", "load")] = FieldKind.Float,
-        [("heartbeat", "echo")] = FieldKind.Integer,
-        [("status", "state")] = FieldKind.String,
-        [("status", "slots")] = FieldKind.Integer,
-        [("status", "running")] = FieldKind.Integer,
-        [("status", "completed")] = FieldKind.Integer,
-        [("status", "failed")] = FieldKind.Integer,
-        [("status", "uptimeMs")] = FieldKind.Integer,
-        [("error", "code")] = FieldKind.String,
-        [("error", "text")] = FieldKind.String,
-        [("error", "fatal")] = FieldKind.Boolean,
-        [("goodbye", "reason")] = FieldKind.String,
-    };
+        Type MessageType { get; }
+
+        string Type { get; }
+
+        void Write(ref MessagePackWriter writer, Message message);
+
+        bool TryGetKind(string key, out FieldKind kind);
+
+        Message Build(FieldValues values);
+    }
+
+    private sealed class MessageSchema<T>(string type, Func<FieldValues, T> build, params Field<T>[] fields) : IMessageSchema
+        where T : Message
+    {
+        private readonly Dictionary<string, FieldKind> _kinds = fields.ToDictionary(f => f.Key, f => f.Kind, StringComparer.Ordinal);
+
+        public Type MessageType => typeof(T);
+
+        public string Type => type;
+
+        public void Write(ref MessagePackWriter writer, Message message)
+        {
+            var typed = (T)message;
+            writer.WriteMapHeader(fields.Length + 1);
+            writer.Write("type");
+            writer.Write(type);
+            foreach (Field<T> field in fields)
+            {
+                writer.Write(field.Key);
+                field.WriteValue(ref writer, typed);
+            }
+        }
+
+        public bool TryGetKind(string key, out FieldKind kind) => _kinds.TryGetValue(key, out kind);
+
+        public Message Build(FieldValues values) => build(values);
+    }
+
+    /// <summary>A field as the reader knows it: its key.</summary>
+    private interface IField
+    {
+        string Key { get; }
+    }
+
+    /// <summary>One field of a message: its key, its kind, and how its value is written (typed: no boxing on the send path).</summary>
+    private abstract class Field<T>(string key, FieldKind kind) : IField
+    {
+        public string Key => key;
+
+        public FieldKind Kind => kind;
+
+        public abstract void WriteValue(ref MessagePackWriter writer, T message);
+    }
+
+    private sealed class IntegerField<T>(string key, Func<T, long?> value) : Field<T>(key, FieldKind.Integer)
+    {
+        public override void WriteValue(ref MessagePackWriter writer, T message)
+        {
+            if (value(message) is { } present)
+            {
+                writer.Write(present);
+            }
+            else
+            {
+                writer.WriteNil();
+            }
+        }
+    }
+
+    private sealed class TextField<T>(string key, Func<T, string?> value) : Field<T>(key, FieldKind.String)
+    {
+        public override void WriteValue(ref MessagePackWriter writer, T message) => writer.Write(value(message));
+    }
+
+    private sealed class BooleanField<T>(string key, Func<T, bool> value) : Field<T>(key, FieldKind.Boolean)
+    {
+        public override void WriteValue(ref MessagePackWriter writer, T message) => writer.Write(value(message));
+    }
+
+    private sealed class FloatField<T>(string key, Func<T, double> value) : Field<T>(key, FieldKind.Float)
+    {
+        public override void WriteValue(ref MessagePackWriter writer, T message) => writer.Write(value(message));
+    }
+
+    private sealed class TimeField<T>(string key, Func<T, DateTimeOffset> value) : Field<T>(key, FieldKind.Time)
+    {
+        public override void WriteValue(ref MessagePackWriter writer, T message) => writer.Write(value(message));
+    }
+
+    private sealed class BinaryField<T>(string key, Func<T, ReadOnlyMemory<byte>?> value) : Field<T>(key, FieldKind.Binary)
+    {
+        public override void WriteValue(ref MessagePackWriter writer, T message)
+        {
+            if (value(message) is { } bytes)
+            {
+                writer.Write(bytes.Span);
+            }
+            else
+            {
+                writer.WriteNil();
+            }
+        }
+    }
+
+    private sealed class StringListField<T>(string key, Func<T, IReadOnlyList<string>> value) : Field<T>(key, FieldKind.StringList)
+    {
+        public override void WriteValue(ref MessagePackWriter writer, T message)
+        {
+            IReadOnlyList<string> values = value(message);
+            writer.WriteArrayHeader(values.Count);
+            foreach (string text in values)
+            {
+                if (ArgumentBytes.HasEscapedBytes(text))
+                {
+                    writer.Write(ArgumentBytes.GetBytes(text)); // bytes that are not UTF-8 (an argument read from raw input): bin, as they are
+                }
+                else
+                {
+                    writer.Write(text);
+                }
+            }
+        }
+    }
+
+    private sealed class StringMapField<T>(string key, Func<T, IReadOnlyDictionary<string, string>> value) : Field<T>(key, FieldKind.StringMap)
+    {
+        public override void WriteValue(ref MessagePackWriter writer, T message)
+        {
+            IReadOnlyDictionary<string, string> map = value(message);
+            writer.WriteMapHeader(map.Count);
+            foreach (KeyValuePair<string, string> pair in map)
+            {
+                writer.Write(pair.Key);
+                writer.Write(pair.Value);
+            }
+        }
+    }
+
+    private sealed class EnvironmentField<T>(string key, Func<T, IReadOnlyDictionary<string, string?>> value) : Field<T>(key, FieldKind.Environment)
+    {
+        public override void WriteValue(ref MessagePackWriter writer, T message)
+        {
+            IReadOnlyDictionary<string, string?> map = value(message);
+            writer.WriteMapHeader(map.Count);
+            foreach (KeyValuePair<string, string?> pair in map)
+            {
+                writer.Write(pair.Key);
+                writer.Write(pair.Value);
+            }
+        }
+    }
 }
