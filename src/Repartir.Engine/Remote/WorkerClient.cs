@@ -515,43 +515,41 @@ public sealed class WorkerClient
 
     private async Task SendHeartbeatsAsync(WorkerSession session)
     {
-        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _time);
-        try
+        Exception? failure = await HeartbeatLoop.RunAsync(_time, _options.HeartbeatInterval, () => BeatAsync(session), session.Ending.Token).ConfigureAwait(false);
+        if (failure is not null && !session.Ending.IsCancellationRequested)
         {
-            while (await timer.WaitForNextTickAsync(session.Ending.Token).ConfigureAwait(false))
-            {
-                (Liveness verdict, TimeSpan silence) = session.Monitor.Check();
-                if (verdict == Liveness.Lost)
-                {
-                    EndSession(session, $"No heartbeat for {silence.TotalSeconds:0.0} s (timeout {_options.HeartbeatTimeout.TotalSeconds:0.#} s).");
-                    return;
-                }
-
-                if (verdict == Liveness.Suspected
-                    && Interlocked.CompareExchange(ref _state, (int)RemoteWorkerState.Suspected, (int)RemoteWorkerState.Online) == (int)RemoteWorkerState.Online)
-                {
-                    _logger.LogWarning("Worker {Name} suspected: silent for {Silence:0.0} s", session.Peer.Name, silence.TotalSeconds);
-                }
-
-                long sequence = Interlocked.Increment(ref session.HeartbeatSequence);
-                if (Interlocked.Read(ref session.PendingEcho) < 0)
-                {
-                    Interlocked.Exchange(ref session.PendingEchoSentAt, _time.GetTimestamp());
-                    Interlocked.Exchange(ref session.PendingEcho, sequence);
-                }
-
-                using var sendLimit = new CancellationTokenSource(_options.HeartbeatTimeout, _time);
-                using var sending = CancellationTokenSource.CreateLinkedTokenSource(session.Ending.Token, sendLimit.Token);
-                await session.Connection.SendAsync(new Heartbeat(sequence, session.InFlight.Count, 0, -1, session.LastWorkerSequence), sending.Token).ConfigureAwait(false);
-            }
+            EndSession(session, "Sending a heartbeat failed: " + failure.Message);
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+    }
+
+    /// <summary>One heartbeat: judge the worker's silence first (ending the connection when it is lost), then send.</summary>
+    private async ValueTask<bool> BeatAsync(WorkerSession session)
+    {
+        (Liveness verdict, TimeSpan silence) = session.Monitor.Check();
+        if (verdict == Liveness.Lost)
         {
-            if (!session.Ending.IsCancellationRequested)
-            {
-                EndSession(session, "Sending a heartbeat failed: " + e.Message);
-            }
+            EndSession(session, $"No heartbeat for {silence.TotalSeconds:0.0} s (timeout {_options.HeartbeatTimeout.TotalSeconds:0.#} s).");
+            return false;
         }
+
+        if (verdict == Liveness.Suspected
+            && Interlocked.CompareExchange(ref _state, (int)RemoteWorkerState.Suspected, (int)RemoteWorkerState.Online) == (int)RemoteWorkerState.Online)
+        {
+            _logger.LogWarning("Worker {Name} suspected: silent for {Silence:0.0} s", session.Peer.Name, silence.TotalSeconds);
+        }
+
+        long sequence = Interlocked.Increment(ref session.HeartbeatSequence);
+        if (Interlocked.Read(ref session.PendingEcho) < 0)
+        {
+            Interlocked.Exchange(ref session.PendingEchoSentAt, _time.GetTimestamp());
+            Interlocked.Exchange(ref session.PendingEcho, sequence);
+        }
+
+        // A send that does not finish within the timeout is a lost worker too (its socket buffers are full).
+        using var sendLimit = new CancellationTokenSource(_options.HeartbeatTimeout, _time);
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(session.Ending.Token, sendLimit.Token);
+        await session.Connection.SendAsync(new Heartbeat(sequence, session.InFlight.Count, 0, -1, session.LastWorkerSequence), sending.Token).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>

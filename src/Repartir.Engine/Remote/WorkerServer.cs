@@ -378,21 +378,16 @@ public sealed class WorkerServer : IAsyncDisposable
     private TaskResult Refused(Submit submit, string message) =>
         TaskResult.NotRun(new TaskId(submit.TaskId), submit.Spec, FailureKind.Rejected, message, submit.Attempt, _options.Name);
 
-    private async Task SendHeartbeatsAsync(Session session, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _time);
-        try
+    // A failed send means the connection ended; the receive loop reports why.
+    private Task SendHeartbeatsAsync(Session session, CancellationToken cancellationToken) => HeartbeatLoop.RunAsync(
+        _time,
+        _options.HeartbeatInterval,
+        async () =>
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                await session.Connection.SendAsync(NextHeartbeat(session), cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
-        {
-            // The connection ended; the receive loop reports why.
-        }
-    }
+            await session.Connection.SendAsync(NextHeartbeat(session), cancellationToken).ConfigureAwait(false);
+            return true;
+        },
+        cancellationToken);
 
     private Heartbeat NextHeartbeat(Session session)
     {
