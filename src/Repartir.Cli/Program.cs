@@ -70,7 +70,7 @@ namespace Repartir.Cli
             var retries = new Option<int>("--retries") { Description = "Retry a failed task up to N more times, with exponential back-off." };
             var keepOrder = new Option<bool>("--keep-order", "-k") { Description = "Print results in input order instead of completion order." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object per result, with every field." };
-            var maxOutput = new Option<string?>("--max-output") { Description = "Keep at most this much of each task's stdout and of its stderr: 512K, 16M (the default), 1G; 0 keeps all. A cut is reported on stderr." };
+            var maxOutput = new Option<string?>("--max-output") { Description = "Keep at most this much of each task's stdout and of its stderr: 512K, 16M (the default), 1G. A cut is reported on stderr. 0: no limit, and plain output in completion order goes straight through, as tasks write it." };
             var command = new Argument<string[]>("command")
             {
                 Description = "The command and its arguments. {} is replaced by the input line (appended when absent); {#} by its number.",

@@ -74,6 +74,13 @@ internal sealed class RunJob
         }
     }
 
+    /// <summary>
+    /// --max-output 0 when printing plain output in completion order: tasks on this machine write straight to this
+    /// process's stdout and stderr (as with xargs -P), so no output is held however large. With --json or
+    /// --keep-order the output must be held for its result, and 0 keeps all of it.
+    /// </summary>
+    private bool PassesOutputThrough => _settings.MaxOutputBytes == 0 && !_settings.Json && !_settings.KeepOrder;
+
     private async Task<int> RunCoreAsync(Stream input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
     {
         // Warnings only: a worker that cannot be reached or is lost mid-run is worth a line on stderr.
@@ -82,7 +89,7 @@ internal sealed class RunJob
         try
         {
             pool = new Pool(
-                new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes, SnapshotEnvironment = true } },
+                new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes, PassOutputThrough = PassesOutputThrough, SnapshotEnvironment = true } },
                 logging.CreateLogger("repartir.run"));
         }
         catch (InvalidSettingException e)

@@ -68,7 +68,8 @@ internal static unsafe class ChildProcess
         int* stdinPipe = stackalloc int[2] { -1, -1 };
         try
         {
-            if (LibC.Pipe2(stdoutPipe, LibC.O_CLOEXEC) != 0 || LibC.Pipe2(stderrPipe, LibC.O_CLOEXEC) != 0
+            bool capture = !options.PassOutputThrough;
+            if ((capture && (LibC.Pipe2(stdoutPipe, LibC.O_CLOEXEC) != 0 || LibC.Pipe2(stderrPipe, LibC.O_CLOEXEC) != 0))
                 || (spec.StandardInput is not null && LibC.Pipe2(stdinPipe, LibC.O_CLOEXEC) != 0))
             {
                 int errno = Marshal.GetLastPInvokeError();

@@ -25,6 +25,13 @@ public sealed record ProcessExecutorOptions
     public TimeSpan OutputDrainGrace { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// Give every task this process's own stdout and stderr instead of pipes: its output goes straight to where this
+    /// process writes, unlimited and as it is written, interleaved with other tasks' as with <c>xargs -P</c>, and is
+    /// not captured (the result's streams are empty). For a program that only prints what its tasks write.
+    /// </summary>
+    public bool PassOutputThrough { get; init; }
+
+    /// <summary>
     /// Read this process's environment once, when the executor starts, and give it to every task (with executable
     /// lookups on its PATH remembered), instead of reading and building it for every start. For a process whose
     /// environment does not change while it runs: the <c>repartir</c> executable. PowerShell changes it

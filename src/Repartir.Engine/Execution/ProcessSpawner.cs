@@ -42,8 +42,13 @@ internal static unsafe class ProcessSpawner
                 int rc = stdinRead >= 0
                     ? LibC.FileActionsAddDup2(fileActions, stdinRead, 0)
                     : LibC.FileActionsAddOpen(fileActions, 0, devNull, LibC.O_RDONLY, 0);
-                rc |= LibC.FileActionsAddDup2(fileActions, stdoutWrite, 1);
-                rc |= LibC.FileActionsAddDup2(fileActions, stderrWrite, 2);
+                if (stdoutWrite >= 0)
+                {
+                    rc |= LibC.FileActionsAddDup2(fileActions, stdoutWrite, 1);
+                    rc |= LibC.FileActionsAddDup2(fileActions, stderrWrite, 2);
+                }
+
+                // Otherwise the child keeps this process's own stdout and stderr (ProcessExecutorOptions.PassOutputThrough).
                 if (directoryBytes is not null)
                 {
                     rc |= LibC.FileActionsAddChdir(fileActions, directoryBytes);

@@ -22,6 +22,31 @@ public sealed class OutputVolumeTests
         Assert.Equal("first\n", Encoding.ASCII.GetString(stdout.Head));
     }
 
+    [Fact]
+    public async Task Max_output_0_passes_120_MiB_straight_through_within_a_64_MiB_heap()
+    {
+        // Three tasks of 40 MiB each at once: holding them (what --max-output 0 did) needs 120 MiB; passed through, none.
+        var environment = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x4000000" };
+        var stdout = new CountingStream();
+
+        var (code, stderr) = await CliProcess.RunAsync("1\n2\n3\n"u8.ToArray(), stdout, environment, "run", "-j", "3", "--max-output", "0", "--", "sh", "-c", "head -c 41943040 /dev/zero; echo done >&2", "sh");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(3L * 40 << 20, stdout.Length);
+        Assert.Equal(3, stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l == "done"));
+    }
+
+    [Fact]
+    public async Task Max_output_0_in_input_order_keeps_all_of_each_tasks_output_with_its_result()
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync("1\n2\n"u8.ToArray(), "run", "-k", "--max-output", "0", "--", "sh", "-c", "head -c 20000000 /dev/zero | tr '\\0' \"$1\"", "sh");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(40_000_000, stdout.Length);
+        Assert.True(stdout.AsSpan(0, 20_000_000).IndexOfAnyExcept((byte)'1') < 0 && stdout.AsSpan(20_000_000).IndexOfAnyExcept((byte)'2') < 0, "each task's output whole, in input order");
+        Assert.DoesNotContain("cut short", stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>Counts what is written and keeps only its first bytes.</summary>
     private sealed class CountingStream : Stream
     {
