@@ -81,7 +81,8 @@ Describe 'Stop-RepartirWorker -Force on a worker a pool is using' -Tag 'Remote' 
             $results = $handles | Wait-RepartirTask -TimeoutSeconds 60
             $results.Count | Should -Be 2
             $results | ForEach-Object { $_.Success | Should -BeTrue -Because "$($_.Failure) on $($_.Worker): $($_.FailureMessage)" }
-            ($results | Where-Object Losses -EQ 1).Worker | Should -Match '^pester-spare/'
+            $summary = ($results | ForEach-Object { "$($_.Name) on $($_.Worker): $($_.Losses) lost, attempt $($_.Attempt)" }) -join '; '
+            ($results | Where-Object Losses -EQ 1).Worker | Should -Match '^pester-spare/' -Because $summary
         }
         finally {
             Get-RepartirPool -Name 'pester-farm-force' | Remove-RepartirPool -Force -Confirm:$false

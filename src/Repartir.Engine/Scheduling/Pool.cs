@@ -443,6 +443,14 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
     }
 
+    private void Force()
+    {
+        lock (_shutdownGate)
+        {
+            CancelEverything();
+        }
+    }
+
     private void CancelEverything()
     {
         if (_forcedShutdown.IsCancellationRequested)
@@ -465,7 +473,9 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             _drained.TrySetResult();
         }
 
-        using (cancellationToken.UnsafeRegister(static state => ((Pool)state!).ShutdownAsync(ShutdownMode.Forced), this))
+        // The callback only forces: were it ShutdownAsync, a token already cancelled would run it here, inside
+        // ShutdownAsync's lock and before _shutdown is set, and start a second shutdown beside this one.
+        using (cancellationToken.UnsafeRegister(static state => ((Pool)state!).Force(), this))
         {
             await _drained.Task.ConfigureAwait(false);
         }

@@ -294,17 +294,20 @@ public sealed class WorkerServerTests : IAsyncLifetime
     {
         using var directory = new TempDirectory();
         string started = directory.File("started");
+        string release = directory.File("release");
         var (client, connection) = await ConnectAsync();
         using (client)
         await using (connection)
         {
-            await connection.SendAsync(new Submit(3, 1, new TaskSpec("sh", "-c", $"touch {started}; sleep 0.5; echo done")));
+            // It runs until the test has seen the drain announced: a fixed sleep would race a busy machine.
+            await connection.SendAsync(new Submit(3, 1, new TaskSpec("sh", "-c", $"touch {started}; while [ ! -e {release} ]; do sleep 0.01; done; echo done")));
             await Eventually.TrueAsync(() => File.Exists(started)); // running before the drain begins, so it is not refused
             Task stopping = _worker.StopAsync(drain: true);
 
             var status = Assert.IsType<WorkerStatus>(await NextAsync(connection));
             Assert.Equal("Draining", status.State);
             Assert.Equal(1, status.Running);
+            await File.WriteAllTextAsync(release, "");
             var result = Assert.IsType<Result>(await NextAsync(connection));
             Assert.Equal("done\n", result.Outcome.Stdout);
             Assert.IsType<Goodbye>(await NextAsync(connection));

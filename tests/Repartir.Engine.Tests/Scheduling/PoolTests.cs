@@ -242,6 +242,23 @@ public sealed class PoolTests
     }
 
     [Fact]
+    public async Task A_graceful_shutdown_whose_token_is_already_cancelled_is_forced_and_runs_once()
+    {
+        var executor = new FakeExecutor();
+        var pool = TestPools.Create(workers: 1, executor: executor);
+        Task<TaskResult> running = pool.SubmitAsync(FakeExecutor.Work(milliseconds: 60_000));
+        await Eventually.TrueAsync(() => executor.Attempts.Count == 1);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        // Its cancellation used to start a second shutdown inside the first, and the two disposed the pool's parts twice.
+        await pool.ShutdownAsync(ShutdownMode.Graceful, cancelled.Token).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(FailureKind.Cancelled, (await running.Within()).Failure);
+        Assert.Equal(PoolState.Stopped, pool.State);
+    }
+
+    [Fact]
     public async Task Disposing_a_pool_ends_its_threads()
     {
         var pool = TestPools.Create(workers: 3);
