@@ -34,6 +34,9 @@ public sealed class PoolWorkerInfo
     /// <summary>Tasks of this pool running on it now.</summary>
     public int Running => Client.Running;
 
+    /// <summary>The pool's tasks sent ahead to it, waiting in its queue for a slot.</summary>
+    public int Waiting => Client.Waiting;
+
     /// <summary>Tasks it returned a result for.</summary>
     public long Completed => Client.Completed;
 

@@ -4,9 +4,9 @@ namespace Repartir.Remote;
 
 /// <summary>
 /// One attempt of a task sent to a worker and not yet answered, with the hooks that must be undone when it ends:
-/// the forwarding of the caller's cancel to the worker, and the deadline past which the pool stops waiting for it.
-/// The hooks are armed only once the submit is on its way (a cancel never overtakes its submit) and undone once,
-/// whichever way the attempt ends first: its result, its deadline, or the loss of its worker.
+/// the forwarding of the caller's cancel to the worker, armed once the submit is on its way (a cancel never overtakes
+/// its submit), and the deadline past which the pool stops waiting for it, started when the attempt runs there. They
+/// are undone once, whichever way the attempt ends first: its result, its deadline, or the loss of its worker.
 /// </summary>
 internal sealed class InFlightAttempt(TaskAttempt attempt)
 {
@@ -17,11 +17,14 @@ internal sealed class InFlightAttempt(TaskAttempt attempt)
 
     internal TaskAttempt Attempt { get; } = attempt;
 
+    /// <summary>Whether it holds one of the worker's slots (rather than waiting in its queue); guarded by its <see cref="InFlightTable"/>.</summary>
+    internal bool Running { get; set; }
+
     /// <summary>The attempt number the submit carried: a result for another is not this attempt's.</summary>
     internal int Number => Attempt.Number;
 
-    /// <summary>Arms the hooks after the submit was sent; nothing is armed when the attempt already ended.</summary>
-    internal void Arm(Func<CancellationTokenRegistration> cancel, Func<ITimer?> deadline)
+    /// <summary>Forwards the caller's cancel to the worker, once the submit was sent; nothing is armed when the attempt already ended.</summary>
+    internal void ArmCancel(Func<CancellationTokenRegistration> cancel)
     {
         lock (_gate)
         {
@@ -29,6 +32,17 @@ internal sealed class InFlightAttempt(TaskAttempt attempt)
             {
                 // Registering on a token that is already cancelled runs the forwarding at once: still after the submit.
                 _cancel = cancel();
+            }
+        }
+    }
+
+    /// <summary>Starts the pool's deadline for the result, once the attempt runs on the worker (at once, or when a slot freed for it).</summary>
+    internal void StartDeadline(Func<ITimer?> deadline)
+    {
+        lock (_gate)
+        {
+            if (!_ended && _deadline is null)
+            {
                 _deadline = deadline();
             }
         }

@@ -227,7 +227,7 @@ internal sealed class RemotePlacement : IAsyncDisposable
                 continue;
             }
 
-            double share = (double)client.Running / client.Slots;
+            double share = (double)client.InFlight / client.Slots;
             if (share < bestShare || (share == bestShare && free > bestFree))
             {
                 best = client;

@@ -89,8 +89,14 @@ public sealed class WorkerClient
     /// <summary>How many tasks the worker runs at once (0 before it was first reached).</summary>
     public int Slots => Peer?.Slots ?? 0;
 
-    /// <summary>Tasks of this pool in flight on the worker now.</summary>
-    public int Running => _session?.InFlight.Count ?? 0;
+    /// <summary>Tasks of this pool running on the worker now (in its slots).</summary>
+    public int Running => _session?.InFlight.Running ?? 0;
+
+    /// <summary>Tasks of this pool sent ahead, waiting in the worker's queue for a slot (<see cref="RemoteOptions.Prefetch"/>).</summary>
+    public int Waiting => _session is { } session ? Math.Max(0, session.InFlight.Count - session.InFlight.Running) : 0;
+
+    /// <summary>Tasks of this pool on the worker, running or waiting.</summary>
+    internal int InFlight => _session?.InFlight.Count ?? 0;
 
     /// <summary>Tasks the worker returned a result for.</summary>
     public long Completed => Interlocked.Read(ref _completed);
@@ -177,7 +183,7 @@ public sealed class WorkerClient
         catch (FrameException e)
         {
             // Nothing was sent: this task is too large for the worker, and the connection is as good as before.
-            if (session.InFlight.TryEnd(attempt))
+            if (End(session, attempt))
             {
                 work.Complete(NotRunHere(session, work, FailureKind.Rejected, $"The task cannot be sent to worker {session.Peer.Name}: {e.Message}"));
             }
@@ -190,8 +196,28 @@ public sealed class WorkerClient
             return Placement.Placed;
         }
 
-        attempt.Arm(() => CancelOnWorker(session, work), () => ResultDeadline(session, attempt));
+        attempt.ArmCancel(() => CancelOnWorker(session, work));
+        if (session.InFlight.Sent(attempt))
+        {
+            attempt.StartDeadline(() => ResultDeadline(session, attempt)); // it runs at once; otherwise it waits in the worker's queue
+        }
+
         return Placement.Placed;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="attempt"/> out of the session's table (false when something else ended it first). The
+    /// attempt that then gets the slot it freed on the worker starts its result deadline now.
+    /// </summary>
+    private bool End(WorkerSession session, InFlightAttempt attempt)
+    {
+        if (!session.InFlight.TryEnd(attempt, out InFlightAttempt? started))
+        {
+            return false;
+        }
+
+        started?.StartDeadline(() => ResultDeadline(session, started));
+        return true;
     }
 
     /// <summary>
@@ -249,7 +275,7 @@ public sealed class WorkerClient
 
     private void OnResultOverdue(WorkerSession session, InFlightAttempt attempt)
     {
-        if (!session.InFlight.TryEnd(attempt))
+        if (!End(session, attempt))
         {
             return; // its result came first
         }
@@ -364,7 +390,7 @@ public sealed class WorkerClient
                 throw new ProtocolException(MessageCodec.BadMessage, text);
             }
 
-            var session = new WorkerSession(connection, client, peer, _time.GetTimestamp(), new HeartbeatMonitor(_time, _options.HeartbeatInterval, _options.HeartbeatTimeout));
+            var session = new WorkerSession(connection, client, peer, _time.GetTimestamp(), new HeartbeatMonitor(_time, _options.HeartbeatInterval, _options.HeartbeatTimeout), _options.PrefetchFor(peer.Slots));
             lock (_gate)
             {
                 _session = session;
@@ -469,7 +495,7 @@ public sealed class WorkerClient
 
     private void OnResult(WorkerSession session, Result result)
     {
-        if (!session.InFlight.TryGet(result.TaskId, out InFlightAttempt? attempt) || attempt!.Number != result.Attempt || !session.InFlight.TryEnd(attempt))
+        if (!session.InFlight.TryGet(result.TaskId, out InFlightAttempt? attempt) || attempt!.Number != result.Attempt || !End(session, attempt))
         {
             // Not in flight (any more: given up past its deadline), or for another attempt: refused, the task stays where it is.
             _logger.LogDebug("Worker {Name} sent a result for task {TaskId} attempt {Attempt}, which is not in flight there; ignored", session.Peer.Name, result.TaskId, result.Attempt);
@@ -581,7 +607,7 @@ public sealed class WorkerClient
         string message = $"Worker {session.Peer.Name} ({Address}) was lost: {reason}";
         foreach (InFlightAttempt attempt in session.InFlight.Attempts)
         {
-            if (session.InFlight.TryEnd(attempt))
+            if (End(session, attempt))
             {
                 lost++;
                 Interlocked.Increment(ref _lost);

@@ -340,7 +340,9 @@ public sealed class WorkerServer : IAsyncDisposable
         {
             try
             {
-                outcome = await _pool.SubmitAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false);
+                // In the order sent: the coordinator already chose by priority, and it counts on this order to know which of
+                // the tasks it sent ahead (its prefetch) starts when a slot frees here.
+                outcome = await _pool.SubmitAsync(submit.Spec with { Priority = TaskPriority.Normal }, running.Cancellation.Token).ConfigureAwait(false);
                 if (outcome.Failure == FailureKind.Cancelled && !running.CancelledByCoordinator)
                 {
                     // Killed by this worker's own forced stop (or its session's end), not by a Cancel from the

@@ -4,7 +4,7 @@ using Repartir.Remote.Wire;
 namespace Repartir.Remote;
 
 /// <summary>One connection of a <see cref="WorkerClient"/> to its worker: the stream, who answered, the failure detector, and the attempts in flight on it.</summary>
-internal sealed class WorkerSession(Connection connection, TcpClient client, Hello peer, long connectedAt, HeartbeatMonitor monitor)
+internal sealed class WorkerSession(Connection connection, TcpClient client, Hello peer, long connectedAt, HeartbeatMonitor monitor, int prefetch)
 {
     public long HeartbeatSequence;
     public long PendingEcho = -1;
@@ -22,8 +22,8 @@ internal sealed class WorkerSession(Connection connection, TcpClient client, Hel
     /// <summary>The failure detector: every message heard resets it.</summary>
     public HeartbeatMonitor Monitor { get; } = monitor;
 
-    /// <summary>The attempts sent on this connection and not yet ended, in the worker's slots.</summary>
-    public InFlightTable InFlight { get; } = new(peer.Slots);
+    /// <summary>The attempts sent on this connection and not yet ended, in the worker's slots and its prefetch window.</summary>
+    public InFlightTable InFlight { get; } = new(peer.Slots, prefetch);
 
     public CancellationTokenSource Ending { get; } = new();
 

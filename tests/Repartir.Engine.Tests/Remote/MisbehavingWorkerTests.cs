@@ -36,6 +36,29 @@ public sealed class MisbehavingWorkerTests
     }
 
     [Fact]
+    public async Task A_task_sent_ahead_starts_its_result_deadline_only_when_a_slot_frees_for_it()
+    {
+        await using var worker = new FakeWorker(slots: 1, onSubmit: (_, _) => Task.CompletedTask); // takes both, answers neither
+        var clock = new FakeTimeProvider();
+        await using Pool pool = new(
+            new PoolOptions { Name = "ahead", CpuWorkers = 0, Workers = [worker.Address], Remote = TestRemote.Fast with { Prefetch = 1 }, Process = TestPools.FastKill },
+            timeProvider: clock);
+        TimeSpan limit = TimeSpan.FromSeconds(2) + pool.Options.Remote.ResultGrace;
+        Task<TaskResult> first = pool.SubmitAsync(new TaskSpec("sleep", "1") { Timeout = TimeSpan.FromSeconds(2) });
+        Task<TaskResult> second = pool.SubmitAsync(new TaskSpec("sleep", "1") { Timeout = TimeSpan.FromSeconds(2) });
+        await Eventually.TrueAsync(() => worker.Received.OfType<Submit>().Count() == 2);
+
+        clock.Advance(limit); // the first ran all that time: given up; the second only waited behind it
+        Assert.Equal(FailureKind.TimedOut, (await first.Within(10)).Failure);
+        Assert.False(second.IsCompleted);
+
+        clock.Advance(limit - TimeSpan.FromMilliseconds(1));
+        Assert.False(second.IsCompleted); // its deadline started when the first's slot freed
+        clock.Advance(TimeSpan.FromMilliseconds(2));
+        Assert.Equal(FailureKind.TimedOut, (await second.Within(10)).Failure);
+    }
+
+    [Fact]
     public async Task A_result_whose_exit_code_is_out_of_range_is_refused_and_never_becomes_a_success()
     {
         await using var worker = new FakeWorker(slots: 1, onSubmit: (reply, submit) => reply.SendRawAsync(RawResult(submit, exitCode: 1L << 40)));

@@ -30,11 +30,24 @@ public sealed class RemoteOptionsTests
     }
 
     [Theory]
+    [InlineData(1, 0)]
+    [InlineData(3, 0)]
+    [InlineData(4, 1)]
+    [InlineData(8, 2)]
+    [InlineData(64, 16)]
+    public void The_default_prefetch_is_a_quarter_of_the_slots_so_none_for_small_workers(int slots, int prefetch)
+    {
+        Assert.Equal(prefetch, new RemoteOptions().PrefetchFor(slots));
+        Assert.Equal(5, new RemoteOptions { Prefetch = 5 }.PrefetchFor(slots));
+    }
+
+    [Theory]
     [InlineData(nameof(RemoteOptions.HeartbeatInterval))]
     [InlineData(nameof(RemoteOptions.HeartbeatTimeout))]
     [InlineData(nameof(RemoteOptions.ReconnectMaxDelay))]
     [InlineData(nameof(RemoteOptions.MaxWorkerLosses))]
     [InlineData(nameof(RemoteOptions.MaxFrameLength))]
+    [InlineData(nameof(RemoteOptions.Prefetch))]
     public void Invalid_settings_are_refused_naming_the_setting(string setting)
     {
         RemoteOptions options = setting switch
@@ -43,6 +56,7 @@ public sealed class RemoteOptionsTests
             nameof(RemoteOptions.HeartbeatTimeout) => new() { HeartbeatTimeout = TimeSpan.FromSeconds(1.5) },
             nameof(RemoteOptions.ReconnectMaxDelay) => new() { ReconnectMaxDelay = TimeSpan.FromMilliseconds(10) },
             nameof(RemoteOptions.MaxWorkerLosses) => new() { MaxWorkerLosses = 0 },
+            nameof(RemoteOptions.Prefetch) => new() { Prefetch = -1 },
             _ => new() { MaxFrameLength = 100 },
         };
 

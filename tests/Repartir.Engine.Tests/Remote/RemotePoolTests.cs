@@ -30,11 +30,11 @@ public sealed class RemotePoolTests
     }
 
     [Fact]
-    public async Task The_least_loaded_worker_goes_first_and_none_has_more_tasks_in_flight_than_its_slots()
+    public async Task The_least_loaded_worker_goes_first_and_without_prefetch_none_has_more_tasks_than_its_slots()
     {
         await using WorkerServer small = TestRemote.StartWorker("small", slots: 1);
         await using WorkerServer large = TestRemote.StartWorker("large", slots: 3);
-        await using Pool pool = TestRemote.Pool([small.Address(), large.Address()]);
+        await using Pool pool = TestRemote.Pool([small.Address(), large.Address()], remote: TestRemote.Fast with { Prefetch = 0 });
         await TestRemote.WaitOnlineAsync(pool);
         WorkerClient one = pool.RemoteWorkers[0], three = pool.RemoteWorkers[1];
         using var release = new CancellationTokenSource();
@@ -56,6 +56,28 @@ public sealed class RemotePoolTests
 
         await release.CancelAsync();
         Assert.All(await Task.WhenAll(tasks).Within(30), r => Assert.Equal(FailureKind.Cancelled, r.Failure));
+    }
+
+    [Fact]
+    public async Task A_worker_is_sent_its_prefetch_window_ahead_and_each_waiting_task_runs_when_a_slot_frees()
+    {
+        await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 1);
+        await using Pool pool = TestRemote.Pool([remote.Address()], remote: TestRemote.Fast with { Prefetch = 2 });
+        await TestRemote.WaitOnlineAsync(pool);
+        using var directory = new TempDirectory();
+        string gate = directory.File("go");
+        WorkerClient worker = pool.RemoteWorkers[0];
+
+        // Each task waits for the gate, then says which it was; three fit (1 slot + 2 ahead), the fourth waits here.
+        Task<TaskResult>[] tasks = [.. Enumerable.Range(1, 4).Select(i => pool.SubmitAsync(new TaskSpec("sh", "-c", $"while [ ! -e {gate} ]; do sleep 0.02; done; echo {i}")))];
+        await Eventually.TrueAsync(() => worker is { Running: 1, Waiting: 2 });
+        Assert.Equal(1, pool.Statistics.Queued);
+
+        File.WriteAllText(gate, string.Empty);
+        TaskResult[] results = await Task.WhenAll(tasks).Within(30);
+        Assert.Equal(["1\n", "2\n", "3\n", "4\n"], results.Select(r => r.Stdout));
+        Assert.All(results, r => Assert.Equal(1, r.Attempt));
+        Assert.Equal((0, 0), (worker.Running, worker.Waiting));
     }
 
     [Fact]
@@ -380,10 +402,10 @@ public sealed class RemotePoolTests
     public async Task A_forced_shutdown_cancels_remote_tasks()
     {
         await using WorkerServer remote = TestRemote.StartWorker("remote", slots: 2);
-        Pool pool = TestRemote.Pool([remote.Address()]);
+        Pool pool = TestRemote.Pool([remote.Address()], remote: TestRemote.Fast with { Prefetch = 2 });
         await TestRemote.WaitOnlineAsync(pool);
         Task<TaskResult>[] tasks = [.. Enumerable.Range(0, 4).Select(_ => pool.SubmitAsync(new TaskSpec("sleep", "30")))];
-        await Eventually.TrueAsync(() => pool.RemoteWorkers[0].Running == 2);
+        await Eventually.TrueAsync(() => pool.RemoteWorkers[0] is { Running: 2, Waiting: 2 }); // two in its slots, two sent ahead
 
         await pool.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
 
