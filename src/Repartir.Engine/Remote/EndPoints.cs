@@ -51,4 +51,18 @@ public static class EndPoints
         error = $"'{text}' is not HOST:PORT (for example 127.0.0.1:9000 or [::1]:9000).";
         return false;
     }
+
+    /// <summary>The host part of an address as written (<c>node1</c>, <c>10.0.0.5</c>, <c>::1</c>): the name a worker's certificate must hold.</summary>
+    public static string HostOf(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+        {
+            return "127.0.0.1";
+        }
+
+        int colon = text.LastIndexOf(':');
+        string host = colon > 0 ? text[..colon] : text;
+        return host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
+    }
 }

@@ -12,6 +12,16 @@ public sealed record RemoteOptions
     /// </summary>
     public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(1) * IntervalsBeforeOffline;
 
+    /// <summary>
+    /// Mutual TLS: the pool's client certificate and the authorities a worker's certificate must chain to (it must
+    /// also name the host dialled). Null speaks plain TCP, which only a loopback worker gets unless
+    /// <see cref="AllowInsecure"/> says otherwise.
+    /// </summary>
+    public Security.TlsCredentials? Tls { get; init; }
+
+    /// <summary>Speak plain TCP to workers on other hosts: whoever is on the path sees and can change every task and result.</summary>
+    public bool AllowInsecure { get; init; }
+
     /// <summary>How long one connection attempt (TCP connect and handshake) may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -323,7 +323,7 @@ public sealed class WorkerClient
             {
                 break;
             }
-            catch (Exception e) when (e is IOException or SocketException or ProtocolException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or SocketException or ProtocolException or OperationCanceledException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
             {
                 LastError = e is OperationCanceledException ? $"No answer within {_options.ConnectTimeout.TotalSeconds:0.#} s." : e.Message;
                 LogUnreachable(e, LastError, failures);
@@ -375,13 +375,25 @@ public sealed class WorkerClient
 
         using var limit = new CancellationTokenSource(_options.ConnectTimeout, _time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, limit.Token);
+        if (_options.Tls is null && !_options.AllowInsecure && !IPAddress.IsLoopback(EndPoint.Address))
+        {
+            throw new System.Security.Authentication.AuthenticationException(
+                $"Refusing plain TCP to {Address} ({EndPoint.Address}), which is not this machine: give the pool a certificate, key and CA (-CertificatePath, -KeyPath, -CaPath; --cert, --key, --ca), or accept the risk with -AllowInsecure (--insecure).");
+        }
+
         var client = new TcpClient(EndPoint.AddressFamily) { NoDelay = true };
         Connection? connection = null;
         try
         {
             await client.ConnectAsync(EndPoint, timeout.Token).ConfigureAwait(false);
-            connection = new Connection(client.GetStream());
-            Hello peer = await connection.HandshakeAsync(_myHello, timeout.Token).ConfigureAwait(false);
+            Stream stream = client.GetStream();
+            if (_options.Tls is { } tls)
+            {
+                stream = await Security.TlsHandshake.ConnectAsync(stream, EndPoints.HostOf(Address), tls, timeout.Token).ConfigureAwait(false);
+            }
+
+            connection = new Connection(stream);
+            Hello peer = await HandshakeAsync(connection, timeout.Token).ConfigureAwait(false);
             if (peer.Slots < 1)
             {
                 // Placement divides by a worker's slots and fills them; a worker with none can take nothing.
@@ -414,6 +426,26 @@ public sealed class WorkerClient
 
             client.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The protocol's hello. Over TLS 1.3 a worker checks the pool's certificate after the pool's side of the TLS
+    /// handshake is done, so a refusal shows only here, as the connection closing: said as what it most likely is.
+    /// </summary>
+    private async Task<Hello> HandshakeAsync(Connection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await connection.HandshakeAsync(_myHello, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (_options.Tls is not null && (e is IOException || e is ProtocolException { Code: MessageCodec.BadMessage } && e.Message.Contains("closed", StringComparison.Ordinal)))
+        {
+            throw new System.Security.Authentication.AuthenticationException($"The worker closed the connection after the TLS handshake: it refused this pool's certificate (it must chain to the worker's CA), or it is not a Repartir worker. ({e.Message})", e);
+        }
+        catch (ProtocolException e) when (_options.Tls is null && e.Message.Contains("closed", StringComparison.Ordinal))
+        {
+            throw new ProtocolException(e.Code, e.Message + " If the worker requires TLS, give the pool a certificate, key and CA.");
         }
     }
 

@@ -36,6 +36,21 @@ public sealed record WorkerOptions
     /// <summary>Limits for the processes it starts.</summary>
     public ProcessExecutorOptions Process { get; init; } = new();
 
+    /// <summary>
+    /// Mutual TLS: the worker's certificate and the authorities a coordinator's certificate must chain to. Null
+    /// serves plain TCP, which only a loopback address may do unless <see cref="AllowInsecure"/> says otherwise.
+    /// </summary>
+    public Security.TlsCredentials? Tls { get; init; }
+
+    /// <summary>Serve plain TCP on an address other hosts can reach: anyone who reaches it can run programs as this worker's user.</summary>
+    public bool AllowInsecure { get; init; }
+
+    /// <summary>How long a new connection has for its TLS handshake and hello; one that takes longer is closed.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether it serves plain TCP where other hosts can reach it (allowed, and logged at every start).</summary>
+    public bool IsInsecure => Tls is null && !IPAddress.IsLoopback(Bind.Address);
+
     /// <summary>Checks the options, naming the one that is wrong.</summary>
     /// <exception cref="ArgumentException">A value is empty or out of range.</exception>
     public void Validate()
@@ -59,6 +74,18 @@ public sealed record WorkerOptions
         if (HeartbeatInterval <= TimeSpan.Zero)
         {
             throw new InvalidSettingException(nameof(HeartbeatInterval), "HeartbeatInterval must be positive.");
+        }
+
+        if (HandshakeTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidSettingException(nameof(HandshakeTimeout), "HandshakeTimeout must be positive.");
+        }
+
+        if (IsInsecure && !AllowInsecure)
+        {
+            throw new InvalidSettingException(
+                nameof(Tls),
+                $"Refusing to serve plain TCP on {Bind}, which other hosts can reach: anyone who connects could run programs as this user. Give the worker a certificate, key and CA (--cert, --key, --ca; -CertificatePath, -KeyPath, -CaPath), bind a loopback address, or accept the risk with --insecure (-AllowInsecure).");
         }
 
         ArgumentNullException.ThrowIfNull(Process, nameof(Process));
@@ -87,6 +114,7 @@ public sealed class WorkerServer : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private IPEndPoint? _boundEndPoint;
     private volatile bool _draining;
+    private Security.TlsCredentials? _tls;
 
     /// <summary>Creates a worker; <see cref="Start"/> begins listening.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
@@ -99,7 +127,28 @@ public sealed class WorkerServer : IAsyncDisposable
         _started = _time.GetUtcNow();
         _pool = new Pool(new PoolOptions { Name = "worker", CpuWorkers = options.Slots, Process = options.Process }, _logger, timeProvider: _time);
         _listener = new TcpListener(options.Bind);
+        _tls = options.Tls;
     }
+
+    /// <summary>
+    /// Serves new connections with <paramref name="credentials"/> from now on (a certificate rotated without a
+    /// restart); connections already established go on as they are. A worker started without TLS cannot take it up.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The worker serves plain TCP.</exception>
+    public void UseCredentials(Security.TlsCredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        if (Volatile.Read(ref _tls) is null)
+        {
+            throw new InvalidOperationException("This worker serves plain TCP; start it with a certificate to use TLS.");
+        }
+
+        Volatile.Write(ref _tls, credentials);
+        _logger.LogInformation("Worker {Name} now presents {Subject} (valid until {NotAfter:u}) to new connections", _options.Name, credentials.Certificate.Subject, credentials.Certificate.NotAfter.ToUniversalTime());
+    }
+
+    /// <summary>Whether connections are mutual TLS.</summary>
+    public bool UsesTls => Volatile.Read(ref _tls) is not null;
 
     /// <summary>The settings the worker runs with.</summary>
     public WorkerOptions Options => _options;
@@ -128,7 +177,11 @@ public sealed class WorkerServer : IAsyncDisposable
     {
         _listener.Start();
         _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
-        _logger.LogInformation("Worker {Name} listening on {Endpoint} with {Slots} slots", _options.Name, LocalEndPoint, _options.Slots);
+        _logger.LogInformation("Worker {Name} listening on {Endpoint} with {Slots} slots ({Transport})", _options.Name, LocalEndPoint, _options.Slots, UsesTls ? "mutual TLS" : "plain TCP");
+        if (_options.IsInsecure)
+        {
+            _logger.LogWarning("Worker {Name} serves plain TCP on {Endpoint}, which other hosts can reach: anyone who connects can run programs as this user", _options.Name, LocalEndPoint);
+        }
         _acceptLoop = AcceptLoopAsync();
     }
 
@@ -244,11 +297,30 @@ public sealed class WorkerServer : IAsyncDisposable
         EndPoint? remote = client.Client.RemoteEndPoint;
         // The stream owns the socket: disposing the connection (a stop) closes it, which also ends a send blocked on a
         // coordinator that stopped reading. A stream from GetStream() would leave that send, and the stop, waiting.
-        var session = new Session(new Connection(new NetworkStream(client.Client, ownsSocket: true)));
+        Stream stream = new NetworkStream(client.Client, ownsSocket: true);
+        using var handshakeLimit = new CancellationTokenSource(_options.HandshakeTimeout, _time);
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, handshakeLimit.Token);
+        if (Volatile.Read(ref _tls) is { } tls)
+        {
+            try
+            {
+                // Before any protocol byte: a peer without a good certificate never sees the hello and its host facts.
+                stream = await Security.TlsHandshake.AcceptAsync(stream, tls, handshake.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+            {
+                _logger.LogWarning("Refused connection from {Remote}: {Reason}", remote, e is OperationCanceledException ? "no TLS handshake within " + _options.HandshakeTimeout : e.Message);
+                await stream.DisposeAsync().ConfigureAwait(false);
+                client.Dispose();
+                return;
+            }
+        }
+
+        var session = new Session(new Connection(stream));
         _sessions[session] = 0;
         try
         {
-            Hello peer = await session.Connection.HandshakeAsync(MyHello(), _stopping.Token).ConfigureAwait(false);
+            Hello peer = await session.Connection.HandshakeAsync(MyHello(), handshake.Token).ConfigureAwait(false);
             _logger.LogInformation("Coordinator {Peer} ({Remote}) connected", peer.Name, remote);
             using var heartbeats = new CancellationTokenSource();
             Task beating = SendHeartbeatsAsync(session, heartbeats.Token);
