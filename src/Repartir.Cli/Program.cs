@@ -76,10 +76,16 @@ namespace Repartir.Cli
                 Description = "The command and its arguments. {} is replaced by the input line (appended when absent); {#} by its number.",
                 Arity = ArgumentArity.OneOrMore,
             };
+            var tls = new TlsArguments("coordinator");
             var run = new Command("run", "Run COMMAND once per line of standard input, in parallel.")
             {
                 workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, command,
             };
+            foreach (Option option in tls.All)
+            {
+                run.Options.Add(option);
+            }
+
             run.SetAction(async (parse, cancellationToken) =>
             {
                 string[] remote = parse.GetValue(remoteWorkers) ?? [];
@@ -121,6 +127,22 @@ namespace Repartir.Cli
                     return UsageError(errors, "--max-output: " + sizeError);
                 }
 
+                if (!tls.TryGetPaths(parse, out var tlsPaths, out string? tlsError))
+                {
+                    return UsageError(errors, tlsError!);
+                }
+
+                Repartir.Security.TlsCredentials? credentials;
+                try
+                {
+                    credentials = tlsPaths is { } paths ? TlsArguments.Load(paths) : null;
+                }
+                catch (Repartir.Security.CertificateException e)
+                {
+                    await errors.WriteLineAsync("repartir: " + e.Message).ConfigureAwait(false);
+                    return 1;
+                }
+
                 string[] commandLine = parse.GetValue(command) ?? [];
                 if (commandLine.Length == 0 || string.IsNullOrEmpty(commandLine[0]))
                 {
@@ -137,11 +159,13 @@ namespace Repartir.Cli
                     KeepOrder = parse.GetValue(keepOrder),
                     Json = parse.GetValue(json),
                     MaxOutputBytes = outputCap,
+                    Tls = credentials,
+                    AllowInsecure = parse.GetValue(tls.Insecure),
                 });
                 return await job.RunAsync(input, stdout, stderr, cancellationToken).ConfigureAwait(false);
             });
 
-            return new RootCommand("Repartir: run work across the cores of this machine and on worker daemons.") { run, WorkerCommand.Build(errors) };
+            return new RootCommand("Repartir: run work across the cores of this machine and on worker daemons.") { run, WorkerCommand.Build(errors), CertCommand.Build(errors) };
         }
 
         internal static int UsageError(TextWriter errors, string message)

@@ -31,6 +31,12 @@ internal sealed record RunSettings
 
     /// <summary>The most bytes kept of each task's stdout and of its stderr; 0 keeps all.</summary>
     public int MaxOutputBytes { get; init; } = ProcessExecutorOptions.DefaultMaxOutputBytes;
+
+    /// <summary>Mutual TLS to the workers, or null for plain TCP (loopback only, unless <see cref="AllowInsecure"/>).</summary>
+    public Repartir.Security.TlsCredentials? Tls { get; init; }
+
+    /// <summary>Plain TCP to workers on other hosts.</summary>
+    public bool AllowInsecure { get; init; }
 }
 
 /// <summary>
@@ -89,7 +95,7 @@ internal sealed class RunJob
         try
         {
             pool = new Pool(
-                new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes, PassOutputThrough = PassesOutputThrough, SnapshotEnvironment = true } },
+                new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Remote = new RemoteOptions { Tls = _settings.Tls, AllowInsecure = _settings.AllowInsecure }, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes, PassOutputThrough = PassesOutputThrough, SnapshotEnvironment = true } },
                 logging.CreateLogger("repartir.run"));
         }
         catch (InvalidSettingException e)

@@ -15,9 +15,11 @@ internal sealed class TerminationSignals : IDisposable
     private readonly PosixSignalRegistration[] _registrations;
     private int _first;
 
-    internal TerminationSignals()
+    /// <summary>Handles SIGINT, SIGTERM and, unless <paramref name="hangUpStops"/> is false (a daemon reloads on it), SIGHUP.</summary>
+    internal TerminationSignals(bool hangUpStops = true)
     {
-        _registrations = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(signal => PosixSignalRegistration.Create(signal, OnSignal))];
+        PosixSignal[] signals = hangUpStops ? [PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP] : [PosixSignal.SIGINT, PosixSignal.SIGTERM];
+        _registrations = [.. signals.Select(signal => PosixSignalRegistration.Create(signal, OnSignal))];
     }
 
     /// <summary>Cancelled by the first signal.</summary>

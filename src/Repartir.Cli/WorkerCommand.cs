@@ -1,14 +1,15 @@
 using System.CommandLine;
 using System.Net;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Repartir.Remote;
 
 namespace Repartir.Cli;
 
 /// <summary>
-/// <c>repartir worker</c>: the worker daemon. Runs until SIGTERM, SIGHUP or Ctrl+C, then drains: it stops
-/// accepting, lets running tasks finish and report, says goodbye, and exits 0. A second signal stops
-/// at once, killing running tasks.
+/// <c>repartir worker</c>: the worker daemon. Runs until SIGTERM or Ctrl+C, then drains: it stops accepting, lets
+/// running tasks finish and report, says goodbye, and exits 0. A second signal stops at once, killing running
+/// tasks. SIGHUP re-reads its certificate files (a rotation without downtime), as daemons do.
 /// </summary>
 internal static class WorkerCommand
 {
@@ -19,7 +20,13 @@ internal static class WorkerCommand
         var slots = new Option<int?>("--slots") { Description = "Tasks to run at once (default: the number of processors)." };
         var heartbeat = new Option<string>("--heartbeat") { Description = "Heartbeat interval: 500ms, 1s, …", DefaultValueFactory = _ => "1s" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log lines written to stderr: Trace, Debug, Information, Warning, Error.", DefaultValueFactory = _ => LogLevel.Information };
-        var command = new Command("worker", "Serve tasks to coordinators over the network (the worker daemon).") { bind, name, slots, heartbeat, logLevel };
+        var tls = new TlsArguments("worker");
+        var command = new Command("worker", "Serve tasks to coordinators over the network (the worker daemon). SIGTERM or Ctrl+C drains; SIGHUP re-reads --cert, --key and --ca.") { bind, name, slots, heartbeat, logLevel };
+        foreach (Option option in tls.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, _) =>
         {
             if (!EndPoints.TryParse(parse.GetValue(bind)!, out IPEndPoint? endPoint, out string? bindError))
@@ -32,8 +39,26 @@ internal static class WorkerCommand
                 return CommandLineApp.UsageError(errors, "--heartbeat: " + heartbeatError);
             }
 
+            if (!tls.TryGetPaths(parse, out var tlsPaths, out string? tlsError))
+            {
+                return CommandLineApp.UsageError(errors, tlsError!);
+            }
+
+            Repartir.Security.TlsCredentials? credentials = null;
+            try
+            {
+                credentials = tlsPaths is { } paths ? TlsArguments.Load(paths) : null;
+            }
+            catch (Repartir.Security.CertificateException e)
+            {
+                await errors.WriteLineAsync("repartir: " + e.Message).ConfigureAwait(false);
+                return 1;
+            }
+
             var options = new WorkerOptions
             {
+                Tls = credentials,
+                AllowInsecure = parse.GetValue(tls.Insecure),
                 Bind = endPoint!,
                 Name = parse.GetValue(name) ?? Environment.MachineName,
                 Slots = parse.GetValue(slots) ?? Environment.ProcessorCount,
@@ -50,14 +75,19 @@ internal static class WorkerCommand
             }
 
             using ILoggerFactory logging = CliLogging.Create(parse.GetValue(logLevel));
-            return await ServeAsync(options, logging.CreateLogger("repartir.worker"), errors).ConfigureAwait(false);
+            return await ServeAsync(options, tlsPaths, logging.CreateLogger("repartir.worker"), errors).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> ServeAsync(WorkerOptions options, ILogger logger, TextWriter errors)
+    private static async Task<int> ServeAsync(WorkerOptions options, (string Certificate, string Key, string Authority)? tlsPaths, ILogger logger, TextWriter errors)
     {
         await using var worker = new WorkerServer(options, logger);
+        using var reload = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            Reload(worker, tlsPaths, logger);
+        });
         try
         {
             worker.Start();
@@ -68,7 +98,7 @@ internal static class WorkerCommand
             return 1;
         }
 
-        using var signals = new TerminationSignals();
+        using var signals = new TerminationSignals(hangUpStops: false);
         await signals.FirstSignal.ConfigureAwait(false);
         logger.LogInformation("{Signal} received: draining (send it again to stop at once)", signals.Name);
         try
@@ -81,5 +111,24 @@ internal static class WorkerCommand
         }
 
         return 0;
+    }
+
+    /// <summary>SIGHUP: the certificate files again, for new connections; on any error the old ones stay in use.</summary>
+    private static void Reload(WorkerServer worker, (string Certificate, string Key, string Authority)? tlsPaths, ILogger logger)
+    {
+        if (tlsPaths is not { } paths)
+        {
+            logger.LogInformation("SIGHUP received: this worker serves plain TCP, there are no certificates to re-read");
+            return;
+        }
+
+        try
+        {
+            worker.UseCredentials(Repartir.Security.TlsCredentials.Load(paths.Certificate, paths.Key, paths.Authority));
+        }
+        catch (Repartir.Security.CertificateException e)
+        {
+            logger.LogError("SIGHUP received, but the certificates cannot be re-read; still serving with the previous ones: {Problem}", e.Message);
+        }
     }
 }

@@ -66,6 +66,19 @@ public static class PemFiles
         return certificate;
     }
 
+    /// <summary>Whether the key in <paramref name="keyPath"/> is encrypted (needs a passphrase); false when it cannot be read.</summary>
+    public static bool IsEncrypted(string keyPath)
+    {
+        try
+        {
+            return File.ReadAllText(keyPath).Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // loading says what is wrong with it
+        }
+    }
+
     /// <summary>Loads every certificate in <paramref name="path"/> (the certificate authorities a peer must chain to).</summary>
     /// <exception cref="CertificateException">The file cannot be read or holds no certificate.</exception>
     public static X509Certificate2Collection LoadAuthorities(string path, DateTimeOffset now)

@@ -213,12 +213,19 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     public string Log => string.Join('\n', _log);
 
     /// <summary>Starts a worker and waits until it listens; port 0 picks a free one.</summary>
-    public static async Task<WorkerProcess> StartAsync(string name, int slots, int port = 0)
+    public static async Task<WorkerProcess> StartAsync(string name, int slots, int port = 0, params string[] more)
     {
-        ProcessStartInfo start = Repartir.Tests.Cli.CliProcess.StartInfo("worker", "--bind", $"127.0.0.1:{port}", "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--name", name, "--heartbeat", "100ms");
+        ProcessStartInfo start = Repartir.Tests.Cli.CliProcess.StartInfo(["worker", "--bind", $"127.0.0.1:{port}", "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--name", name, "--heartbeat", "100ms", .. more]);
         var worker = new WorkerProcess(Process.Start(start)!);
         worker.EndPoint = await worker._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return worker;
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (TERM, HUP, ...) to the worker.</summary>
+    public void Signal(string signal)
+    {
+        using Process kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
     }
 
     /// <summary>SIGTERM: the worker drains and exits.</summary>

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Repartir.Testing;
+using Repartir.Tests.Remote;
+using Repartir.Tests.Security;
+
+namespace Repartir.Tests.Cli;
+
+/// <summary><c>repartir cert</c>, and <c>repartir worker</c> and <c>run</c> over mutual TLS, as the executables users run.</summary>
+public sealed class TlsCommandTests : IDisposable
+{
+    private readonly TempDirectory _pki = new();
+
+    public void Dispose() => _pki.Dispose();
+
+    private string File(string name) => _pki.File(name);
+
+    private async Task<string> CertAsync(params string[] args)
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync([], ["cert", .. args, "--out", _pki.Path]);
+        Assert.True(code == 0, $"repartir cert {string.Join(' ', args)}: {stderr}");
+        return Encoding.UTF8.GetString(stdout);
+    }
+
+    private async Task MakeClusterAsync()
+    {
+        await CertAsync("ca");
+        await CertAsync("server", "--name", "localhost", "--san", "127.0.0.1");
+        await CertAsync("client", "--name", "coordinator");
+    }
+
+    private string[] WorkerTls => ["--cert", File("localhost.pem"), "--key", File("localhost.key"), "--ca", File("ca.pem")];
+
+    private string[] RunTls => ["--cert", File("coordinator.pem"), "--key", File("coordinator.key"), "--ca", File("ca.pem")];
+
+    [Fact]
+    public async Task Certificates_made_by_repartir_cert_carry_a_run_over_mutual_TLS_and_a_run_without_them_is_refused()
+    {
+        await MakeClusterAsync();
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, System.IO.File.GetUnixFileMode(File("ca.key")));
+        await using WorkerProcess worker = await WorkerProcess.StartAsync("tls-daemon", slots: 2, more: WorkerTls);
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync("a\nb\n"u8.ToArray(), ["run", "-k", "--worker", worker.EndPoint.ToString(), .. RunTls, "--", "echo"]);
+        var (plainCode, _, plainError) = await CliProcess.RunAsync("a\n"u8.ToArray(), "run", "--worker", worker.EndPoint.ToString(), "--", "echo");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("a\nb\n", Encoding.UTF8.GetString(stdout));
+        Assert.Contains("(mutual TLS)", worker.Log, StringComparison.Ordinal);
+        Assert.Equal(2, plainCode);
+        Assert.Contains("If the worker requires TLS", plainError, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => worker.Log.Contains("Refused connection", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_worker_on_every_interface_without_TLS_is_refused_unless_insecure_is_given_and_then_it_warns()
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync([], "worker", "--bind", "0.0.0.0:0");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--insecure", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Trim().Split('\n'));
+
+        ProcessStartInfo start = CliProcess.StartInfo("worker", "--bind", "0.0.0.0:0", "--insecure", "--slots", "1");
+        using Process insecure = Process.Start(start)!;
+        try
+        {
+            string? line;
+            var seen = new StringBuilder();
+            while ((line = await insecure.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))) is not null && !line.Contains("anyone who connects", StringComparison.Ordinal))
+            {
+                seen.AppendLine(line);
+            }
+
+            Assert.True(line is not null, "no warning before the worker exited:\n" + seen);
+        }
+        finally
+        {
+            insecure.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task Half_of_the_TLS_options_and_an_unusable_file_are_errors_naming_what_is_wrong()
+    {
+        await MakeClusterAsync();
+
+        var (partialCode, _, partial) = await CliProcess.RunAsync([], "worker", "--cert", File("localhost.pem"));
+        var (mismatchCode, _, mismatch) = await CliProcess.RunAsync([], "worker", "--cert", File("localhost.pem"), "--key", File("coordinator.key"), "--ca", File("ca.pem"));
+        var (missingCode, _, missing) = await CliProcess.RunAsync("x\n"u8.ToArray(), ["run", "--worker", "127.0.0.1:9", "--cert", File("coordinator.pem"), "--key", File("coordinator.key"), "--ca", File("nowhere.pem"), "--", "echo"]);
+
+        Assert.Equal(2, partialCode);
+        Assert.Contains("missing --key, --ca", partial, StringComparison.Ordinal);
+        Assert.Equal(1, mismatchCode);
+        Assert.Contains("coordinator.key cannot be used with the certificate in", mismatch, StringComparison.Ordinal);
+        Assert.Equal(1, missingCode);
+        Assert.Contains("nowhere.pem cannot be read", missing, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Openssl_s_client_is_refused_without_a_client_certificate_and_served_with_one()
+    {
+        Skip.IfNot(PemFilesTests.HasOpenSsl, "the openssl command is not installed; interoperability with s_client was not checked.");
+        await MakeClusterAsync();
+        await using WorkerProcess worker = await WorkerProcess.StartAsync("s-client", slots: 1, more: WorkerTls);
+        string connect = $"-connect {worker.EndPoint} -CAfile {File("ca.pem")} -verify_return_error";
+
+        (int _, string without) = await OpenSslAsync($"s_client {connect}");
+        (int _, string with) = await OpenSslAsync($"s_client {connect} -cert {File("coordinator.pem")} -key {File("coordinator.key")}");
+
+        Assert.Contains("Verify return code: 0 (ok)", with, StringComparison.Ordinal); // openssl trusted the worker
+        Assert.Contains("s-client", with, StringComparison.Ordinal); // the worker's hello, and its name, came through
+        Assert.DoesNotContain("s-client", without, StringComparison.Ordinal); // nothing came through without a certificate
+        await Eventually.TrueAsync(() => worker.Log.Contains("presented no client certificate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SIGHUP_makes_the_worker_present_its_renewed_certificate_to_new_connections()
+    {
+        await MakeClusterAsync();
+        await using WorkerProcess worker = await WorkerProcess.StartAsync("rotating", slots: 1, more: WorkerTls);
+        string before = await PresentedThumbprintAsync(worker);
+
+        await CertAsync("server", "--name", "localhost", "--san", "127.0.0.1", "--force");
+        worker.Signal("HUP");
+        await Eventually.TrueAsync(() => worker.Log.Contains("now presents", StringComparison.Ordinal), seconds: 30);
+        string after = await PresentedThumbprintAsync(worker);
+
+        Assert.NotEqual(before, after);
+        using X509Certificate2 renewed = X509Certificate2.CreateFromPem(System.IO.File.ReadAllText(File("localhost.pem")));
+        Assert.Equal(renewed.Thumbprint, after);
+        Assert.DoesNotContain("draining", worker.Log, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<string> PresentedThumbprintAsync(WorkerProcess worker)
+    {
+        using X509Certificate2 client = X509Certificate2.CreateFromPemFile(File("coordinator.pem"), File("coordinator.key"));
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(worker.EndPoint);
+        await using var ssl = new SslStream(tcp.GetStream());
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ClientCertificates = [client],
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        using var presented = new X509Certificate2(ssl.RemoteCertificate!);
+        return presented.Thumbprint;
+    }
+
+    private static async Task<(int ExitCode, string Output)> OpenSslAsync(string arguments)
+    {
+        using Process process = Process.Start(new ProcessStartInfo("sh", ["-c", $"(sleep 1; printf x) | openssl {arguments} 2>&1"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        string output = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output);
+    }
+}
