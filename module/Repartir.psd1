@@ -23,6 +23,7 @@
         'Add-RepartirPoolWorker'
         'Get-RepartirPoolWorker'
         'Remove-RepartirPoolWorker'
+        'New-RepartirCertificate'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()

@@ -9,7 +9,7 @@ public sealed class ModuleTests : IDisposable
 {
     internal static readonly string[] Cmdlets =
     [
-        "Add-RepartirPoolWorker", "Get-RepartirPool", "Get-RepartirPoolWorker", "Get-RepartirWorker", "New-RepartirPool", "Remove-RepartirPool",
+        "Add-RepartirPoolWorker", "Get-RepartirPool", "Get-RepartirPoolWorker", "Get-RepartirWorker", "New-RepartirCertificate", "New-RepartirPool", "Remove-RepartirPool",
         "Remove-RepartirPoolWorker", "Start-RepartirWorker", "Stop-RepartirWorker", "Submit-RepartirTask", "Wait-RepartirTask",
     ];
 

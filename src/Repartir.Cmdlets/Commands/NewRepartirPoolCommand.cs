@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Repartir.Cmdlets.Output;
 using Repartir.Cmdlets.Pools;
+using Repartir.Cmdlets.Security;
 using Repartir.Execution;
 using Repartir.Remote;
 using Repartir.Scheduling;
@@ -53,16 +54,49 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter RejectWhenFull { get; set; }
 
+    /// <summary>The pool's client certificate (PEM), for mutual TLS with its workers; with -KeyPath and -CaPath.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The private key of -CertificatePath (PEM).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KeyPath { get; set; }
+
+    /// <summary>The CA certificate(s) (PEM) a worker's certificate must chain to; it must also name the host dialled.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CaPath { get; set; }
+
+    /// <summary>The passphrase of an encrypted -KeyPath (otherwise read from REPARTIR_KEY_PASSPHRASE).</summary>
+    [Parameter]
+    public System.Security.SecureString? KeyPassphrase { get; set; }
+
+    /// <summary>Speak plain TCP to workers on other hosts: anyone on the path can read and change tasks and results.</summary>
+    [Parameter]
+    public SwitchParameter AllowInsecure { get; set; }
+
     /// <inheritdoc />
     protected override void EndProcessing()
     {
         bool cpuWorkersGiven = MyInvocation.BoundParameters.ContainsKey(nameof(CpuWorkers));
+        Repartir.Security.TlsCredentials? tls = null;
+        try
+        {
+            tls = TlsParameters.Load(Resolve(CertificatePath), Resolve(KeyPath), Resolve(CaPath), KeyPassphrase);
+        }
+        catch (TerminatingCommandException ex)
+        {
+            ThrowTerminatingError(ex.Error.ToRecord());
+        }
+
         var options = new PoolOptions
         {
             Name = Name ?? PoolRegistry.Process.NextAutomaticName(),
             CpuWorkers = Worker.Length > 0 && !cpuWorkersGiven ? 0 : CpuWorkers, // with workers, this machine coordinates unless told otherwise
             Workers = Worker,
-            Remote = RemoteOptions.WithHeartbeat(TimeSpan.FromSeconds(HeartbeatIntervalSeconds)),
+            Remote = RemoteOptions.WithHeartbeat(TimeSpan.FromSeconds(HeartbeatIntervalSeconds)) with { Tls = tls, AllowInsecure = AllowInsecure },
             PlacementTimeout = PlacementTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(PlacementTimeoutSeconds),
             MaxQueue = MyInvocation.BoundParameters.ContainsKey(nameof(MaxQueue)) ? MaxQueue : null,
             QueueFullMode = RejectWhenFull ? QueueFullMode.Reject : QueueFullMode.Wait,
@@ -80,6 +114,8 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
 
     /// <inheritdoc />
     protected override void StopProcessing() => _stop.Cancel();
+
+    private string? Resolve(string? path) => path is null ? null : GetUnresolvedProviderPathFromPSPath(path);
 
     /// <inheritdoc />
     public void Dispose() => _stop.Dispose();

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Net;
 using Repartir.Cmdlets.Output;
+using Repartir.Cmdlets.Security;
 using Repartir.Cmdlets.Workers;
 using Repartir.Remote;
 
@@ -28,6 +29,29 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
     [ValidateRange(1, 4096)]
     public int Slots { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>The worker's certificate (PEM), for mutual TLS; with -KeyPath and -CaPath.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The private key of -CertificatePath (PEM).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KeyPath { get; set; }
+
+    /// <summary>The CA certificate(s) (PEM) a coordinator's certificate must chain to.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CaPath { get; set; }
+
+    /// <summary>The passphrase of an encrypted -KeyPath (otherwise read from REPARTIR_KEY_PASSPHRASE).</summary>
+    [Parameter]
+    public System.Security.SecureString? KeyPassphrase { get; set; }
+
+    /// <summary>Serve plain TCP on an address other hosts can reach: anyone who connects can run programs as this user.</summary>
+    [Parameter]
+    public SwitchParameter AllowInsecure { get; set; }
+
     /// <summary>Block until Ctrl+C, then drain and stop: for running the worker as a service.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -44,7 +68,9 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
         WorkerInfo? worker = null;
         try
         {
-            worker = WorkerCommands.Start(WorkerRegistry.Process, new WorkerOptions { Bind = endPoint!, Name = Name, Slots = Slots }, new CmdletSink(this));
+            Repartir.Security.TlsCredentials? tls = TlsParameters.Load(Resolve(CertificatePath), Resolve(KeyPath), Resolve(CaPath), KeyPassphrase);
+            var options = new WorkerOptions { Bind = endPoint!, Name = Name, Slots = Slots, Tls = tls, AllowInsecure = AllowInsecure };
+            worker = WorkerCommands.Start(WorkerRegistry.Process, options, new CmdletSink(this));
         }
         catch (TerminatingCommandException ex)
         {
@@ -63,6 +89,8 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
 
     /// <inheritdoc />
     protected override void StopProcessing() => _stopRequested.Set();
+
+    private string? Resolve(string? path) => path is null ? null : GetUnresolvedProviderPathFromPSPath(path);
 
     /// <inheritdoc />
     public void Dispose() => _stopRequested.Dispose();

@@ -50,6 +50,15 @@ public static class ErrorRecords
     /// <summary>The worker cannot be removed: it is the last place the pool can run tasks.</summary>
     public const string LastWorker = "LastWorker";
 
+    /// <summary>A certificate, key or CA file cannot be used: unreadable, malformed, mismatched, expired or not yet valid.</summary>
+    public const string CertificateUnusable = "CertificateUnusable";
+
+    /// <summary>The mutual-TLS parameters are incomplete or contradict each other.</summary>
+    public const string InvalidTlsSettings = "InvalidTlsSettings";
+
+    /// <summary>A certificate could not be issued: a bad name, the CA's files, or a file that exists.</summary>
+    public const string CertificateNotIssued = "CertificateNotIssued";
+
     /// <summary>Converts an error into the record PowerShell shows.</summary>
     public static ErrorRecord ToRecord(this CommandError error)
     {
@@ -109,6 +118,21 @@ public static class ErrorRecords
     /// <summary>A worker cannot be started with <paramref name="value"/>: <paramref name="problem"/> names the setting.</summary>
     public static CommandError BadWorkerSettings(object value, ArgumentException problem) =>
         new(InvalidWorkerSettings, ErrorCategory.InvalidArgument, problem, value);
+
+    /// <summary>The file <paramref name="problem"/> names cannot be used for TLS; it is the target.</summary>
+    public static CommandError UnusableCertificate(Repartir.Security.CertificateException problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return new(CertificateUnusable, ErrorCategory.SecurityError, problem, problem.Path);
+    }
+
+    /// <summary>The TLS parameters are incomplete: <paramref name="problem"/> says which is missing.</summary>
+    public static CommandError BadTlsSettings(ArgumentException problem) =>
+        new(InvalidTlsSettings, ErrorCategory.InvalidArgument, problem, problem?.ParamName);
+
+    /// <summary>Certificate <paramref name="name"/> was not issued: <paramref name="problem"/> says why.</summary>
+    public static CommandError NotIssued(string name, Exception problem) =>
+        new(CertificateNotIssued, problem is Repartir.Security.CertificateException or UnauthorizedAccessException ? ErrorCategory.SecurityError : problem is IOException ? ErrorCategory.ResourceExists : ErrorCategory.InvalidArgument, problem, name);
 
     /// <summary>No worker started in this session is named <paramref name="name"/>.</summary>
     public static CommandError NoSuchWorker(string name) =>

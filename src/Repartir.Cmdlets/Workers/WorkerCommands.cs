@@ -40,6 +40,11 @@ public static class WorkerCommands
             throw new TerminatingCommandException(ErrorRecords.CannotListen(options.Bind.ToString(), e.Message));
         }
 
+        if (options.IsInsecure)
+        {
+            sink.WriteWarning($"Worker '{options.Name}' serves plain TCP on {server.LocalEndPoint}, which other hosts can reach: anyone who connects can run programs as this user.");
+        }
+
         var worker = new WorkerInfo(server);
         registry.Add(worker);
         sink.WriteObject(worker);

@@ -29,6 +29,9 @@ public sealed class WorkerInfo
     /// <summary>When it started.</summary>
     public DateTimeOffset StartedAt => Server.StartedAt;
 
+    /// <summary>MutualTls, or PlainTcp (loopback, or allowed with -AllowInsecure).</summary>
+    public string Transport => Server.UsesTls ? "MutualTls" : "PlainTcp";
+
     internal WorkerServer Server { get; }
 
     /// <inheritdoc />
