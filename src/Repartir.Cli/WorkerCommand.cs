@@ -20,8 +20,12 @@ internal static class WorkerCommand
         var slots = new Option<int?>("--slots") { Description = "Tasks to run at once (default: the number of processors)." };
         var heartbeat = new Option<string>("--heartbeat") { Description = "Heartbeat interval: 500ms, 1s, …", DefaultValueFactory = _ => "1s" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log lines written to stderr: Trace, Debug, Information, Warning, Error.", DefaultValueFactory = _ => LogLevel.Information };
+        var allow = new Option<string[]>("--allow") { Description = "Run only programs at these absolute paths or globs (/usr/bin/python3, /opt/jobs/*); repeat for several. Others are refused, never run.", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var allowEnvironment = new Option<string[]>("--allow-env") { Description = "Let tasks set this environment variable although it changes what code programs load (LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, ...: refused by default); repeat for several.", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var maxConnections = new Option<int?>("--max-connections") { Description = "Open connections at most; more are closed at once (default 256)." };
+        var idleTimeout = new Option<string?>("--idle-timeout") { Description = "Close a connection that delivers no whole message for this long: 30s, 2m (the default)." };
         var tls = new TlsArguments("worker");
-        var command = new Command("worker", "Serve tasks to coordinators over the network (the worker daemon). SIGTERM or Ctrl+C drains; SIGHUP re-reads --cert, --key and --ca.") { bind, name, slots, heartbeat, logLevel };
+        var command = new Command("worker", "Serve tasks to coordinators over the network (the worker daemon). SIGTERM or Ctrl+C drains; SIGHUP re-reads --cert, --key and --ca.") { bind, name, slots, heartbeat, logLevel, allow, allowEnvironment, maxConnections, idleTimeout };
         foreach (Option option in tls.All)
         {
             command.Options.Add(option);
@@ -37,6 +41,22 @@ internal static class WorkerCommand
             if (!Duration.TryParse(parse.GetValue(heartbeat)!, out TimeSpan interval, out string? heartbeatError))
             {
                 return CommandLineApp.UsageError(errors, "--heartbeat: " + heartbeatError);
+            }
+
+            var limits = new WorkerLimits();
+            if (parse.GetValue(maxConnections) is { } connections)
+            {
+                limits = limits with { MaxConnections = connections };
+            }
+
+            if (parse.GetValue(idleTimeout) is { } idleText)
+            {
+                if (!Duration.TryParse(idleText, out TimeSpan idle, out string? idleError))
+                {
+                    return CommandLineApp.UsageError(errors, "--idle-timeout: " + idleError);
+                }
+
+                limits = limits with { IdleTimeout = idle };
             }
 
             if (!tls.TryGetPaths(parse, out var tlsPaths, out string? tlsError))
@@ -58,6 +78,8 @@ internal static class WorkerCommand
             var options = new WorkerOptions
             {
                 Tls = credentials,
+                Policy = new TaskPolicy { AllowedExecutables = parse.GetValue(allow) ?? [], AllowedEnvironment = parse.GetValue(allowEnvironment) ?? [] },
+                Limits = limits,
                 AllowInsecure = parse.GetValue(tls.Insecure),
                 Bind = endPoint!,
                 Name = parse.GetValue(name) ?? Environment.MachineName,

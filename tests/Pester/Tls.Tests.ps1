@@ -62,3 +62,27 @@ Describe 'New-RepartirCertificate and mutual TLS between a pool and a worker' -T
             Should -Throw -ErrorId 'CertificateNotIssued,Repartir.Cmdlets.Commands.NewRepartirCertificateCommand'
     }
 }
+
+Describe 'A worker''s task policy' -Tag 'Remote' {
+    AfterAll {
+        Get-RepartirPool -Name 'pester-policy*' | Remove-RepartirPool -Force -Confirm:$false
+        Stop-RepartirWorker -Name 'pester-policy*' -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'runs allowed programs, and rejects others and loader variables by name without running them' {
+        $echo = (Get-Command echo -CommandType Application | Select-Object -First 1).Source
+        $worker = Start-RepartirWorker -Bind '127.0.0.1:0' -Name 'pester-policy' -Slots 1 -AllowExecutable $echo
+        $pool = New-RepartirPool -Name 'pester-policy-pool' -Worker $worker.Endpoint
+        $marker = Join-Path ([System.IO.Path]::GetTempPath()) ("repartir-pester-" + [guid]::NewGuid().ToString('N'))
+
+        (Submit-RepartirTask -Pool $pool -FilePath echo -ArgumentList allowed).Stdout | Should -Be "allowed`n"
+        $outside = Submit-RepartirTask -Pool $pool -FilePath touch -ArgumentList $marker
+        $preload = Submit-RepartirTask -Pool $pool -FilePath echo -ArgumentList x -Environment @{ LD_PRELOAD = '/nonexistent.so' }
+
+        $outside.Failure | Should -Be 'Rejected'
+        $outside.FailureMessage | Should -Match 'outside the worker''s --allow rules'
+        $preload.Failure | Should -Be 'Rejected'
+        $preload.FailureMessage | Should -Match 'does not let a task set LD_PRELOAD'
+        Test-Path $marker | Should -BeFalse
+    }
+}

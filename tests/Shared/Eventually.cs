@@ -44,4 +44,11 @@ internal static class Processes
             return false;
         }
     }
+
+    /// <summary>SIGKILLs process <paramref name="pid"/> (a task's own process, to end it from outside).</summary>
+    internal static void Kill(int pid)
+    {
+        using var process = System.Diagnostics.Process.GetProcessById(pid);
+        process.Kill();
+    }
 }

@@ -52,6 +52,26 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter AllowInsecure { get; set; }
 
+    /// <summary>Run only programs at these absolute paths or globs; others are refused with a Rejected result and never run.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[] AllowExecutable { get; set; } = [];
+
+    /// <summary>Environment variables tasks may set although the default deny-list refuses them (LD_PRELOAD, PYTHONPATH, ...).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[] AllowEnvironment { get; set; } = [];
+
+    /// <summary>Open connections at most; more are closed at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int MaxConnections { get; set; } = new WorkerLimits().MaxConnections;
+
+    /// <summary>Seconds a connection may go without delivering a whole message before it is closed.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public double IdleTimeoutSeconds { get; set; } = new WorkerLimits().IdleTimeout.TotalSeconds;
+
     /// <summary>Block until Ctrl+C, then drain and stop: for running the worker as a service.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -69,7 +89,16 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
         try
         {
             Repartir.Security.TlsCredentials? tls = TlsParameters.Load(Resolve(CertificatePath), Resolve(KeyPath), Resolve(CaPath), KeyPassphrase);
-            var options = new WorkerOptions { Bind = endPoint!, Name = Name, Slots = Slots, Tls = tls, AllowInsecure = AllowInsecure };
+            var options = new WorkerOptions
+            {
+                Bind = endPoint!,
+                Name = Name,
+                Slots = Slots,
+                Tls = tls,
+                AllowInsecure = AllowInsecure,
+                Policy = new TaskPolicy { AllowedExecutables = AllowExecutable, AllowedEnvironment = AllowEnvironment },
+                Limits = new WorkerLimits { MaxConnections = MaxConnections, IdleTimeout = TimeSpan.FromSeconds(IdleTimeoutSeconds) },
+            };
             worker = WorkerCommands.Start(WorkerRegistry.Process, options, new CmdletSink(this));
         }
         catch (TerminatingCommandException ex)

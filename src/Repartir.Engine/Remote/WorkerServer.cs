@@ -45,6 +45,12 @@ public sealed record WorkerOptions
     /// <summary>Serve plain TCP on an address other hosts can reach: anyone who reaches it can run programs as this worker's user.</summary>
     public bool AllowInsecure { get; init; }
 
+    /// <summary>Which programs and environment variables tasks may use here.</summary>
+    public TaskPolicy Policy { get; init; } = new();
+
+    /// <summary>What each client is granted: connections, time, tasks in flight, output waiting to be read.</summary>
+    public WorkerLimits Limits { get; init; } = new();
+
     /// <summary>How long a new connection has for its TLS handshake and hello; one that takes longer is closed.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -76,6 +82,10 @@ public sealed record WorkerOptions
             throw new InvalidSettingException(nameof(HeartbeatInterval), "HeartbeatInterval must be positive.");
         }
 
+        ArgumentNullException.ThrowIfNull(Policy, nameof(Policy));
+        Policy.Validate();
+        ArgumentNullException.ThrowIfNull(Limits, nameof(Limits));
+        Limits.Validate();
         if (HandshakeTimeout <= TimeSpan.Zero)
         {
             throw new InvalidSettingException(nameof(HandshakeTimeout), "HandshakeTimeout must be positive.");
@@ -106,7 +116,7 @@ public sealed class WorkerServer : IAsyncDisposable
     private readonly Pool _pool;
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<Session, byte> _sessions = new();
+    private readonly ConcurrentDictionary<WorkerConnection, byte> _sessions = new();
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _started;
     private long _loadReadAt;
@@ -115,6 +125,9 @@ public sealed class WorkerServer : IAsyncDisposable
     private IPEndPoint? _boundEndPoint;
     private volatile bool _draining;
     private Security.TlsCredentials? _tls;
+    private readonly RefusalLog _refusals;
+    private readonly FairShare _slots;
+    private int _open; // connections accepted and not yet closed, handshakes included
 
     /// <summary>Creates a worker; <see cref="Start"/> begins listening.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
@@ -128,6 +141,8 @@ public sealed class WorkerServer : IAsyncDisposable
         _pool = new Pool(new PoolOptions { Name = "worker", CpuWorkers = options.Slots, Process = options.Process }, _logger, timeProvider: _time);
         _listener = new TcpListener(options.Bind);
         _tls = options.Tls;
+        _refusals = new RefusalLog(_time);
+        _slots = new FairShare(options.Slots);
     }
 
     /// <summary>
@@ -171,6 +186,12 @@ public sealed class WorkerServer : IAsyncDisposable
     /// <summary>Connected coordinators.</summary>
     public int Connections => _sessions.Count;
 
+    /// <summary>Connections whose messages are left unread for now: too many tasks here, or too much output waiting for them to read.</summary>
+    public int ThrottledConnections => _sessions.Keys.Count(c => c.IsThrottled);
+
+    /// <summary>Tasks received and waiting for a slot (connections take turns).</summary>
+    public int WaitingTasks => _slots.Waiting;
+
     /// <summary>Starts listening and accepting connections.</summary>
     /// <exception cref="SocketException">The address cannot be bound (in use, or not local).</exception>
     public void Start()
@@ -195,7 +216,7 @@ public sealed class WorkerServer : IAsyncDisposable
     {
         _draining = true;
         _listener.Stop();
-        foreach (Session session in _sessions.Keys)
+        foreach (WorkerConnection session in _sessions.Keys)
         {
             // Coordinators stop sending tasks now rather than learning it from rejections; and since sends are in
             // order, they know before the results of the tasks a forced stop kills, which they then run elsewhere.
@@ -205,13 +226,15 @@ public sealed class WorkerServer : IAsyncDisposable
         if (drain)
         {
             _logger.LogInformation("Worker {Name} draining: {Running} tasks running", _options.Name, _pool.Statistics.Outstanding);
-            await _pool.ShutdownAsync(ShutdownMode.Graceful, cancellationToken).ConfigureAwait(false);
-            foreach (Session session in _sessions.Keys)
+            foreach (WorkerConnection session in _sessions.Keys)
             {
+                // Every task a coordinator has here runs and reports, those waiting for a slot too; new ones are refused.
                 // A coordinator that stops reading would hold the drain for ever: the caller's token ends the wait.
                 await session.WhenResultsSentAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
                 await session.Connection.TrySendAsync(new Goodbye("The worker is shutting down.")).ConfigureAwait(false);
             }
+
+            await _pool.ShutdownAsync(ShutdownMode.Graceful, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -219,7 +242,7 @@ public sealed class WorkerServer : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (Session session in _sessions.Keys)
+        foreach (WorkerConnection session in _sessions.Keys)
         {
             await session.Connection.DisposeAsync().ConfigureAwait(false);
         }
@@ -284,8 +307,17 @@ public sealed class WorkerServer : IAsyncDisposable
                 break; // a listener stopped between the loop's check and the accept says "not listening" (InvalidOperationException)
             }
 
-            client.NoDelay = true;
             serving.RemoveAll(t => t.IsCompleted);
+            if (Interlocked.Increment(ref _open) > _options.Limits.MaxConnections)
+            {
+                // Closed at once, before any byte: the worker goes on serving the connections it has.
+                Interlocked.Decrement(ref _open);
+                _refusals.Log(_logger, "connection", $"from {client.Client.RemoteEndPoint}: {_options.Limits.MaxConnections} connections are open already (the limit)");
+                client.Dispose();
+                continue;
+            }
+
+            client.NoDelay = true;
             serving.Add(ServeAsync(client));
         }
 
@@ -293,6 +325,18 @@ public sealed class WorkerServer : IAsyncDisposable
     }
 
     private async Task ServeAsync(TcpClient client)
+    {
+        try
+        {
+            await ServeConnectionAsync(client).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
+    }
+
+    private async Task ServeConnectionAsync(TcpClient client)
     {
         EndPoint? remote = client.Client.RemoteEndPoint;
         // The stream owns the socket: disposing the connection (a stop) closes it, which also ends a send blocked on a
@@ -309,14 +353,14 @@ public sealed class WorkerServer : IAsyncDisposable
             }
             catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
             {
-                _logger.LogWarning("Refused connection from {Remote}: {Reason}", remote, e is OperationCanceledException ? "no TLS handshake within " + _options.HandshakeTimeout : e.Message);
+                _refusals.Log(_logger, "connection", $"from {remote}: {(e is OperationCanceledException ? "no TLS handshake within " + _options.HandshakeTimeout : e.Message)}");
                 await stream.DisposeAsync().ConfigureAwait(false);
                 client.Dispose();
                 return;
             }
         }
 
-        var session = new Session(new Connection(stream));
+        var session = new WorkerConnection(new Connection(stream));
         _sessions[session] = 0;
         try
         {
@@ -367,13 +411,37 @@ public sealed class WorkerServer : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveLoopAsync(Session session)
+    private async Task ReceiveLoopAsync(WorkerConnection session)
     {
-        while (await session.Connection.ReceiveAsync(_stopping.Token).ConfigureAwait(false) is { } message)
+        int maxTasks = _options.Limits.TasksPerConnection(_options.Slots);
+        while (true)
         {
+            // Back-pressure: with too many tasks here, or too much output waiting for it to read, the coordinator's
+            // next messages stay unread (its sends block) until some of that ends. It is not idle meanwhile: we are.
+            await session.WaitForRoomAsync(maxTasks, _options.Limits.MaxPendingResultBytes, _stopping.Token).ConfigureAwait(false);
+            Message? message;
+            using (var idle = new CancellationTokenSource(_options.Limits.IdleTimeout, _time))
+            using (var receive = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, idle.Token))
+            {
+                try
+                {
+                    message = await session.Connection.ReceiveAsync(receive.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (idle.IsCancellationRequested && !_stopping.IsCancellationRequested)
+                {
+                    throw new ProtocolException(MessageCodec.BadMessage, $"No whole message within {_options.Limits.IdleTimeout.TotalSeconds:0.#} s (the idle timeout): the connection is closed.");
+                }
+            }
+
+            if (message is null)
+            {
+                return;
+            }
+
             switch (message)
             {
                 case Submit submit:
+                    session.Admit();
                     session.Track(RunAsync(session, submit));
                     break;
                 case Cancel cancel:
@@ -397,55 +465,87 @@ public sealed class WorkerServer : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(Session session, Submit submit)
+    private async Task RunAsync(WorkerConnection session, Submit submit)
     {
-        TaskResult outcome;
-        if (_draining)
+        try
         {
-            outcome = Refused(submit, "The worker is draining and accepts no new tasks.");
-        }
-        else if (session.Start(submit.TaskId) is not { } running)
-        {
-            outcome = Refused(submit, $"Task {submit.TaskId} is already running on this worker.");
-        }
-        else
-        {
+            TaskResult outcome = await OutcomeAsync(session, submit).ConfigureAwait(false);
+            _logger.LogDebug("Task {TaskId} attempt {Attempt} finished: {Failure} exit {Exit}", submit.TaskId, submit.Attempt, outcome.Failure, outcome.ExitCode);
+            long output = outcome.StdoutBytes.LongLength + outcome.StderrBytes.LongLength;
+            session.Holding(output);
             try
             {
-                // In the order sent: the coordinator already chose by priority, and it counts on this order to know which of
-                // the tasks it sent ahead (its prefetch) starts when a slot frees here.
-                outcome = await _pool.SubmitAsync(submit.Spec with { Priority = TaskPriority.Normal }, running.Cancellation.Token).ConfigureAwait(false);
-                if (outcome.Failure == FailureKind.Cancelled && !running.CancelledByCoordinator)
-                {
-                    // Killed by this worker's own forced stop (or its session's end), not by a Cancel from the
-                    // coordinator: the task was lost with the worker, so the coordinator runs it again elsewhere.
-                    // What the token says cannot tell the two apart: a stop cancels it too, as the session ends.
-                    outcome = outcome with { Failure = FailureKind.WorkerLost, FailureMessage = $"Worker {_options.Name} was stopped before the task finished." };
-                }
+                await session.Connection.SendAsync(new Result(submit.TaskId, submit.Attempt, outcome)).ConfigureAwait(false);
             }
-            catch (ArgumentException e)
+            catch (FrameException e)
             {
-                outcome = Refused(submit, "Invalid task: " + e.Message);
+                // Output too large for the coordinator's frame limit: send the outcome without it rather than nothing.
+                await session.Connection.TrySendAsync(new Result(submit.TaskId, submit.Attempt, outcome.WithoutOutput(e.Message))).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+            {
+                _logger.LogDebug("Result of task {TaskId} not delivered: the connection is gone", submit.TaskId);
             }
             finally
             {
-                session.Finish(submit.TaskId);
+                session.Holding(-output);
             }
         }
+        finally
+        {
+            session.Ended();
+        }
+    }
 
-        _logger.LogDebug("Task {TaskId} attempt {Attempt} finished: {Failure} exit {Exit}", submit.TaskId, submit.Attempt, outcome.Failure, outcome.ExitCode);
+    /// <summary>Runs the task when policy, drain and its connection's turn allow; its result, never an exception.</summary>
+    private async Task<TaskResult> OutcomeAsync(WorkerConnection session, Submit submit)
+    {
+        if (_draining)
+        {
+            return Refused(submit, "The worker is draining and accepts no new tasks.");
+        }
+
+        if (_options.Policy.Refusal(submit.Spec, _options.Name) is { } refusal)
+        {
+            _refusals.Log(_logger, "task", refusal);
+            return Refused(submit, refusal);
+        }
+
+        if (session.Start(submit.TaskId) is not { } running)
+        {
+            return Refused(submit, $"Task {submit.TaskId} is already running on this worker.");
+        }
+
         try
         {
-            await session.Connection.SendAsync(new Result(submit.TaskId, submit.Attempt, outcome)).ConfigureAwait(false);
+            // A slot when it is this connection's turn (connections take turns; its own tasks go in the order sent,
+            // which a coordinator counts on to know which task it sent ahead starts when a slot frees), then the pool.
+            using IDisposable slot = await _slots.AcquireAsync(session, running.Cancellation.Token).ConfigureAwait(false);
+            TaskResult outcome = await _pool.SubmitAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false);
+            if (outcome.Failure == FailureKind.Cancelled && !running.CancelledByCoordinator)
+            {
+                // Killed by this worker's own forced stop (or its session's end), not by a Cancel from the
+                // coordinator: the task was lost with the worker, so the coordinator runs it again elsewhere.
+                // What the token says cannot tell the two apart: a stop cancels it too, as the session ends.
+                outcome = outcome with { Failure = FailureKind.WorkerLost, FailureMessage = $"Worker {_options.Name} was stopped before the task finished." };
+            }
+
+            return outcome;
         }
-        catch (FrameException e)
+        catch (OperationCanceledException) when (running.Cancellation.IsCancellationRequested)
         {
-            // Output too large for the coordinator's frame limit: send the outcome without it rather than nothing.
-            await session.Connection.TrySendAsync(new Result(submit.TaskId, submit.Attempt, outcome.WithoutOutput(e.Message))).ConfigureAwait(false);
+            // Cancelled while it waited for a slot: it never started.
+            return running.CancelledByCoordinator
+                ? TaskResult.NotRun(new TaskId(submit.TaskId), submit.Spec, FailureKind.Cancelled, "Cancelled before it started.", submit.Attempt, _options.Name)
+                : TaskResult.NotRun(new TaskId(submit.TaskId), submit.Spec, FailureKind.WorkerLost, $"Worker {_options.Name} was stopped before the task started.", submit.Attempt, _options.Name);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+        catch (ArgumentException e)
         {
-            _logger.LogDebug("Result of task {TaskId} not delivered: the connection is gone", submit.TaskId);
+            return Refused(submit, "Invalid task: " + e.Message);
+        }
+        finally
+        {
+            session.Finish(submit.TaskId);
         }
     }
 
@@ -453,7 +553,7 @@ public sealed class WorkerServer : IAsyncDisposable
         TaskResult.NotRun(new TaskId(submit.TaskId), submit.Spec, FailureKind.Rejected, message, submit.Attempt, _options.Name);
 
     // A failed send means the connection ended; the receive loop reports why.
-    private Task SendHeartbeatsAsync(Session session, CancellationToken cancellationToken) => HeartbeatLoop.RunAsync(
+    private Task SendHeartbeatsAsync(WorkerConnection session, CancellationToken cancellationToken) => HeartbeatLoop.RunAsync(
         _time,
         _options.HeartbeatInterval,
         async () =>
@@ -463,7 +563,7 @@ public sealed class WorkerServer : IAsyncDisposable
         },
         cancellationToken);
 
-    private Heartbeat NextHeartbeat(Session session)
+    private Heartbeat NextHeartbeat(WorkerConnection session)
     {
         PoolStatistics statistics = _pool.Statistics;
         return new Heartbeat(
@@ -497,95 +597,5 @@ public sealed class WorkerServer : IAsyncDisposable
         Volatile.Write(ref _load, load);
         Interlocked.Exchange(ref _loadReadAt, now);
         return load;
-    }
-
-    /// <summary>One coordinator's connection and the tasks it has running here.</summary>
-    private sealed class Session(Connection connection)
-    {
-        private readonly ConcurrentDictionary<long, RunningTask> _running = new();
-        private readonly ConcurrentDictionary<Task, byte> _sending = new();
-
-        public long HeartbeatSequence;
-
-        public Connection Connection { get; } = connection;
-
-        public long LastEcho { get; set; } = -1;
-
-        /// <summary>Registers a task as running here; null when one with its id already is.</summary>
-        public RunningTask? Start(long taskId)
-        {
-            var running = new RunningTask();
-            if (_running.TryAdd(taskId, running))
-            {
-                return running;
-            }
-
-            running.Dispose();
-            return null;
-        }
-
-        public void Finish(long taskId)
-        {
-            if (_running.TryRemove(taskId, out RunningTask? running))
-            {
-                running.Dispose();
-            }
-        }
-
-        /// <summary>The coordinator's Cancel: its result comes back Cancelled.</summary>
-        public void Cancel(long taskId)
-        {
-            if (_running.TryGetValue(taskId, out RunningTask? running))
-            {
-                running.Cancel(byCoordinator: true);
-            }
-        }
-
-        /// <summary>The session ended: every task still running is killed, and counts as lost with the worker.</summary>
-        public void CancelAll()
-        {
-            foreach (RunningTask running in _running.Values)
-            {
-                running.Cancel(byCoordinator: false);
-            }
-        }
-
-        public void Track(Task running)
-        {
-            _sending[running] = 0;
-            _ = running.ContinueWith(t => _sending.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-
-        public Task WhenResultsSentAsync() => Task.WhenAll(_sending.Keys);
-    }
-
-    /// <summary>A task running on a worker for one coordinator, and who asked for its cancel.</summary>
-    private sealed class RunningTask : IDisposable
-    {
-        private volatile bool _cancelledByCoordinator;
-
-        public CancellationTokenSource Cancellation { get; } = new();
-
-        /// <summary>True only when the coordinator sent Cancel for it; a stop or a lost connection kills without asking.</summary>
-        public bool CancelledByCoordinator => _cancelledByCoordinator;
-
-        public void Cancel(bool byCoordinator)
-        {
-            if (byCoordinator)
-            {
-                _cancelledByCoordinator = true; // before the cancel: whoever sees the kill sees who asked for it
-            }
-
-            try
-            {
-                Cancellation.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // It finished in the meantime.
-            }
-        }
-
-        public void Dispose() => Cancellation.Dispose();
     }
 }

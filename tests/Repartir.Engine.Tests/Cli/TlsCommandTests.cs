@@ -134,6 +134,26 @@ public sealed class TlsCommandTests : IDisposable
         Assert.DoesNotContain("draining", worker.Log, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task A_worker_with_an_allow_list_runs_what_it_allows_and_refuses_the_rest_by_name()
+    {
+        string echo = Repartir.Execution.ExecutableResolver.Resolve("echo", Environment.GetEnvironmentVariable("PATH")).FullPath!;
+        string marker = File("touched");
+        await using WorkerProcess worker = await WorkerProcess.StartAsync("allowing", slots: 1, more: ["--allow", echo, "--allow", "/nonexistent/*"]);
+
+        var (allowedCode, allowed, _) = await CliProcess.RunAsync("fine\n"u8.ToArray(), "run", "--worker", worker.EndPoint.ToString(), "--", "echo");
+        var (refusedCode, _, refused) = await CliProcess.RunAsync(Encoding.UTF8.GetBytes(marker + "\n"), "run", "--worker", worker.EndPoint.ToString(), "--", "touch");
+
+        Assert.Equal(0, allowedCode);
+        Assert.Equal("fine\n", Encoding.UTF8.GetString(allowed));
+        Assert.Equal(1, refusedCode);
+        Assert.Contains("outside the worker's --allow rules", refused, StringComparison.Ordinal);
+        Assert.False(System.IO.File.Exists(marker));
+        var (badCode, _, bad) = await CliProcess.RunAsync([], "worker", "--allow", "python3");
+        Assert.Equal(2, badCode);
+        Assert.Contains("absolute path or glob", bad, StringComparison.Ordinal);
+    }
+
     private async Task<string> PresentedThumbprintAsync(WorkerProcess worker)
     {
         using X509Certificate2 client = X509Certificate2.CreateFromPemFile(File("coordinator.pem"), File("coordinator.key"));
