@@ -69,7 +69,7 @@ public sealed class MisbehavingWorkerTests
         Assert.False(result.Success);
         Assert.Equal(FailureKind.WorkerLost, result.Failure); // each answer ended its connection; three lost attempts
         Assert.True(worker.Connections >= 3);
-        Assert.Contains("exitCode", pool.RemoteWorkers[0].LastError, StringComparison.Ordinal);
+        Assert.Contains("exitCode", result.FailureMessage, StringComparison.Ordinal); // not LastError: a reconnect that succeeds clears it
     }
 
     [Fact]
