@@ -11,9 +11,14 @@ namespace Repartir.Bench;
 /// </summary>
 internal static class FuzzSuite
 {
-    internal static JsonObject Run(long cases, int parallelism)
+    internal static JsonObject Run(long cases, int parallelism, bool tls = false)
     {
-        Console.WriteLine($"fuzz: {cases:N0} cases, {parallelism} connections at a time");
+        Console.WriteLine($"fuzz: {cases:N0} cases, {parallelism} connections at a time{(tls ? ", each through mutual TLS with a trusted client certificate" : string.Empty)}");
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        using var authority = Repartir.Security.CertificateIssuer.CreateAuthority("fuzz CA", TimeSpan.FromDays(1), now);
+        using var server = Repartir.Security.CertificateIssuer.IssueServer(authority, "localhost", [], [System.Net.IPAddress.Loopback], TimeSpan.FromDays(1), now);
+        using var client = Repartir.Security.CertificateIssuer.IssueClient(authority, "fuzzer", TimeSpan.FromDays(1), now);
+        (Repartir.Security.TlsCredentials, System.Security.Cryptography.X509Certificates.X509Certificate2)? credentials = tls ? (new Repartir.Security.TlsCredentials(server, [authority]), client) : null;
         var clock = Stopwatch.StartNew();
         var progress = new Progress<long>(done =>
         {
@@ -22,7 +27,7 @@ internal static class FuzzSuite
                 Console.WriteLine($"  {done:N0} cases, {clock.Elapsed.TotalSeconds:0} s");
             }
         });
-        FrameFuzzer.Report report = FrameFuzzer.RunAsync(cases, seed: 2026, parallelism, progress: progress).GetAwaiter().GetResult();
+        FrameFuzzer.Report report = FrameFuzzer.RunAsync(cases, seed: 2026, parallelism, progress: progress, tls: credentials).GetAwaiter().GetResult();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  decoder: {report.Decoded:N0} read as messages, {report.Refused:N0} refused with a protocol error"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  live worker: {report.LiveCases:N0} connections: {report.ErrorFrames:N0} error frames, {report.Answered:N0} answered, {report.ClosedQuietly:N0} closed quietly; {report.HealthChecks} health checks passed"));
         Console.WriteLine($"  failures: {report.Failures.Count}");
@@ -34,6 +39,7 @@ internal static class FuzzSuite
         return new JsonObject
         {
             ["suite"] = "fuzz",
+            ["tls"] = tls,
             ["cases"] = report.Cases,
             ["decoded"] = report.Decoded,
             ["refused"] = report.Refused,

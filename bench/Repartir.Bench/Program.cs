@@ -6,7 +6,8 @@ using Repartir.Bench;
 // repartir bench: dotnet run -c Release --project bench/Repartir.Bench -- <suite|all> [--json PATH] [--pairs N] [--tasks N] [--workers N]
 //   fault also takes [--repartir PATH] [--kill-every SECONDS]; fuzz takes --tasks as the number of cases;
 //   cmdlet takes [--pwsh PATH] [--module PSD1] [--repartir PATH] (3 pairs unless --pairs says otherwise);
-//   cli takes [--repartir PATH] [--memory-tasks N]; remote-spawn takes [--worker HOST:PORT] (a worker started elsewhere).
+//   cli takes [--repartir PATH] [--memory-tasks N]; remote-spawn takes [--worker HOST:PORT] (a worker started elsewhere);
+//   tls takes [--handshakes N]; flood takes [--repartir PATH]; fuzz takes [--tls].
 string suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string? jsonPath = Option("--json");
 int pairs = int.Parse(Option("--pairs") ?? "7", CultureInfo.InvariantCulture);
@@ -66,16 +67,31 @@ if (suite is "cli")
     results.Add(CliSuite.Run(repartir, int.Parse(tasks ?? "1000", CultureInfo.InvariantCulture), pairs, workers, int.Parse(Option("--memory-tasks") ?? "100000", CultureInfo.InvariantCulture)));
 }
 
+if (suite is "tls")
+{
+    // Not part of "all": issue 9's figures, what mutual TLS costs against plain TCP in the same run.
+    known = true;
+    results.Add(TlsSuite.Run(int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), 20000, int.Parse(Option("--handshakes") ?? "200", CultureInfo.InvariantCulture), pairs, workers));
+}
+
+if (suite is "flood")
+{
+    // Not part of "all": hostile traffic against a real worker process (the repartir executable).
+    known = true;
+    string repartir = Option("--repartir") ?? Path.Combine(RepositoryRoot(), "src", "Repartir.Cli", "bin", "Release", "net10.0", "repartir");
+    results.Add(FloodSuite.Run(repartir, int.Parse(Option("--waves") ?? "5", CultureInfo.InvariantCulture)));
+}
+
 if (suite is "fuzz")
 {
     // Not part of "all": a correctness run with counts, not a ratio.
     known = true;
-    results.Add(FuzzSuite.Run(long.Parse(tasks ?? "1000000", CultureInfo.InvariantCulture), workers));
+    results.Add(FuzzSuite.Run(long.Parse(tasks ?? "1000000", CultureInfo.InvariantCulture), workers, args.Contains("--tls")));
 }
 
 if (!known)
 {
-    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, fault, fuzz, cmdlet, cli, all)");
+    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, all)");
     return 2;
 }
 

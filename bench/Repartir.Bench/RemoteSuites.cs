@@ -17,7 +17,7 @@ namespace Repartir.Bench;
 /// </summary>
 internal static class RemoteSuites
 {
-    private static readonly Hello BenchHello = new(MessageCodec.ProtocolVersion, "0.0.0", "bench", "bench", 0, [], 1 << 20, new Dictionary<string, string>());
+    internal static readonly Hello BenchHello = new(MessageCodec.ProtocolVersion, "0.0.0", "bench", "bench", 0, [], 1 << 20, new Dictionary<string, string>());
 
     /// <summary>
     /// remote-spawn: N × /bin/true through one loopback worker daemon (all its slots) ÷ the same through the local pool.
@@ -207,9 +207,9 @@ internal static class RemoteSuites
         };
     }
 
-    private static (Process Process, int Port) StartWorker(string repartir, string name, int slots, int port)
+    internal static (Process Process, int Port) StartWorker(string repartir, string name, int slots, int port, params string[] more)
     {
-        var start = new ProcessStartInfo(repartir, ["worker", "--bind", $"127.0.0.1:{port}", "--name", name, "--slots", slots.ToString(CultureInfo.InvariantCulture), "--heartbeat", "250ms"])
+        var start = new ProcessStartInfo(repartir, ["worker", "--bind", $"127.0.0.1:{port}", "--name", name, "--slots", slots.ToString(CultureInfo.InvariantCulture), "--heartbeat", "250ms", .. more])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -238,7 +238,7 @@ internal static class RemoteSuites
         return buffer.WrittenSpan.Length;
     }
 
-    private static void ProtocolRound(Connection connection, int roundTrips, int inFlight, List<double>? latencies)
+    internal static void ProtocolRound(Connection connection, int roundTrips, int inFlight, List<double>? latencies)
     {
         var sentAt = new long[roundTrips + 1];
         using var window = new SemaphoreSlim(inFlight, inFlight);

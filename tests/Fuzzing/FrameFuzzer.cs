@@ -32,13 +32,18 @@ public static class FrameFuzzer
 
     private static readonly Hello CoordinatorHello = new(MessageCodec.ProtocolVersion, "0.0.0", "fuzzer", "fuzz", 0, [], 1 << 20, new Dictionary<string, string>());
 
-    /// <summary>Runs <paramref name="cases"/> cases against a worker started here; every <paramref name="liveEvery"/>-th case also goes to the worker.</summary>
-    public static async Task<Report> RunAsync(long cases, int seed, int parallelism = 4, int liveEvery = 1, IProgress<long>? progress = null)
+    /// <summary>
+    /// Runs <paramref name="cases"/> cases against a worker started here; every <paramref name="liveEvery"/>-th case
+    /// also goes to the worker. With <paramref name="tls"/> the worker serves mutual TLS and each case arrives through a
+    /// TLS connection the given client certificate opens: what an attacker holding a stolen certificate could send.
+    /// </summary>
+    public static async Task<Report> RunAsync(long cases, int seed, int parallelism = 4, int liveEvery = 1, IProgress<long>? progress = null, (Repartir.Security.TlsCredentials Worker, System.Security.Cryptography.X509Certificates.X509Certificate2 Client)? tls = null)
     {
         var defects = new DefectLog();
         await using var worker = new WorkerServer(
-            new WorkerOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Name = "fuzzed", Slots = 2, HeartbeatInterval = TimeSpan.FromSeconds(5) },
+            new WorkerOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Name = "fuzzed", Slots = 2, HeartbeatInterval = TimeSpan.FromSeconds(5), Tls = tls?.Worker },
             defects);
+        Func<Stream, CancellationToken, Task<Stream>> open = tls is { Client: var certificate } ? (stream, token) => OpenTlsAsync(stream, certificate, token) : (stream, _) => Task.FromResult(stream);
         worker.Start();
         byte[][] seeds = Seeds();
         var failures = new ConcurrentQueue<string>();
@@ -61,7 +66,7 @@ public static class FrameFuzzer
                 if (index % liveEvery == 0)
                 {
                     Interlocked.Increment(ref live);
-                    switch (await SendToWorkerAsync(worker.LocalEndPoint, frame, random).ConfigureAwait(false))
+                    switch (await SendToWorkerAsync(worker.LocalEndPoint, frame, random, open).ConfigureAwait(false))
                     {
                         case LiveOutcome.ErrorFrame: Interlocked.Increment(ref errorFrames); break;
                         case LiveOutcome.Answered: Interlocked.Increment(ref answered); break;
@@ -72,7 +77,7 @@ public static class FrameFuzzer
 
                 if (index % 5000 == 4999)
                 {
-                    await CheckHealthAsync(worker.LocalEndPoint, failures).ConfigureAwait(false);
+                    await CheckHealthAsync(worker.LocalEndPoint, failures, open).ConfigureAwait(false);
                     Interlocked.Increment(ref healthy);
                     progress?.Report(index + 1);
                 }
@@ -80,7 +85,7 @@ public static class FrameFuzzer
         }
 
         await Task.WhenAll(Enumerable.Range(0, parallelism).Select(r => Task.Run(() => RunnerAsync(r)))).ConfigureAwait(false);
-        await CheckHealthAsync(worker.LocalEndPoint, failures).ConfigureAwait(false);
+        await CheckHealthAsync(worker.LocalEndPoint, failures, open).ConfigureAwait(false);
         healthy++;
         foreach (string defect in defects.Errors)
         {
@@ -115,14 +120,28 @@ public static class FrameFuzzer
         Hung,
     }
 
-    private static async Task<LiveOutcome> SendToWorkerAsync(IPEndPoint endPoint, byte[] frame, Random random)
+    private static async Task<Stream> OpenTlsAsync(Stream stream, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, CancellationToken cancellationToken)
+    {
+        var ssl = new System.Net.Security.SslStream(stream);
+        await ssl.AuthenticateAsClientAsync(
+            new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                ClientCertificates = [certificate],
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            },
+            cancellationToken).ConfigureAwait(false);
+        return ssl;
+    }
+
+    private static async Task<LiveOutcome> SendToWorkerAsync(IPEndPoint endPoint, byte[] frame, Random random, Func<Stream, CancellationToken, Task<Stream>> open)
     {
         using var client = new TcpClient { NoDelay = true, LingerState = new LingerOption(true, 0) };
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
             await client.ConnectAsync(endPoint, limit.Token).ConfigureAwait(false);
-            NetworkStream stream = client.GetStream();
+            await using Stream stream = await open(client.GetStream(), limit.Token).ConfigureAwait(false);
             var reader = new FrameReader(stream) { MaxFrameLength = 64 << 20 };
             bool asHello = random.Next(5) == 0; // one case in five replaces the hello itself
             if (!asHello)
@@ -141,7 +160,15 @@ public static class FrameFuzzer
             BinaryPrimitives.WriteUInt32BigEndian(header, length);
             await stream.WriteAsync(header, limit.Token).ConfigureAwait(false);
             await stream.WriteAsync(frame, limit.Token).ConfigureAwait(false);
-            client.Client.Shutdown(SocketShutdown.Send);
+            await stream.FlushAsync(limit.Token).ConfigureAwait(false);
+            if (stream is System.Net.Security.SslStream ssl)
+            {
+                await ssl.ShutdownAsync().ConfigureAwait(false); // TLS close_notify: the end of what this peer sends
+            }
+            else
+            {
+                client.Client.Shutdown(SocketShutdown.Send);
+            }
 
             LiveOutcome outcome = LiveOutcome.Closed;
             while (await reader.ReadAsync(limit.Token).ConfigureAwait(false) is { } reply)
@@ -158,20 +185,20 @@ public static class FrameFuzzer
         {
             return LiveOutcome.Hung;
         }
-        catch (Exception e) when (e is IOException or SocketException or ProtocolException)
+        catch (Exception e) when (e is IOException or SocketException or ProtocolException or System.Security.Authentication.AuthenticationException)
         {
             return LiveOutcome.Closed; // reset by the worker as it closed
         }
     }
 
-    private static async Task CheckHealthAsync(IPEndPoint endPoint, ConcurrentQueue<string> failures)
+    private static async Task CheckHealthAsync(IPEndPoint endPoint, ConcurrentQueue<string> failures, Func<Stream, CancellationToken, Task<Stream>> open)
     {
         try
         {
             using var client = new TcpClient();
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await client.ConnectAsync(endPoint, limit.Token).ConfigureAwait(false);
-            await using var connection = new Connection(client.GetStream());
+            await using var connection = new Connection(await open(client.GetStream(), limit.Token).ConfigureAwait(false));
             await connection.HandshakeAsync(CoordinatorHello, limit.Token).ConfigureAwait(false);
             await connection.SendAsync(new Submit(1, 1, new TaskSpec("echo", "alive")), limit.Token).ConfigureAwait(false);
             while (await connection.ReceiveAsync(limit.Token).ConfigureAwait(false) is { } message)

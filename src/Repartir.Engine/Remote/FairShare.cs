@@ -4,8 +4,10 @@ namespace Repartir.Remote;
 /// A worker's slots shared fairly between its connections: when a slot frees, it goes to the next connection in
 /// turn that has a task waiting, not to whichever sent the most. Within one connection, tasks start in the order
 /// they were sent, which is what lets a coordinator know which of the tasks it sent ahead starts when a slot frees.
+/// A connection that may not start tasks now (it has left too much output unread) keeps its place and is skipped
+/// until <see cref="Poke"/> says it may.
 /// </summary>
-internal sealed class FairShare(int slots)
+internal sealed class FairShare(int slots, Func<object, bool> mayStart)
 {
     private readonly object _gate = new();
     private readonly Dictionary<object, Queue<TaskCompletionSource<IDisposable>>> _waiting = [];
@@ -29,7 +31,7 @@ internal sealed class FairShare(int slots)
     {
         lock (_gate)
         {
-            if (_free > 0 && _turns.Count == 0)
+            if (_free > 0 && _turns.Count == 0 && mayStart(connection))
             {
                 _free--;
                 return Task.FromResult<IDisposable>(new Slot(this, connection));
@@ -53,6 +55,18 @@ internal sealed class FairShare(int slots)
         }
     }
 
+    /// <summary>A connection may start tasks again (its unread output drained): free slots go to whoever waits.</summary>
+    internal void Poke()
+    {
+        lock (_gate)
+        {
+            while (_free > 0 && TryGrant())
+            {
+                _free--;
+            }
+        }
+    }
+
     private void Release(object owner)
     {
         lock (_gate)
@@ -64,37 +78,50 @@ internal sealed class FairShare(int slots)
                 _turns.AddLast(had);
             }
 
-            while (_turns.First is { } turn)
+            if (!TryGrant())
             {
-                object connection = turn.Value;
-                Queue<TaskCompletionSource<IDisposable>> queue = _waiting[connection];
-                _turns.RemoveFirst();
-                TaskCompletionSource<IDisposable>? granted = null;
-                while (granted is null && queue.TryDequeue(out TaskCompletionSource<IDisposable>? waiter))
+                _free++;
+            }
+        }
+    }
+
+    /// <summary>Hands a slot to the first connection in turn that may start a task and has one waiting; under the gate.</summary>
+    private bool TryGrant()
+    {
+        for (LinkedListNode<object>? turn = _turns.First; turn is not null;)
+        {
+            LinkedListNode<object>? next = turn.Next;
+            object connection = turn.Value;
+            if (!mayStart(connection))
+            {
+                turn = next; // keeps its place
+                continue;
+            }
+
+            Queue<TaskCompletionSource<IDisposable>> queue = _waiting[connection];
+            _turns.Remove(turn);
+            while (queue.TryDequeue(out TaskCompletionSource<IDisposable>? waiter))
+            {
+                if (!waiter.Task.IsCompleted && waiter.TrySetResult(new Slot(this, connection)))
                 {
-                    if (!waiter.Task.IsCompleted)
+                    if (queue.Count > 0)
                     {
-                        granted = waiter;
+                        _turns.AddLast(turn); // its next task waits for its next turn
                     }
-                }
+                    else
+                    {
+                        _waiting.Remove(connection);
+                    }
 
-                if (queue.Count > 0)
-                {
-                    _turns.AddLast(turn); // its next task waits for its next turn
-                }
-                else
-                {
-                    _waiting.Remove(connection);
-                }
-
-                if (granted is not null && granted.TrySetResult(new Slot(this, connection)))
-                {
-                    return;
+                    return true;
                 }
             }
 
-            _free++;
+            _waiting.Remove(connection); // only cancelled waiters were left
+            turn = next;
         }
+
+        return false;
     }
 
     private sealed class Slot(FairShare share, object connection) : IDisposable

@@ -107,6 +107,9 @@ internal sealed class WorkerConnection(Connection connection)
         }
     }
 
+    /// <summary>Output of its finished tasks waiting for it to read.</summary>
+    public long HeldBytes => Interlocked.Read(ref _heldBytes);
+
     /// <summary>True while its messages are left unread for back-pressure.</summary>
     public bool IsThrottled => _throttled;
 

@@ -142,7 +142,9 @@ public sealed class WorkerServer : IAsyncDisposable
         _listener = new TcpListener(options.Bind);
         _tls = options.Tls;
         _refusals = new RefusalLog(_time);
-        _slots = new FairShare(options.Slots);
+        // A connection that has left more output unread than its limit starts no more tasks until it reads: what its
+        // running tasks produce is all the worker holds for it.
+        _slots = new FairShare(options.Slots, connection => ((WorkerConnection)connection).HeldBytes < options.Limits.MaxPendingResultBytes);
     }
 
     /// <summary>
@@ -471,8 +473,7 @@ public sealed class WorkerServer : IAsyncDisposable
         {
             TaskResult outcome = await OutcomeAsync(session, submit).ConfigureAwait(false);
             _logger.LogDebug("Task {TaskId} attempt {Attempt} finished: {Failure} exit {Exit}", submit.TaskId, submit.Attempt, outcome.Failure, outcome.ExitCode);
-            long output = outcome.StdoutBytes.LongLength + outcome.StderrBytes.LongLength;
-            session.Holding(output);
+            long output = OutputOf(outcome); // counted as held since before its slot was given back (OutcomeAsync)
             try
             {
                 await session.Connection.SendAsync(new Result(submit.TaskId, submit.Attempt, outcome)).ConfigureAwait(false);
@@ -489,6 +490,7 @@ public sealed class WorkerServer : IAsyncDisposable
             finally
             {
                 session.Holding(-output);
+                _slots.Poke();
             }
         }
         finally
@@ -522,6 +524,9 @@ public sealed class WorkerServer : IAsyncDisposable
             // which a coordinator counts on to know which task it sent ahead starts when a slot frees), then the pool.
             using IDisposable slot = await _slots.AcquireAsync(session, running.Cancellation.Token).ConfigureAwait(false);
             TaskResult outcome = await _pool.SubmitAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false);
+
+            // Held for the connection from now, before the slot goes back: a connection over its limit gets no next slot.
+            session.Holding(OutputOf(outcome));
             if (outcome.Failure == FailureKind.Cancelled && !running.CancelledByCoordinator)
             {
                 // Killed by this worker's own forced stop (or its session's end), not by a Cancel from the
@@ -548,6 +553,8 @@ public sealed class WorkerServer : IAsyncDisposable
             session.Finish(submit.TaskId);
         }
     }
+
+    private static long OutputOf(TaskResult outcome) => outcome.StdoutBytes.LongLength + outcome.StderrBytes.LongLength;
 
     private TaskResult Refused(Submit submit, string message) =>
         TaskResult.NotRun(new TaskId(submit.TaskId), submit.Spec, FailureKind.Rejected, message, submit.Attempt, _options.Name);

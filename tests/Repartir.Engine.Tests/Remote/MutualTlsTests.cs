@@ -187,6 +187,18 @@ public sealed class MutualTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task Random_and_mutated_frames_from_a_trusted_client_over_TLS_are_refused_cleanly()
+    {
+        // The fuzz harness again, through mutual TLS: what a holder of a stolen client certificate could send.
+        FrameFuzzer.Report report = await FrameFuzzer.RunAsync(cases: 600, seed: 23, parallelism: 2, tls: (_pki.With(_pki.Server), _pki.Client));
+
+        Assert.True(report.Failures.Count == 0, string.Join('\n', report.Failures));
+        Assert.Equal(report.LiveCases, report.ErrorFrames + report.Answered + report.ClosedQuietly);
+        Assert.True(report.ErrorFrames > 0 && report.Answered > 0, report.ToString());
+        Assert.True(report.HealthChecks >= 1);
+    }
+
+    [Fact]
     public void A_worker_on_an_address_other_hosts_reach_needs_TLS_or_an_explicit_opt_out()
     {
         var exposed = new WorkerOptions { Bind = new IPEndPoint(IPAddress.Any, 0), Slots = 1 };

@@ -207,7 +207,7 @@ public sealed class WorkerHardeningTests : IDisposable
     public async Task A_client_that_leaves_output_unread_stops_being_read_itself()
     {
         string[] markers = [.. Enumerable.Range(2, 3).Select(i => _directory.File($"task{i}"))];
-        await using WorkerServer worker = Start(slots: 2, limits: new WorkerLimits { MaxPendingResultBytes = 1 << 20, MaxTasksPerConnection = 100 });
+        await using WorkerServer worker = Start(slots: 1, limits: new WorkerLimits { MaxPendingResultBytes = 1 << 20, MaxTasksPerConnection = 100 });
         var (client, connection) = await ConnectAsync(worker);
         using (client)
         await using (connection)
@@ -229,6 +229,42 @@ public sealed class WorkerHardeningTests : IDisposable
 
             Assert.All(markers, m => Assert.False(File.Exists(m))); // unread while throttled: the loop waits before reading
             Assert.Equal(1, (await ResultAsync(connection)).TaskId); // reading frees the held output, and its submits are read again
+            for (int i = 0; i < markers.Length; i++)
+            {
+                Assert.Equal(FailureKind.None, (await ResultAsync(connection)).Outcome.Failure);
+            }
+
+            Assert.All(markers, m => Assert.True(File.Exists(m)));
+        }
+    }
+
+    [Fact]
+    public async Task A_client_over_its_unread_output_limit_starts_no_more_tasks_until_it_reads()
+    {
+        string[] markers = [.. Enumerable.Range(2, 3).Select(i => _directory.File($"queued{i}"))];
+        await using WorkerServer worker = Start(slots: 1, limits: new WorkerLimits { MaxPendingResultBytes = 1 << 20, MaxTasksPerConnection = 100 });
+        var (client, connection) = await ConnectAsync(worker);
+        using (client)
+        await using (connection)
+        {
+            // All four are read at once; the first leaves 16 MiB the client does not read, the others wait for the one slot.
+            await connection.SendAsync(new Submit(1, 1, new TaskSpec("head", "-c", "33554432", "/dev/zero")));
+            for (int i = 0; i < markers.Length; i++)
+            {
+                await connection.SendAsync(new Submit(i + 2, 1, new TaskSpec("touch", markers[i])));
+            }
+
+            await Eventually.TrueAsync(() => worker.WaitingTasks == 3, seconds: 30);
+            for (int probes = 0; worker.ThrottledConnections == 0; probes++)
+            {
+                Assert.True(probes < 3000, "the worker never held the unread output against the client");
+                await connection.SendAsync(new Cancel(999));
+                await Task.Delay(10);
+            }
+
+            Assert.Equal(3, worker.WaitingTasks); // the slot is free, but not for a client that left 16 MiB unread
+            Assert.All(markers, m => Assert.False(File.Exists(m)));
+            Assert.Equal(1, (await ResultAsync(connection)).TaskId); // reading frees the held output, and the others start
             for (int i = 0; i < markers.Length; i++)
             {
                 Assert.Equal(FailureKind.None, (await ResultAsync(connection)).Outcome.Failure);
