@@ -79,7 +79,7 @@ if (suite is "flood")
     // Not part of "all": hostile traffic against a real worker process (the repartir executable).
     known = true;
     string repartir = Option("--repartir") ?? Path.Combine(RepositoryRoot(), "src", "Repartir.Cli", "bin", "Release", "net10.0", "repartir");
-    results.Add(FloodSuite.Run(repartir, int.Parse(Option("--waves") ?? "5", CultureInfo.InvariantCulture)));
+    results.Add(FloodSuite.Run(repartir, int.Parse(Option("--waves") ?? "5", CultureInfo.InvariantCulture), int.Parse(Option("--unread-tasks") ?? "30", CultureInfo.InvariantCulture)));
 }
 
 if (suite is "fuzz")

@@ -51,6 +51,8 @@ internal sealed class FairShare(int slots, Func<object, bool> mayStart)
                 cancellationToken.UnsafeRegister(static state => ((TaskCompletionSource<IDisposable>)state!).TrySetCanceled(), waiter);
             }
 
+            // Free slots with tasks waiting: those ahead in turn may not start now (their output unread), this one may.
+            GrantFreeSlots();
             return waiter.Task;
         }
     }
@@ -60,10 +62,16 @@ internal sealed class FairShare(int slots, Func<object, bool> mayStart)
     {
         lock (_gate)
         {
-            while (_free > 0 && TryGrant())
-            {
-                _free--;
-            }
+            GrantFreeSlots();
+        }
+    }
+
+    /// <summary>Hands free slots to waiting tasks that may start; under the gate.</summary>
+    private void GrantFreeSlots()
+    {
+        while (_free > 0 && TryGrant())
+        {
+            _free--;
         }
     }
 

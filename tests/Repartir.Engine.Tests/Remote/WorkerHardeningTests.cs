@@ -264,6 +264,14 @@ public sealed class WorkerHardeningTests : IDisposable
 
             Assert.Equal(3, worker.WaitingTasks); // the slot is free, but not for a client that left 16 MiB unread
             Assert.All(markers, m => Assert.False(File.Exists(m)));
+            var (otherClient, other) = await ConnectAsync(worker);
+            using (otherClient)
+            await using (other)
+            {
+                await other.SendAsync(new Submit(1, 1, new TaskSpec("echo", "another client")));
+                Assert.Equal("another client\n", (await ResultAsync(other)).Outcome.Stdout); // the free slot is its
+            }
+
             Assert.Equal(1, (await ResultAsync(connection)).TaskId); // reading frees the held output, and the others start
             for (int i = 0; i < markers.Length; i++)
             {

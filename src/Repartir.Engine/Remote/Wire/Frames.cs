@@ -186,20 +186,23 @@ public sealed class FrameWriter
     public async ValueTask WriteAsync(FrameContent write, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(write);
-        using var buffer = new PooledBufferWriter();
-        buffer.Advance(4); // room for the length, patched below
-        var writer = new MessagePackWriter(buffer);
-        write(ref writer);
-        int length = buffer.WrittenMemory.Length - 4;
-        if (length > MaxFrameLength)
-        {
-            throw new FrameException($"A frame of {length} bytes exceeds the peer's maximum of {MaxFrameLength}; it was not sent.", length);
-        }
 
-        BinaryPrimitives.WriteUInt32BigEndian(buffer.WrittenSpan, (uint)length);
+        // Encoded in turn, not before: senders waiting for a slow reader hold their values, never a second, encoded
+        // copy of each (a worker holding results with 16 MiB of output for a client that does not read).
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            using var buffer = new PooledBufferWriter();
+            buffer.Advance(4); // room for the length, patched below
+            var writer = new MessagePackWriter(buffer);
+            write(ref writer);
+            int length = buffer.WrittenMemory.Length - 4;
+            if (length > MaxFrameLength)
+            {
+                throw new FrameException($"A frame of {length} bytes exceeds the peer's maximum of {MaxFrameLength}; it was not sent.", length);
+            }
+
+            BinaryPrimitives.WriteUInt32BigEndian(buffer.WrittenSpan, (uint)length);
             await _stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
