@@ -82,6 +82,41 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
+    public void ReloadCertificates_presents_a_renewed_certificate_to_new_connections_and_keeps_the_old_on_a_bad_file()
+    {
+        MakeCluster();
+        PSObject worker = _session.Run($"Start-RepartirWorker -Bind 127.0.0.1:0 -Name {_prefix}-rot {WorkerTls}").Succeeded().Single();
+        string before = Presented(worker.Get<string>("Endpoint"));
+
+        _session.Run("New-RepartirCertificate Server localhost -AlternativeName 127.0.0.1 -Path $pki -Force | Out-Null; $w.ReloadCertificates()", ("pki", _pki.Path), ("w", worker)).Succeeded();
+        string after = Presented(worker.Get<string>("Endpoint"));
+        File.WriteAllText(_pki.File("localhost.key"), "not a key");
+        Invocation broken = _session.Run("$w.ReloadCertificates()", ("w", worker));
+
+        Assert.NotEqual(before, after);
+        Assert.Contains("localhost.key", Assert.Single(broken.Errors.Concat(broken.Terminating is null ? [] : [broken.Terminating])).Exception.Message, StringComparison.Ordinal);
+        Assert.Equal(after, Presented(worker.Get<string>("Endpoint"))); // still the renewed one
+        Invocation plain = _session.Run($"(Start-RepartirWorker -Bind 127.0.0.1:0 -Name {_prefix}-plainrot).ReloadCertificates()");
+        Assert.Contains("plain TCP", Assert.Single(plain.Errors.Concat(plain.Terminating is null ? [] : [plain.Terminating])).Exception.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The thumbprint of the certificate the worker at <paramref name="endpoint"/> presents to a new connection.</summary>
+    private string Presented(string endpoint)
+    {
+        using var client = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(_pki.File("coordinator.pem"), _pki.File("coordinator.key"));
+        using var tcp = new System.Net.Sockets.TcpClient();
+        tcp.Connect(System.Net.IPEndPoint.Parse(endpoint));
+        using var ssl = new System.Net.Security.SslStream(tcp.GetStream());
+        ssl.AuthenticateAsClient(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ClientCertificates = [client],
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        return ssl.RemoteCertificate!.GetCertHashString();
+    }
+
+    [Fact]
     public void Incomplete_or_unusable_TLS_files_are_terminating_errors_naming_the_file()
     {
         MakeCluster();

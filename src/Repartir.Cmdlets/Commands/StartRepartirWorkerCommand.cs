@@ -88,7 +88,8 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
         WorkerInfo? worker = null;
         try
         {
-            Repartir.Security.TlsCredentials? tls = TlsParameters.Load(Resolve(CertificatePath), Resolve(KeyPath), Resolve(CaPath), KeyPassphrase);
+            (string? certificate, string? key, string? authority, System.Security.SecureString? passphrase) = (Resolve(CertificatePath), Resolve(KeyPath), Resolve(CaPath), KeyPassphrase);
+            Repartir.Security.TlsCredentials? tls = TlsParameters.Load(certificate, key, authority, passphrase);
             var options = new WorkerOptions
             {
                 Bind = endPoint!,
@@ -99,7 +100,7 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
                 Policy = new TaskPolicy { AllowedExecutables = AllowExecutable, AllowedEnvironment = AllowEnvironment },
                 Limits = new WorkerLimits { MaxConnections = MaxConnections, IdleTimeout = TimeSpan.FromSeconds(IdleTimeoutSeconds) },
             };
-            worker = WorkerCommands.Start(WorkerRegistry.Process, options, new CmdletSink(this));
+            worker = WorkerCommands.Start(WorkerRegistry.Process, options, new CmdletSink(this), tls is null ? null : () => TlsParameters.Reload(certificate!, key!, authority!, passphrase));
         }
         catch (TerminatingCommandException ex)
         {

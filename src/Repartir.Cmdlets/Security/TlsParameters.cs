@@ -30,12 +30,18 @@ public static class TlsParameters
 
         try
         {
-            string passphrase = keyPassphrase is null ? string.Empty : new NetworkCredential(string.Empty, keyPassphrase).Password;
-            return TlsCredentials.Load(certificatePath, keyPath, caPath, passphrase);
+            return Reload(certificatePath, keyPath, caPath, keyPassphrase);
         }
         catch (CertificateException e)
         {
             throw new TerminatingCommandException(ErrorRecords.UnusableCertificate(e));
         }
+    }
+
+    /// <summary>Reads the three files (again); a <see cref="CertificateException"/> names the one at fault.</summary>
+    public static TlsCredentials Reload(string certificatePath, string keyPath, string caPath, SecureString? keyPassphrase)
+    {
+        string passphrase = keyPassphrase is null ? string.Empty : new NetworkCredential(string.Empty, keyPassphrase).Password;
+        return TlsCredentials.Load(certificatePath, keyPath, caPath, passphrase);
     }
 }

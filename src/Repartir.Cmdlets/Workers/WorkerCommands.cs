@@ -10,7 +10,11 @@ public static class WorkerCommands
 {
     /// <summary>Starts a worker in this process, registers it and writes it.</summary>
     /// <exception cref="TerminatingCommandException">The settings are invalid or the address cannot be listened on.</exception>
-    public static WorkerInfo? Start(WorkerRegistry registry, WorkerOptions options, ICommandSink sink)
+    /// <param name="registry">Where the session's workers are kept.</param>
+    /// <param name="options">The worker's settings.</param>
+    /// <param name="sink">Where to write.</param>
+    /// <param name="loadCertificates">Reads its TLS files again (WorkerInfo.ReloadCertificates); null for a plain worker.</param>
+    public static WorkerInfo? Start(WorkerRegistry registry, WorkerOptions options, ICommandSink sink, Func<Repartir.Security.TlsCredentials>? loadCertificates = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
@@ -45,7 +49,7 @@ public static class WorkerCommands
             sink.WriteWarning($"Worker '{options.Name}' serves plain TCP on {server.LocalEndPoint}, which other hosts can reach: anyone who connects can run programs as this user.");
         }
 
-        var worker = new WorkerInfo(server);
+        var worker = new WorkerInfo(server, loadCertificates);
         registry.Add(worker);
         sink.WriteObject(worker);
         return worker;

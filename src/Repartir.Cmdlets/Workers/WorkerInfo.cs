@@ -9,7 +9,13 @@ namespace Repartir.Cmdlets.Workers;
 /// </summary>
 public sealed class WorkerInfo
 {
-    internal WorkerInfo(WorkerServer server) => Server = server;
+    private readonly Func<Repartir.Security.TlsCredentials>? _loadCertificates;
+
+    internal WorkerInfo(WorkerServer server, Func<Repartir.Security.TlsCredentials>? loadCertificates = null)
+    {
+        Server = server;
+        _loadCertificates = loadCertificates;
+    }
 
     /// <summary>The worker's name.</summary>
     public string Name => Server.Options.Name;
@@ -33,6 +39,22 @@ public sealed class WorkerInfo
     public string Transport => Server.UsesTls ? "MutualTls" : "PlainTcp";
 
     internal WorkerServer Server { get; }
+
+    /// <summary>
+    /// Reads the worker's certificate, key and CA files again and presents them to new connections, as
+    /// <c>repartir worker</c> does on SIGHUP: a rotation without downtime; established connections go on.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The worker serves plain TCP.</exception>
+    /// <exception cref="Repartir.Security.CertificateException">A file cannot be used; the worker keeps the certificates it had.</exception>
+    public void ReloadCertificates()
+    {
+        if (_loadCertificates is null)
+        {
+            throw new InvalidOperationException($"Worker '{Name}' serves plain TCP: it has no certificates to reload.");
+        }
+
+        Server.UseCredentials(_loadCertificates());
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Endpoint})";

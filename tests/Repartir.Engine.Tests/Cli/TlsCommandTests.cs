@@ -102,7 +102,7 @@ public sealed class TlsCommandTests : IDisposable
     [SkippableFact]
     public async Task Openssl_s_client_is_refused_without_a_client_certificate_and_served_with_one()
     {
-        Skip.IfNot(PemFilesTests.HasOpenSsl, "the openssl command is not installed; interoperability with s_client was not checked.");
+        Skip.IfNot(OpenSsl.IsInstalled, "the openssl command is not installed; interoperability with s_client was not checked.");
         await MakeClusterAsync();
         await using WorkerProcess worker = await WorkerProcess.StartAsync("s-client", slots: 1, more: WorkerTls);
         string connect = $"-connect {worker.EndPoint} -CAfile {File("ca.pem")} -verify_return_error";

@@ -198,6 +198,32 @@ public sealed class MutualTlsTests : IDisposable
         Assert.True(report.HealthChecks >= 1);
     }
 
+    [SkippableFact]
+    public async Task A_worker_and_a_pool_with_certificates_made_by_openssl_alone_run_tasks()
+    {
+        OpenSsl("req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=openssl-ca -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign");
+        OpenSsl("req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=localhost");
+        OpenSsl("x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext");
+        OpenSsl("req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=openssl-client");
+        OpenSsl("x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 -extfile client.ext");
+        using TlsCredentials serverTls = TlsCredentials.Load(_directory.File("server.pem"), _directory.File("server.key"), _directory.File("ca.pem"));
+        using TlsCredentials clientTls = TlsCredentials.Load(_directory.File("client.pem"), _directory.File("client.key"), _directory.File("ca.pem"));
+        await using WorkerServer worker = StartWorker(serverTls);
+        await using Pool pool = PoolFor(worker, clientTls);
+
+        TaskResult result = await pool.SubmitAsync(new TaskSpec("echo", "openssl made")).Within(30);
+
+        Assert.True(result.Success, $"{result}: {pool.RemoteWorkers[0].LastError}");
+        Assert.Equal("openssl made\n", result.Stdout);
+    }
+
+    private void OpenSsl(string arguments)
+    {
+        File.WriteAllText(_directory.File("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+        File.WriteAllText(_directory.File("client.ext"), "extendedKeyUsage=clientAuth\n");
+        Security.OpenSsl.Run(_directory.Path, arguments);
+    }
+
     [Fact]
     public void A_worker_on_an_address_other_hosts_reach_needs_TLS_or_an_explicit_opt_out()
     {

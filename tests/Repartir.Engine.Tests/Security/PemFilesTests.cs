@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Repartir.Security;
@@ -150,19 +149,5 @@ public sealed class PemFilesTests : IDisposable
         Assert.Throws<ArgumentException>(() => CertificateIssuer.IssueClient(server, "not-a-ca", TimeSpan.FromDays(1), now));
     }
 
-    internal static bool HasOpenSsl => Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, "openssl")));
-
-    private void OpenSsl(string arguments)
-    {
-        Skip.IfNot(HasOpenSsl, "the openssl command is not installed; interoperability with its files was not checked.");
-        using var process = Process.Start(new ProcessStartInfo("sh", ["-c", "openssl " + arguments])
-        {
-            WorkingDirectory = _directory.Path,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"openssl {arguments}: {errors}");
-    }
+    private void OpenSsl(string arguments) => Security.OpenSsl.Run(_directory.Path, arguments);
 }
