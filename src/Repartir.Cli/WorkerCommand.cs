@@ -24,8 +24,11 @@ internal static class WorkerCommand
         var allowEnvironment = new Option<string[]>("--allow-env") { Description = "Let tasks set this environment variable although it changes what code programs load (LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, ...: refused by default); repeat for several.", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var maxConnections = new Option<int?>("--max-connections") { Description = "Open connections at most; more are closed at once (default 256)." };
         var idleTimeout = new Option<string?>("--idle-timeout") { Description = "Close a connection that delivers no whole message for this long: 30s, 2m (the default)." };
+        var handshakeTimeout = new Option<string?>("--handshake-timeout") { Description = "Close a new connection that has not finished its TLS handshake and hello in this long (default 10s)." };
+        var maxTasks = new Option<int?>("--max-tasks-per-connection") { Description = "Tasks one connection may have here before its messages are left unread (default: twice --slots, at least 8)." };
+        var maxUnread = new Option<string?>("--max-unread-output") { Description = "Output a connection may leave unread before it gets no more slots and its messages are left unread: 64M (the default), 1G." };
         var tls = new TlsArguments("worker");
-        var command = new Command("worker", "Serve tasks to coordinators over the network (the worker daemon). SIGTERM or Ctrl+C drains; SIGHUP re-reads --cert, --key and --ca.") { bind, name, slots, heartbeat, logLevel, allow, allowEnvironment, maxConnections, idleTimeout };
+        var command = new Command("worker", "Serve tasks to coordinators over the network (the worker daemon). SIGTERM or Ctrl+C drains; SIGHUP re-reads --cert, --key and --ca.") { bind, name, slots, heartbeat, logLevel, allow, allowEnvironment, maxConnections, idleTimeout, handshakeTimeout, maxTasks, maxUnread };
         foreach (Option option in tls.All)
         {
             command.Options.Add(option);
@@ -59,6 +62,27 @@ internal static class WorkerCommand
                 limits = limits with { IdleTimeout = idle };
             }
 
+            if (parse.GetValue(maxTasks) is { } tasksPerConnection)
+            {
+                limits = limits with { MaxTasksPerConnection = tasksPerConnection };
+            }
+
+            if (parse.GetValue(maxUnread) is { } unreadText)
+            {
+                if (!ByteSize.TryParse(unreadText, out int unread, out string? unreadError) || unread == 0)
+                {
+                    return CommandLineApp.UsageError(errors, "--max-unread-output: " + (unreadError ?? "must be more than 0."));
+                }
+
+                limits = limits with { MaxPendingResultBytes = unread };
+            }
+
+            TimeSpan handshake = new WorkerOptions().HandshakeTimeout;
+            if (parse.GetValue(handshakeTimeout) is { } handshakeText && !Duration.TryParse(handshakeText, out handshake, out string? handshakeError))
+            {
+                return CommandLineApp.UsageError(errors, "--handshake-timeout: " + handshakeError);
+            }
+
             if (!tls.TryGetPaths(parse, out var tlsPaths, out string? tlsError))
             {
                 return CommandLineApp.UsageError(errors, tlsError!);
@@ -80,6 +104,7 @@ internal static class WorkerCommand
                 Tls = credentials,
                 Policy = new TaskPolicy { AllowedExecutables = parse.GetValue(allow) ?? [], AllowedEnvironment = parse.GetValue(allowEnvironment) ?? [] },
                 Limits = limits,
+                HandshakeTimeout = handshake,
                 AllowInsecure = parse.GetValue(tls.Insecure),
                 Bind = endPoint!,
                 Name = parse.GetValue(name) ?? Environment.MachineName,

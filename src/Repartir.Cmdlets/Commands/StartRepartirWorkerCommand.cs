@@ -72,6 +72,21 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
     [ValidateRange(1, 86400)]
     public double IdleTimeoutSeconds { get; set; } = new WorkerLimits().IdleTimeout.TotalSeconds;
 
+    /// <summary>Seconds a new connection has for its TLS handshake and hello.</summary>
+    [Parameter]
+    [ValidateRange(0.1, 3600)]
+    public double HandshakeTimeoutSeconds { get; set; } = new WorkerOptions().HandshakeTimeout.TotalSeconds;
+
+    /// <summary>Tasks one connection may have here before its messages are left unread; twice the slots (at least 8) when omitted.</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int MaxTasksPerConnection { get; set; }
+
+    /// <summary>Output bytes a connection may leave unread before it gets no more slots and its messages are left unread.</summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long MaxUnreadOutputBytes { get; set; } = new WorkerLimits().MaxPendingResultBytes;
+
     /// <summary>Block until Ctrl+C, then drain and stop: for running the worker as a service.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -98,7 +113,14 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
                 Tls = tls,
                 AllowInsecure = AllowInsecure,
                 Policy = new TaskPolicy { AllowedExecutables = AllowExecutable, AllowedEnvironment = AllowEnvironment },
-                Limits = new WorkerLimits { MaxConnections = MaxConnections, IdleTimeout = TimeSpan.FromSeconds(IdleTimeoutSeconds) },
+                Limits = new WorkerLimits
+                {
+                    MaxConnections = MaxConnections,
+                    IdleTimeout = TimeSpan.FromSeconds(IdleTimeoutSeconds),
+                    MaxTasksPerConnection = MaxTasksPerConnection > 0 ? MaxTasksPerConnection : null,
+                    MaxPendingResultBytes = MaxUnreadOutputBytes,
+                },
+                HandshakeTimeout = TimeSpan.FromSeconds(HandshakeTimeoutSeconds),
             };
             worker = WorkerCommands.Start(WorkerRegistry.Process, options, new CmdletSink(this), tls is null ? null : () => TlsParameters.Reload(certificate!, key!, authority!, passphrase));
         }

@@ -154,6 +154,22 @@ public sealed class TlsCommandTests : IDisposable
         Assert.Contains("absolute path or glob", bad, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--max-connections", "0", "MaxConnections must be at least 1")]
+    [InlineData("--idle-timeout", "10ms", "IdleTimeout must be at least a second")]
+    [InlineData("--handshake-timeout", "soon", "--handshake-timeout:")]
+    [InlineData("--max-tasks-per-connection", "0", "MaxTasksPerConnection must be at least 1")]
+    [InlineData("--max-unread-output", "0", "--max-unread-output: must be more than 0")]
+    [InlineData("--allow-env", "A=1", "is a name or glob")]
+    public async Task A_worker_limit_out_of_range_is_a_one_line_usage_error(string option, string value, string expected)
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync([], "worker", option, value);
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
     private async Task<string> PresentedThumbprintAsync(WorkerProcess worker)
     {
         using X509Certificate2 client = X509Certificate2.CreateFromPemFile(File("coordinator.pem"), File("coordinator.key"));
