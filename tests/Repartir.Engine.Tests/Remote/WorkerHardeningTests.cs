@@ -190,8 +190,9 @@ public sealed class WorkerHardeningTests : IDisposable
         using (client)
         await using (connection)
         {
-            await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", $"echo $$ > {markers[0]}; exec sleep 60")));
-            await connection.SendAsync(new Submit(2, 1, new TaskSpec("sh", "-c", $"echo $$ > {markers[1]}; exec sleep 60")));
+            // The pid is written beside and renamed: the marker never exists empty.
+            await connection.SendAsync(new Submit(1, 1, new TaskSpec("sh", "-c", $"echo $$ > {markers[0]}.tmp; mv {markers[0]}.tmp {markers[0]}; exec sleep 60")));
+            await connection.SendAsync(new Submit(2, 1, new TaskSpec("sh", "-c", $"echo $$ > {markers[1]}.tmp; mv {markers[1]}.tmp {markers[1]}; exec sleep 60")));
             await connection.SendAsync(new Submit(3, 1, new TaskSpec("touch", markers[2])));
             await Eventually.TrueAsync(() => worker.ThrottledConnections == 1 && File.Exists(markers[0]) && File.Exists(markers[1]), seconds: 30);
 
