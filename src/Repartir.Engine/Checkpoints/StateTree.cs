@@ -1,0 +1,221 @@
+using System.Buffers;
+using System.Collections;
+using System.Globalization;
+using Repartir.Remote.Wire;
+
+namespace Repartir.Checkpoints;
+
+/// <summary>
+/// The state a checkpoint holds, as the project's MessagePack: maps with string keys, arrays, strings, integers,
+/// floats, booleans, null, byte arrays and timestamps, nested. Anything else is refused with the path of the value
+/// in the tree, so a script learns which field to convert; nothing is silently turned into a string.
+/// </summary>
+public static class StateTree
+{
+    /// <summary>How deep a tree may nest; deeper is refused rather than exhausting the stack.</summary>
+    public const int MaxDepth = 256;
+
+    /// <summary>The name the tree's root has in paths.</summary>
+    public const string Root = "$state";
+
+    /// <summary>Encodes <paramref name="state"/> into <paramref name="output"/>.</summary>
+    /// <exception cref="StateTreeException">A value, a key or the depth is not one a checkpoint holds; the message names its path.</exception>
+    public static void Write(IBufferWriter<byte> output, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var writer = new MessagePackWriter(output);
+        Write(ref writer, state, Root, 0);
+    }
+
+    /// <summary>Encodes <paramref name="state"/> as a new array.</summary>
+    /// <exception cref="StateTreeException">A value, a key or the depth is not one a checkpoint holds.</exception>
+    public static byte[] Encode(object? state)
+    {
+        using var buffer = new PooledBufferWriter();
+        Write(buffer, state);
+        return buffer.WrittenMemory.ToArray();
+    }
+
+    /// <summary>
+    /// Decodes a payload: maps as <see cref="Dictionary{TKey, TValue}"/> of string to value in stored order, arrays as
+    /// <see cref="List{T}"/>, integers as <see cref="long"/> (<see cref="ulong"/> above its range), floats as
+    /// <see cref="double"/>, binary as <see cref="byte"/>[], timestamps as UTC <see cref="DateTimeOffset"/>.
+    /// </summary>
+    /// <exception cref="StateTreeException">The payload is not a state tree (damaged, or another format); the message says where.</exception>
+    public static object? Decode(ReadOnlySpan<byte> payload)
+    {
+        var reader = new MessagePackReader(payload, new MessagePackReaderOptions(MaxDepth: MaxDepth + 1, MaxCollectionCount: int.MaxValue));
+        try
+        {
+            object? state = Read(ref reader, Root, 0);
+            if (!reader.End)
+            {
+                throw new StateTreeException(Root, $"The payload has {payload.Length - reader.Position} bytes after its state tree.");
+            }
+
+            return state;
+        }
+        catch (MessagePackFormatException e)
+        {
+            throw new StateTreeException(Root, "The payload is not a state tree: " + e.Message, e);
+        }
+    }
+
+    private static void Write(ref MessagePackWriter writer, object? value, string path, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new StateTreeException(path, $"{path} nests deeper than {MaxDepth} levels (a cycle, or a structure a checkpoint should not hold).");
+        }
+
+        switch (value)
+        {
+            case null:
+                writer.WriteNil();
+                break;
+            case bool flag:
+                writer.Write(flag);
+                break;
+            case string text:
+                writer.Write(text);
+                break;
+            case sbyte or short or int or long:
+                writer.Write(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case byte or ushort or uint or ulong:
+                writer.Write(Convert.ToUInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case float single:
+                writer.Write(single);
+                break;
+            case double number:
+                writer.Write(number);
+                break;
+            case byte[] bytes:
+                writer.Write(bytes.AsSpan());
+                break;
+            case ReadOnlyMemory<byte> memory:
+                writer.Write(memory.Span);
+                break;
+            case DateTimeOffset moment:
+                writer.Write(moment);
+                break;
+            case DateTime time:
+                // A time without a zone is taken as UTC, which is what a scheduled job's clock says; a local time is converted.
+                writer.Write(new DateTimeOffset(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time.ToUniversalTime()));
+                break;
+            case IDictionary map:
+                WriteMap(ref writer, map, path, depth);
+                break;
+            case IEnumerable items when value is not Enum:
+                WriteArray(ref writer, items, path, depth);
+                break;
+            default:
+                throw new StateTreeException(path, $"{path} is a {value.GetType().FullName}, which a checkpoint cannot hold: use a map, an array, a string, a number, a boolean, null, a byte array or a date ({Hint(value)}).");
+        }
+    }
+
+    private static void WriteMap(ref MessagePackWriter writer, IDictionary map, string path, int depth)
+    {
+        writer.WriteMapHeader(map.Count);
+        foreach (DictionaryEntry entry in map)
+        {
+            if (entry.Key is not string key)
+            {
+                throw new StateTreeException(path, $"{path} has a key of type {entry.Key.GetType().FullName} ({entry.Key}); a checkpoint's maps have string keys.");
+            }
+
+            writer.Write(key);
+            Write(ref writer, entry.Value, Member(path, key), depth + 1);
+        }
+    }
+
+    private static void WriteArray(ref MessagePackWriter writer, IEnumerable items, string path, int depth)
+    {
+        // Counted first: the header comes before the items, and a collection is not always an ICollection.
+        var list = items as IList ?? items.Cast<object?>().ToList();
+        writer.WriteArrayHeader(list.Count);
+        for (int i = 0; i < list.Count; i++)
+        {
+            Write(ref writer, list[i], $"{path}[{i}]", depth + 1);
+        }
+    }
+
+    private static object? Read(ref MessagePackReader reader, string path, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new StateTreeException(path, $"{path} nests deeper than {MaxDepth} levels.");
+        }
+
+        switch (reader.PeekType())
+        {
+            case MessagePackType.Nil:
+                reader.ReadNil();
+                return null;
+            case MessagePackType.Boolean:
+                return reader.ReadBoolean();
+            case MessagePackType.String:
+                return reader.ReadString();
+            case MessagePackType.Integer:
+                return ReadInteger(ref reader);
+            case MessagePackType.Float:
+                return reader.ReadDouble();
+            case MessagePackType.Binary:
+                return reader.ReadBinary().ToArray();
+            case MessagePackType.Extension:
+                return reader.ReadDateTimeOffset();
+            case MessagePackType.Array:
+                int count = reader.ReadArrayHeader();
+                var items = new List<object?>(Math.Min(count, 1 << 16));
+                for (int i = 0; i < count; i++)
+                {
+                    items.Add(Read(ref reader, $"{path}[{i}]", depth + 1));
+                }
+
+                return items;
+            default:
+                int entries = reader.ReadMapHeader();
+                var map = new Dictionary<string, object?>(Math.Min(entries, 1 << 16), StringComparer.Ordinal);
+                for (int i = 0; i < entries; i++)
+                {
+                    string key = reader.ReadString() ?? throw new StateTreeException(path, $"{path} has a nil key.");
+                    if (!map.TryAdd(key, Read(ref reader, Member(path, key), depth + 1)))
+                    {
+                        throw new StateTreeException(path, $"{path} has the key '{key}' twice.");
+                    }
+                }
+
+                return map;
+        }
+    }
+
+    private static object ReadInteger(ref MessagePackReader reader)
+    {
+        MessagePackReader probe = reader;
+        try
+        {
+            return reader.ReadInt64();
+        }
+        catch (MessagePackFormatException)
+        {
+            reader = probe;
+            return reader.ReadUInt64(); // above long's range
+        }
+    }
+
+    private static string Member(string path, string key) =>
+        key.Length > 0 && (char.IsLetter(key[0]) || key[0] == '_') && key.All(c => char.IsLetterOrDigit(c) || c == '_')
+            ? $"{path}.{key}"
+            : $"{path}['{key.Replace("'", "''", StringComparison.Ordinal)}']";
+
+    private static string Hint(object value) => value switch
+    {
+        decimal => "convert it with [double]",
+        char => "convert it with [string]",
+        Enum => "store its name with .ToString() or its number with [int]",
+        Guid => "store it with .ToString()",
+        TimeSpan => "store its ticks or .TotalSeconds",
+        _ => "store its fields as a map",
+    };
+}
