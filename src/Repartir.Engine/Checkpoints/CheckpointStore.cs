@@ -1,0 +1,267 @@
+using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
+using Repartir.Remote.Wire;
+
+namespace Repartir.Checkpoints;
+
+/// <summary>
+/// Named, versioned checkpoints in one SQLite database per store directory (WAL, durable commits). Each save is a new
+/// version with its SHA-256, written in one transaction: a crash leaves the previous versions and never half of a
+/// new one. Restore checks the hash; a damaged version is an error naming it, and every other version stays readable.
+/// Several processes may save into one store at once.
+/// </summary>
+public sealed class CheckpointStore : IDisposable
+{
+    /// <summary>The database file in a store directory.</summary>
+    public const string FileName = "repartir.db";
+
+    private const int ChunkSize = 1 << 20;
+    private readonly SqliteConnection _connection;
+    private readonly TimeProvider _time;
+
+    /// <summary>Opens (creating when missing) the store in <paramref name="directory"/>, or the <see cref="DefaultDirectory"/>.</summary>
+    /// <exception cref="CheckpointException">The directory or database cannot be created or opened.</exception>
+    public CheckpointStore(string? directory = null, TimeProvider? time = null)
+    {
+        Directory = Path.GetFullPath(directory ?? DefaultDirectory);
+        _time = time ?? TimeProvider.System;
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            SQLitePCL.Batteries_V2.Init();
+            _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(Directory, FileName), Pooling = false }.ToString());
+            _connection.Open();
+            Execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+            Execute("""
+                CREATE TABLE IF NOT EXISTS checkpoints (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    created_ticks INTEGER NOT NULL,
+                    iteration INTEGER,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    UNIQUE (name, version));
+                """);
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            _connection?.Dispose();
+            throw new CheckpointException($"The checkpoint store in {Directory} cannot be opened: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Where checkpoints go unless told: <c>REPARTIR_HOME</c>, else <c>$XDG_DATA_HOME/repartir</c> or
+    /// <c>~/.local/share/repartir</c> (<c>%LOCALAPPDATA%\Repartir</c> on Windows).
+    /// </summary>
+    public static string DefaultDirectory =>
+        Environment.GetEnvironmentVariable("REPARTIR_HOME") is { Length: > 0 } home ? home
+        : OperatingSystem.IsWindows() ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "Repartir")
+        : Path.Combine(Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } data ? data : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share"), "repartir");
+
+    /// <summary>The store's directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>Saves <paramref name="state"/> (a <see cref="StateTree"/>) as the next version of <paramref name="name"/>.</summary>
+    /// <exception cref="StateTreeException">A value the state tree cannot hold; nothing was written.</exception>
+    /// <exception cref="CheckpointException">The store cannot be written (read-only, full); what was saved before is intact.</exception>
+    public CheckpointInfo Save(string name, object? state, long? iteration = null)
+    {
+        CheckName(name);
+        using var payload = new PooledBufferWriter(ChunkSize);
+        StateTree.Write(payload, state);
+        ReadOnlyMemory<byte> bytes = payload.WrittenMemory;
+        string sha256 = Convert.ToHexString(SHA256.HashData(bytes.Span)).ToLowerInvariant();
+        DateTimeOffset created = _time.GetUtcNow();
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false); // takes the write lock now: versions never collide
+            using SqliteCommand insert = Command(
+                "INSERT INTO checkpoints (name, version, created_ticks, iteration, size, sha256, payload) " +
+                "VALUES ($name, COALESCE((SELECT MAX(version) FROM checkpoints WHERE name = $name), 0) + 1, $created, $iteration, $size, $sha, zeroblob($size)) RETURNING id, version",
+                ("$name", name), ("$created", created.UtcTicks), ("$iteration", iteration), ("$size", bytes.Length), ("$sha", sha256));
+            insert.Transaction = transaction;
+            long id, version;
+            using (SqliteDataReader row = insert.ExecuteReader())
+            {
+                row.Read();
+                id = row.GetInt64(0);
+                version = row.GetInt64(1);
+            }
+
+            // The payload goes in by incremental blob I/O, a chunk at a time: no further copy of a large state.
+            using (var blob = new SqliteBlob(_connection, "checkpoints", "payload", id))
+            {
+                for (int offset = 0; offset < bytes.Length; offset += ChunkSize)
+                {
+                    blob.Write(bytes.Span.Slice(offset, Math.Min(ChunkSize, bytes.Length - offset)));
+                }
+            }
+
+            transaction.Commit();
+            return new CheckpointInfo(name, version, created, iteration, bytes.Length, sha256, Directory);
+        }
+        catch (SqliteException e)
+        {
+            throw new CheckpointException($"Checkpoint '{name}' could not be saved in {Directory}: {e.Message} Nothing of it was written; earlier versions are intact.", e);
+        }
+    }
+
+    /// <summary>The latest version of <paramref name="name"/>, or the one with <paramref name="version"/> or (the latest with) <paramref name="iteration"/>, checked against its hash.</summary>
+    /// <exception cref="CheckpointException">No such checkpoint or version, or it is damaged (the message names it).</exception>
+    public (CheckpointInfo Info, object? State) Restore(string name, long? version = null, long? iteration = null)
+    {
+        CheckName(name);
+        CheckpointInfo info = Find(name, version, iteration);
+        byte[] payload = new byte[info.Size];
+        long id;
+        using (SqliteCommand lookup = Command("SELECT id FROM checkpoints WHERE name = $name AND version = $version", ("$name", name), ("$version", info.Version)))
+        {
+            id = (long)lookup.ExecuteScalar()!;
+        }
+
+        try
+        {
+            using var blob = new SqliteBlob(_connection, "checkpoints", "payload", id, readOnly: true);
+            blob.ReadExactly(payload);
+        }
+        catch (Exception e) when (e is SqliteException or EndOfStreamException)
+        {
+            throw new CheckpointException($"Checkpoint '{name}' version {info.Version} in {Directory} cannot be read: {e.Message}", e);
+        }
+
+        string actual = Convert.ToHexString(SHA256.HashData(payload)).ToLowerInvariant();
+        if (actual != info.Sha256)
+        {
+            throw new CheckpointException($"Checkpoint '{name}' version {info.Version} in {Directory} is damaged: its payload's SHA-256 is {actual}, not the {info.Sha256} it was saved with. Other versions are unaffected; restore one with -Version.");
+        }
+
+        try
+        {
+            return (info, StateTree.Decode(payload));
+        }
+        catch (StateTreeException e)
+        {
+            throw new CheckpointException($"Checkpoint '{name}' version {info.Version} in {Directory} is not a state tree: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Every version of every checkpoint whose name matches <paramref name="pattern"/> (<c>*</c> and <c>?</c>), by name then version.</summary>
+    public IReadOnlyList<CheckpointInfo> List(string pattern = "*")
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        using SqliteCommand list = Command("SELECT name, version, created_ticks, iteration, size, sha256 FROM checkpoints ORDER BY name, version");
+        var found = new List<CheckpointInfo>();
+        using SqliteDataReader row = list.ExecuteReader();
+        while (row.Read())
+        {
+            string name = row.GetString(0);
+            if (System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern, name, ignoreCase: false))
+            {
+                found.Add(Info(row));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Removes versions of <paramref name="name"/>: all of them; or all but the last <paramref name="keepLast"/>; or
+    /// those saved before <paramref name="olderThan"/> (both: a version goes when either says so). Returns what was removed.
+    /// </summary>
+    public IReadOnlyList<CheckpointInfo> Remove(string name, int? keepLast = null, DateTimeOffset? olderThan = null)
+    {
+        CheckName(name);
+        if (keepLast < 0)
+        {
+            throw new InvalidSettingException(nameof(keepLast), $"KeepLast must be 0 or more, not {keepLast}.");
+        }
+
+        IReadOnlyList<CheckpointInfo> versions = List(name).Where(v => v.Name == name).ToList();
+        var doomed = versions
+            .Where((v, index) => (keepLast is null && olderThan is null)
+                || (keepLast is { } keep && index < versions.Count - keep)
+                || (olderThan is { } before && v.Created < before))
+            .ToList();
+        using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+        foreach (CheckpointInfo version in doomed)
+        {
+            using SqliteCommand delete = Command("DELETE FROM checkpoints WHERE name = $name AND version = $version", ("$name", name), ("$version", version.Version));
+            delete.Transaction = transaction;
+            delete.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return doomed;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        // Folds the write-ahead log into the database, so a closed store is one file again.
+        try
+        {
+            Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        catch (SqliteException)
+        {
+            // Another process holds the store; it folds the log when it closes.
+        }
+
+        _connection.Dispose();
+    }
+
+    private CheckpointInfo Find(string name, long? version, long? iteration)
+    {
+        using SqliteCommand find = version is not null
+            ? Command("SELECT name, version, created_ticks, iteration, size, sha256 FROM checkpoints WHERE name = $name AND version = $version", ("$name", name), ("$version", version))
+            : iteration is not null
+                ? Command("SELECT name, version, created_ticks, iteration, size, sha256 FROM checkpoints WHERE name = $name AND iteration = $iteration ORDER BY version DESC LIMIT 1", ("$name", name), ("$iteration", iteration))
+                : Command("SELECT name, version, created_ticks, iteration, size, sha256 FROM checkpoints WHERE name = $name ORDER BY version DESC LIMIT 1", ("$name", name));
+        using SqliteDataReader row = find.ExecuteReader();
+        if (row.Read())
+        {
+            return Info(row);
+        }
+
+        string which = version is not null ? $" version {version}" : iteration is not null ? $" at iteration {iteration}" : string.Empty;
+        throw new CheckpointException($"No checkpoint '{name}'{which} in {Directory}.");
+    }
+
+    private CheckpointInfo Info(SqliteDataReader row) => new(
+        row.GetString(0),
+        row.GetInt64(1),
+        new DateTimeOffset(row.GetInt64(2), TimeSpan.Zero),
+        row.IsDBNull(3) ? null : row.GetInt64(3),
+        row.GetInt64(4),
+        row.GetString(5),
+        Directory);
+
+    private static void CheckName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new InvalidSettingException(nameof(name), "A checkpoint needs a name.");
+        }
+    }
+
+    private void Execute(string sql)
+    {
+        using SqliteCommand command = Command(sql);
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach ((string parameter, object? value) in parameters)
+        {
+            command.Parameters.AddWithValue(parameter, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+}
