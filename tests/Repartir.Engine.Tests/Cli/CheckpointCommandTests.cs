@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text;
+using Repartir.Checkpoints;
+using Repartir.Testing;
+
+namespace Repartir.Tests.Cli;
+
+/// <summary><c>repartir checkpoint</c> as users run it, and the store's crash safety under SIGKILL.</summary>
+public sealed class CheckpointCommandTests : IDisposable
+{
+    private readonly TempDirectory _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    private Task<(int ExitCode, byte[] Stdout, string Stderr)> Checkpoint(string stdin, params string[] args) =>
+        CliProcess.RunAsync(Encoding.UTF8.GetBytes(stdin), ["checkpoint", .. args, "--store", _store.Path]);
+
+    [Fact]
+    public async Task Save_list_restore_and_verify_a_state_from_the_shell()
+    {
+        var (saved, savedOut, savedError) = await Checkpoint("""{"epoch":3,"weights":[1,2.5,-4],"name":"nightly","done":false,"none":null}""", "save", "--name", "train", "--iteration", "3");
+        await Checkpoint("""{"epoch":4}""", "save", "--name", "train");
+        var (_, listed, _) = await Checkpoint(string.Empty, "list");
+        var (restored, json, _) = await Checkpoint(string.Empty, "restore", "--name", "train", "--iteration", "3");
+        var (_, packed, _) = await Checkpoint(string.Empty, "restore", "--name", "train", "--format", "msgpack");
+        var (verified, report, _) = await Checkpoint(string.Empty, "verify");
+
+        Assert.True(saved == 0, savedError);
+        Assert.StartsWith("train\t1\t3\t", Encoding.UTF8.GetString(savedOut), StringComparison.Ordinal);
+        Assert.Equal(2, Encoding.UTF8.GetString(listed).Trim().Split('\n').Length);
+        Assert.Equal(0, restored);
+        Assert.Equal("""{"epoch":3,"weights":[1,2.5,-4],"name":"nightly","done":false,"none":null}""" + "\n", Encoding.UTF8.GetString(json));
+        Assert.Equal(4L, ((Dictionary<string, object?>)StateTree.Decode(packed)!)["epoch"]); // an integer stays an integer
+        Assert.Equal(0, verified);
+        Assert.Equal(["ok      train 1", "ok      train 2"], Encoding.UTF8.GetString(report).Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Missing_checkpoints_bad_input_and_bad_flags_are_errors_that_say_so()
+    {
+        var (missing, _, missingError) = await Checkpoint(string.Empty, "restore", "--name", "nothing");
+        var (badJson, _, badJsonError) = await Checkpoint("{not json", "save", "--name", "x");
+        var (badAge, _, badAgeError) = await Checkpoint(string.Empty, "remove", "--name", "x", "--older-than", "soon");
+
+        Assert.Equal(1, missing);
+        Assert.Contains("No checkpoint 'nothing'", missingError, StringComparison.Ordinal);
+        Assert.Equal(1, badJson);
+        Assert.StartsWith("repartir: ", badJsonError, StringComparison.Ordinal);
+        Assert.Equal(2, badAge);
+        Assert.Contains("is not a duration such as 7d", badAgeError, StringComparison.Ordinal);
+        var (_, listed, _) = await Checkpoint(string.Empty, "list");
+        Assert.Empty(listed); // the bad save wrote nothing
+    }
+
+    [Fact]
+    public async Task A_saver_killed_with_SIGKILL_100_times_leaves_a_store_whose_every_version_restores()
+    {
+        // A shell saves in a loop; whichever repartir it is running is SIGKILLed at random moments, 100 times.
+        string loop = $"i=0; while :; do i=$((i+1)); printf '{{\"i\":%d,\"pad\":\"%0512d\"}}' $i 0 | '{CliProcess.Executable}' checkpoint save --name crash --store '{_store.Path}' > /dev/null 2>&1; done";
+        using Process saver = Process.Start(new ProcessStartInfo("sh", ["-c", loop]))!;
+        var random = new Random(2026);
+        int kills = 0;
+        try
+        {
+            for (int attempt = 0; kills < 100 && attempt < 2000; attempt++)
+            {
+                await Task.Delay(random.Next(20, 150));
+                foreach (int child in Children(saver.Id))
+                {
+                    using Process killer = Process.Start("kill", ["-KILL", child.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+                    await killer.WaitForExitAsync();
+                    kills++;
+                }
+            }
+        }
+        finally
+        {
+            saver.Kill(entireProcessTree: true);
+            await saver.WaitForExitAsync();
+        }
+
+        Assert.Equal(100, kills);
+        using var store = new CheckpointStore(_store.Path);
+        IReadOnlyList<CheckpointInfo> versions = store.List("crash");
+        Assert.NotEmpty(versions);
+        Assert.Equal(Enumerable.Range(1, versions.Count).Select(v => (long)v), versions.Select(v => v.Version)); // none half-written, none lost in between
+        Assert.All(versions, v => Assert.IsType<Dictionary<string, object?>>(store.Restore("crash", v.Version).State));
+    }
+
+    private static int[] Children(int parent)
+    {
+        string path = $"/proc/{parent}/task/{parent}/children";
+        try
+        {
+            return [.. File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture))];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+}
