@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 
 namespace Repartir.Loader;
@@ -48,5 +49,44 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
 
         string candidate = Path.Combine(_directory, assemblyName.Name + ".dll");
         return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;
+    }
+
+    /// <inheritdoc />
+    protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
+    {
+        // A dependency's native library (SQLite's e_sqlite3) ships in bin/runtimes/<rid>/native/, as NuGet lays it
+        // out; the default probing would not look inside the module. Not found here: the default probing goes on.
+        foreach (string rid in RuntimeIdentifiers())
+        {
+            foreach (string file in new[] { unmanagedDllName, "lib" + unmanagedDllName + ".so", unmanagedDllName + ".so", "lib" + unmanagedDllName + ".dylib", unmanagedDllName + ".dll" })
+            {
+                string candidate = Path.Combine(_directory, "runtimes", rid, "native", file);
+                if (File.Exists(candidate))
+                {
+                    return LoadUnmanagedDllFromPath(candidate);
+                }
+            }
+        }
+
+        return IntPtr.Zero;
+    }
+
+    private static IEnumerable<string> RuntimeIdentifiers()
+    {
+        string architecture = RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant();
+        yield return RuntimeInformation.RuntimeIdentifier;
+        if (OperatingSystem.IsLinux())
+        {
+            yield return "linux-" + architecture;
+            yield return "linux-musl-" + architecture;
+        }
+        else if (OperatingSystem.IsMacOS())
+        {
+            yield return "osx-" + architecture;
+        }
+        else if (OperatingSystem.IsWindows())
+        {
+            yield return "win-" + architecture;
+        }
     }
 }

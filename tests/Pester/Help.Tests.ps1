@@ -1,7 +1,8 @@
 BeforeDiscovery {
     $script:cmdlets = @(
         'New-RepartirPool', 'Get-RepartirPool', 'Remove-RepartirPool', 'Submit-RepartirTask', 'Wait-RepartirTask',
-        'Start-RepartirWorker', 'Get-RepartirWorker', 'Stop-RepartirWorker', 'Add-RepartirPoolWorker', 'Get-RepartirPoolWorker', 'Remove-RepartirPoolWorker')
+        'Start-RepartirWorker', 'Get-RepartirWorker', 'Stop-RepartirWorker', 'Add-RepartirPoolWorker', 'Get-RepartirPoolWorker', 'Remove-RepartirPoolWorker',
+        'New-RepartirCertificate')
 }
 
 BeforeAll {

@@ -28,6 +28,7 @@ Describe 'Import-Module -Force' -Tag 'Integration' {
         Import-Module $RepartirManifest -Force
         (Get-Command -Module Repartir).Count | Should -Be 12
         (Submit-RepartirTask -FilePath true).Success | Should -BeTrue
+        (Get-Help New-RepartirPool).description.Text -join ' ' | Should -Match 'work-stealing' # help survives the re-import too
     }
 }
 
