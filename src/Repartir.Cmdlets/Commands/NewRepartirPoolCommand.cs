@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Repartir.Cmdlets.Output;
 using Repartir.Cmdlets.Pools;
-using Repartir.Cmdlets.Security;
 using Repartir.Execution;
 using Repartir.Remote;
 using Repartir.Scheduling;
@@ -11,7 +10,7 @@ namespace Repartir.Cmdlets.Commands;
 /// <summary>New-RepartirPool: creates a named pool of CPU workers and, with -Worker, worker daemons on other machines.</summary>
 [Cmdlet(VerbsCommon.New, "RepartirPool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Pages + "New-RepartirPool.md")]
 [OutputType(typeof(PoolInfo))]
-public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
+public sealed class NewRepartirPoolCommand : MutualTlsCommand, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
 
@@ -54,29 +53,6 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter RejectWhenFull { get; set; }
 
-    /// <summary>The pool's client certificate (PEM), for mutual TLS with its workers; with -KeyPath and -CaPath.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CertificatePath { get; set; }
-
-    /// <summary>The private key of -CertificatePath (PEM).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? KeyPath { get; set; }
-
-    /// <summary>The CA certificate(s) (PEM) a worker's certificate must chain to; it must also name the host dialled.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CaPath { get; set; }
-
-    /// <summary>The passphrase of an encrypted -KeyPath (otherwise read from REPARTIR_KEY_PASSPHRASE).</summary>
-    [Parameter]
-    public System.Security.SecureString? KeyPassphrase { get; set; }
-
-    /// <summary>Speak plain TCP to workers on other hosts: anyone on the path can read and change tasks and results.</summary>
-    [Parameter]
-    public SwitchParameter AllowInsecure { get; set; }
-
     /// <inheritdoc />
     protected override void EndProcessing()
     {
@@ -84,7 +60,7 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
         Repartir.Security.TlsCredentials? tls = null;
         try
         {
-            tls = TlsParameters.Load(Resolve(CertificatePath), Resolve(KeyPath), Resolve(CaPath), KeyPassphrase);
+            tls = GivenTlsFiles()?.ReadForCommand();
         }
         catch (TerminatingCommandException ex)
         {
@@ -115,7 +91,6 @@ public sealed class NewRepartirPoolCommand : PSCmdlet, IDisposable
     /// <inheritdoc />
     protected override void StopProcessing() => _stop.Cancel();
 
-    private string? Resolve(string? path) => path is null ? null : GetUnresolvedProviderPathFromPSPath(path);
 
     /// <inheritdoc />
     public void Dispose() => _stop.Dispose();

@@ -10,7 +10,7 @@ namespace Repartir.Cmdlets.Commands;
 /// <summary>Start-RepartirWorker: runs the worker daemon inside this PowerShell session.</summary>
 [Cmdlet(VerbsLifecycle.Start, "RepartirWorker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Pages + "Start-RepartirWorker.md")]
 [OutputType(typeof(WorkerInfo))]
-public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
+public sealed class StartRepartirWorkerCommand : MutualTlsCommand, IDisposable
 {
     private readonly ManualResetEventSlim _stopRequested = new();
 
@@ -28,29 +28,6 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
     [Parameter]
     [ValidateRange(1, 4096)]
     public int Slots { get; set; } = Environment.ProcessorCount;
-
-    /// <summary>The worker's certificate (PEM), for mutual TLS; with -KeyPath and -CaPath.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CertificatePath { get; set; }
-
-    /// <summary>The private key of -CertificatePath (PEM).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? KeyPath { get; set; }
-
-    /// <summary>The CA certificate(s) (PEM) a coordinator's certificate must chain to.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CaPath { get; set; }
-
-    /// <summary>The passphrase of an encrypted -KeyPath (otherwise read from REPARTIR_KEY_PASSPHRASE).</summary>
-    [Parameter]
-    public System.Security.SecureString? KeyPassphrase { get; set; }
-
-    /// <summary>Serve plain TCP on an address other hosts can reach: anyone who connects can run programs as this user.</summary>
-    [Parameter]
-    public SwitchParameter AllowInsecure { get; set; }
 
     /// <summary>Run only programs at these absolute paths or globs; others are refused with a Rejected result and never run.</summary>
     [Parameter]
@@ -103,8 +80,8 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
         WorkerInfo? worker = null;
         try
         {
-            (string? certificate, string? key, string? authority, System.Security.SecureString? passphrase) = (Resolve(CertificatePath), Resolve(KeyPath), Resolve(CaPath), KeyPassphrase);
-            Repartir.Security.TlsCredentials? tls = TlsParameters.Load(certificate, key, authority, passphrase);
+            TlsFiles? files = GivenTlsFiles();
+            Repartir.Security.TlsCredentials? tls = files?.ReadForCommand();
             var options = new WorkerOptions
             {
                 Bind = endPoint!,
@@ -122,7 +99,7 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
                 },
                 HandshakeTimeout = TimeSpan.FromSeconds(HandshakeTimeoutSeconds),
             };
-            worker = WorkerCommands.Start(WorkerRegistry.Process, options, new CmdletSink(this), tls is null ? null : () => TlsParameters.Reload(certificate!, key!, authority!, passphrase));
+            worker = WorkerCommands.Start(WorkerRegistry.Process, options, new CmdletSink(this), files is null ? null : files.Read);
         }
         catch (TerminatingCommandException ex)
         {
@@ -142,7 +119,6 @@ public sealed class StartRepartirWorkerCommand : PSCmdlet, IDisposable
     /// <inheritdoc />
     protected override void StopProcessing() => _stopRequested.Set();
 
-    private string? Resolve(string? path) => path is null ? null : GetUnresolvedProviderPathFromPSPath(path);
 
     /// <inheritdoc />
     public void Dispose() => _stopRequested.Dispose();
