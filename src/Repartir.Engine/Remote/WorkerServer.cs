@@ -405,35 +405,42 @@ public sealed class WorkerServer : IAsyncDisposable
         }
         finally
         {
-            _sessions.TryRemove(session, out _);
             session.CancelAll(); // the coordinator is gone: its tasks are killed, it will requeue them
             await session.WhenResultsSentAsync().ConfigureAwait(false);
             await session.Connection.DisposeAsync().ConfigureAwait(false);
             client.Dispose();
+
+            // Registered until closed: a stop racing this end disposes every registered connection, which is what ends
+            // a result send blocked on a coordinator that stopped reading. Removed first, this one was missed, and the
+            // stop waited for it for ever.
+            _sessions.TryRemove(session, out _);
         }
     }
 
     private async Task ReceiveLoopAsync(WorkerConnection session)
     {
         int maxTasks = _options.Limits.TasksPerConnection(_options.Slots);
+        // One deadline for the connection, re-armed per message (a timer change, not two allocations on every submit).
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var receive = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, idle.Token);
         while (true)
         {
             // Back-pressure: with too many tasks here, or too much output waiting for it to read, the coordinator's
-            // next messages stay unread (its sends block) until some of that ends. It is not idle meanwhile: we are.
+            // next messages stay unread (its sends block) until some of that ends. It is not idle meanwhile: we are,
+            // so the deadline runs only while we read.
             await session.WaitForRoomAsync(maxTasks, _options.Limits.MaxPendingResultBytes, _stopping.Token).ConfigureAwait(false);
             Message? message;
-            using (var idle = new CancellationTokenSource(_options.Limits.IdleTimeout, _time))
-            using (var receive = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, idle.Token))
+            idle.CancelAfter(_options.Limits.IdleTimeout);
+            try
             {
-                try
-                {
-                    message = await session.Connection.ReceiveAsync(receive.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (idle.IsCancellationRequested && !_stopping.IsCancellationRequested)
-                {
-                    throw new ProtocolException(MessageCodec.BadMessage, $"No whole message within {_options.Limits.IdleTimeout.TotalSeconds:0.#} s (the idle timeout): the connection is closed.");
-                }
+                message = await session.Connection.ReceiveAsync(receive.Token).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (idle.IsCancellationRequested && !_stopping.IsCancellationRequested)
+            {
+                throw new ProtocolException(MessageCodec.BadMessage, $"No whole message within {_options.Limits.IdleTimeout.TotalSeconds:0.#} s (the idle timeout): the connection is closed.");
+            }
+
+            idle.CancelAfter(Timeout.InfiniteTimeSpan);
 
             if (message is null)
             {
