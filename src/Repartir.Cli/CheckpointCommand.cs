@@ -74,16 +74,16 @@ internal static class CheckpointCommand
 
         var removeName = new Option<string>("--name") { Description = "The checkpoint's name.", Required = true };
         var keepLast = new Option<int?>("--keep-last") { Description = "Keep this many of the latest versions; remove the rest." };
-        var olderThan = new Option<string?>("--older-than") { Description = "Remove versions saved longer ago than this: 7d is 7 days, also h, m, s." };
+        var olderThan = new Option<string?>("--older-than") { Description = "Remove versions saved longer ago than this: 7d, 12h, 30m." };
         var remove = new Command("remove", "Remove a checkpoint's versions: all, all but the last N, or those older than a time.") { removeName, keepLast, olderThan, store };
         remove.SetAction(parse => Run(errors, parse.GetValue(store), s =>
         {
             DateTimeOffset? before = null;
             if (parse.GetValue(olderThan) is { } text)
             {
-                if (!TryParseAge(text, out TimeSpan age))
+                if (!Duration.TryParse(text, out TimeSpan age, out string? ageError))
                 {
-                    return CommandLineApp.UsageError(errors, $"--older-than: '{text}' is not a duration such as 7d, 12h or 30m.");
+                    return CommandLineApp.UsageError(errors, "--older-than: " + ageError);
                 }
 
                 before = DateTimeOffset.UtcNow - age;
@@ -140,18 +140,6 @@ internal static class CheckpointCommand
         {
             return CommandLineApp.UsageError(errors, e.Message);
         }
-    }
-
-    /// <summary>A duration as <see cref="Duration"/> reads it, or whole days (7d), the unit retention is usually given in.</summary>
-    private static bool TryParseAge(string text, out TimeSpan age)
-    {
-        if (text.EndsWith('d') && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double days) && days >= 0)
-        {
-            age = TimeSpan.FromDays(days);
-            return true;
-        }
-
-        return Duration.TryParse(text, out age, out _);
     }
 
     private static void Describe(TextWriter output, CheckpointInfo info) =>

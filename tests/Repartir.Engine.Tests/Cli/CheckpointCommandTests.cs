@@ -33,6 +33,14 @@ public sealed class CheckpointCommandTests : IDisposable
         Assert.Equal(4L, ((Dictionary<string, object?>)StateTree.Decode(packed)!)["epoch"]); // an integer stays an integer
         Assert.Equal(0, verified);
         Assert.Equal(["ok      train 1", "ok      train 2"], Encoding.UTF8.GetString(report).Trim().Split('\n'));
+
+        var (_, _, keptRecent) = await Checkpoint(string.Empty, "remove", "--name", "train", "--older-than", "7d");
+        var (_, _, keptLast) = await Checkpoint(string.Empty, "remove", "--name", "train", "--keep-last", "1");
+        var (shown, shownOut, _) = await Checkpoint(string.Empty, "show", "--name", "train");
+        Assert.Contains("removed 0 version(s)", keptRecent, StringComparison.Ordinal); // both were saved moments ago
+        Assert.Contains("removed 1 version(s)", keptLast, StringComparison.Ordinal);
+        Assert.Equal(0, shown);
+        Assert.StartsWith("train\t2\t-\t", Encoding.UTF8.GetString(shownOut), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -47,7 +55,7 @@ public sealed class CheckpointCommandTests : IDisposable
         Assert.Equal(1, badJson);
         Assert.StartsWith("repartir: ", badJsonError, StringComparison.Ordinal);
         Assert.Equal(2, badAge);
-        Assert.Contains("is not a duration such as 7d", badAgeError, StringComparison.Ordinal);
+        Assert.Contains("--older-than: 'soon' is not a duration (examples: 500ms, 30s, 2m, 1h, 7d)", badAgeError, StringComparison.Ordinal);
         var (_, listed, _) = await Checkpoint(string.Empty, "list");
         Assert.Empty(listed); // the bad save wrote nothing
     }

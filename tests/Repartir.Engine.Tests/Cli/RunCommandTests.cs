@@ -159,6 +159,7 @@ public sealed class RunCommandTests
     [InlineData("30s", 30)]
     [InlineData("2m", 120)]
     [InlineData("1h", 3600)]
+    [InlineData("7d", 604800)]
     [InlineData("1.5", 1.5)]
     public void Durations_parse_as_people_type_them(string text, double seconds)
     {
