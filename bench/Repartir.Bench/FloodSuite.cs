@@ -203,32 +203,13 @@ internal static class FloodSuite
         }
     }
 
+    /// <summary>Runs one task over <paramref name="connection"/>; its output, or null when the worker did not serve it within 30 s.</summary>
     private static string? RunOn(Connection connection, long taskId)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        connection.SendAsync(new Submit(taskId, 1, new TaskSpec("echo", "alive")), limit.Token).AsTask().GetAwaiter().GetResult();
-        while (connection.ReceiveAsync(limit.Token).AsTask().GetAwaiter().GetResult() is { } message)
-        {
-            if (message is Result result)
-            {
-                return result.Outcome.Stdout;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Runs one task on the worker through a fresh connection; its output, or null when the worker did not serve it within 30 s.</summary>
-    private static string? Serves(IPEndPoint endPoint)
     {
         try
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            using var client = new TcpClient();
-            client.ConnectAsync(endPoint, limit.Token).AsTask().GetAwaiter().GetResult();
-            var connection = new Connection(client.GetStream());
-            connection.HandshakeAsync(RemoteSuites.BenchHello, limit.Token).GetAwaiter().GetResult();
-            connection.SendAsync(new Submit(1, 1, new TaskSpec("echo", "alive")), limit.Token).AsTask().GetAwaiter().GetResult();
+            connection.SendAsync(new Submit(taskId, 1, new TaskSpec("echo", "alive")), limit.Token).AsTask().GetAwaiter().GetResult();
             while (connection.ReceiveAsync(limit.Token).AsTask().GetAwaiter().GetResult() is { } message)
             {
                 if (message is Result result)
@@ -243,6 +224,24 @@ internal static class FloodSuite
         }
 
         return null;
+    }
+
+    /// <summary>Runs one task on the worker through a fresh connection; its output, or null when the worker did not serve it within 30 s.</summary>
+    private static string? Serves(IPEndPoint endPoint)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.ConnectAsync(endPoint).WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            var connection = new Connection(client.GetStream());
+            connection.HandshakeAsync(RemoteSuites.BenchHello).WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            return RunOn(connection, 1);
+        }
+        catch (Exception e) when (e is IOException or SocketException or TimeoutException or ProtocolException)
+        {
+            Console.WriteLine("  the worker did not take a connection: " + e.Message);
+            return null;
+        }
     }
 
     private static (long RssKb, int Descriptors) Figures(Process process)

@@ -104,16 +104,7 @@ public sealed class TlsTests : IDisposable
     private string Presented(string endpoint)
     {
         using var client = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(_pki.File("coordinator.pem"), _pki.File("coordinator.key"));
-        using var tcp = new System.Net.Sockets.TcpClient();
-        tcp.Connect(System.Net.IPEndPoint.Parse(endpoint));
-        using var ssl = new System.Net.Security.SslStream(tcp.GetStream());
-        ssl.AuthenticateAsClient(new System.Net.Security.SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            ClientCertificates = [client],
-            RemoteCertificateValidationCallback = (_, _, _, _) => true,
-        });
-        return ssl.RemoteCertificate!.GetCertHashString();
+        return TlsProbe.PresentedThumbprintAsync(System.Net.IPEndPoint.Parse(endpoint), client).GetAwaiter().GetResult();
     }
 
     [Fact]

@@ -173,17 +173,7 @@ public sealed class TlsCommandTests : IDisposable
     private async Task<string> PresentedThumbprintAsync(WorkerProcess worker)
     {
         using X509Certificate2 client = X509Certificate2.CreateFromPemFile(File("coordinator.pem"), File("coordinator.key"));
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(worker.EndPoint);
-        await using var ssl = new SslStream(tcp.GetStream());
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            ClientCertificates = [client],
-            RemoteCertificateValidationCallback = (_, _, _, _) => true,
-        });
-        using var presented = new X509Certificate2(ssl.RemoteCertificate!);
-        return presented.Thumbprint;
+        return await TlsProbe.PresentedThumbprintAsync(worker.EndPoint, client);
     }
 
     private static async Task<(int ExitCode, string Output)> OpenSslAsync(string arguments)

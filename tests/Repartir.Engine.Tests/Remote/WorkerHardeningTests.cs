@@ -58,6 +58,20 @@ public sealed class WorkerHardeningTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends harmless messages (a Cancel for no task) until the worker leaves the connection unread: any message makes it
+    /// look at its limits before it reads the next one.
+    /// </summary>
+    private static async Task ProbeUntilThrottledAsync(WorkerServer worker, Connection connection, string failure)
+    {
+        for (int probes = 0; worker.ThrottledConnections == 0; probes++)
+        {
+            Assert.True(probes < 3000, failure);
+            await connection.SendAsync(new Cancel(999));
+            await Task.Delay(10);
+        }
+    }
+
     [Fact]
     public async Task Programs_outside_the_allow_list_are_rejected_naming_the_rule_and_never_run()
     {
@@ -215,13 +229,7 @@ public sealed class WorkerHardeningTests : IDisposable
         {
             // 32 MiB of output, more than the sockets hold: its result waits for a reader that never comes.
             await connection.SendAsync(new Submit(1, 1, new TaskSpec("head", "-c", "33554432", "/dev/zero")));
-            for (int probes = 0; worker.ThrottledConnections == 0; probes++)
-            {
-                // Any message makes the worker look at its limits before it reads the next one.
-                Assert.True(probes < 3000, "the worker kept reading a client that left 32 MiB unread");
-                await connection.SendAsync(new Cancel(999));
-                await Task.Delay(10);
-            }
+            await ProbeUntilThrottledAsync(worker, connection, "the worker kept reading a client that left 32 MiB unread");
 
             foreach (string marker in markers)
             {
@@ -256,12 +264,7 @@ public sealed class WorkerHardeningTests : IDisposable
             }
 
             await Eventually.TrueAsync(() => worker.WaitingTasks == 3, seconds: 30);
-            for (int probes = 0; worker.ThrottledConnections == 0; probes++)
-            {
-                Assert.True(probes < 3000, "the worker never held the unread output against the client");
-                await connection.SendAsync(new Cancel(999));
-                await Task.Delay(10);
-            }
+            await ProbeUntilThrottledAsync(worker, connection, "the worker never held the unread output against the client");
 
             Assert.Equal(3, worker.WaitingTasks); // the slot is free, but not for a client that left 16 MiB unread
             Assert.All(markers, m => Assert.False(File.Exists(m)));
