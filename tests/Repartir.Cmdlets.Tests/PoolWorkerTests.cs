@@ -42,6 +42,9 @@ public sealed class PoolWorkerTests : IDisposable
         PSObject[] workers = [.. _session.Run($"Get-RepartirPoolWorker -Pool {_prefix}").Succeeded().Output];
         Assert.All(workers, w => Assert.Equal("Repartir.Cmdlets.Workers.PoolWorkerInfo", w.TypeNames[0]));
         Assert.All(workers, w => Assert.Equal("Online", w.Value("State")));
+        Assert.All(workers, w => Assert.Equal(0, w.Value("Waiting"))); // nodes of 2 slots are sent nothing ahead
+        string shown = string.Join('\n', _session.Run($"Get-RepartirPoolWorker -Pool {_prefix} | Format-List | Out-String").Output);
+        Assert.Contains("Waiting", shown, StringComparison.Ordinal);
         Assert.Equal(_nodes.Order(), _session.Run($"(Get-RepartirPoolWorker -Pool {_prefix}).Endpoint").Output.Select(o => (string)o.BaseObject).Order());
         Assert.Single(_session.Run($"Get-RepartirPoolWorker {_prefix} '{_prefix}-node2'").Succeeded().Output);
     }

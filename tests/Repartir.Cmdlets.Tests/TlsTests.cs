@@ -108,6 +108,50 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
+    public void An_encrypted_key_opens_with_KeyPassphrase_and_a_wrong_one_is_CertificateUnusable()
+    {
+        MakeCluster();
+        string encrypted = _pki.File("coordinator.enc.key");
+        using (var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(_pki.File("coordinator.pem"), _pki.File("coordinator.key")))
+        using (var key = System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(certificate)!)
+        {
+            File.WriteAllText(encrypted, key.ExportEncryptedPkcs8PrivateKeyPem("open sesame", new System.Security.Cryptography.PbeParameters(System.Security.Cryptography.PbeEncryptionAlgorithm.Aes256Cbc, System.Security.Cryptography.HashAlgorithmName.SHA256, 10_000)));
+        }
+
+        string files = $"-CertificatePath {_pki.File("coordinator.pem")} -KeyPath {encrypted} -CaPath {_pki.File("ca.pem")}";
+        Invocation opened = _session.Run($"New-RepartirPool -Name {_prefix}-enc -Worker 127.0.0.1:9 -PlacementTimeoutSeconds 1 {files} -KeyPassphrase (ConvertTo-SecureString 'open sesame' -AsPlainText -Force) -WarningAction SilentlyContinue");
+        ErrorRecord wrong = _session.Run($"New-RepartirPool -Name {_prefix}-wrong -Worker 127.0.0.1:9 {files} -KeyPassphrase (ConvertTo-SecureString 'guess' -AsPlainText -Force)").Terminating!;
+
+        Assert.True(opened.Terminating is null, opened.Terminating?.Exception.Message);
+        Assert.Equal($"{_prefix}-enc", Assert.Single(opened.Output).Value("Name"));
+        Assert.Equal("CertificateUnusable,Repartir.Cmdlets.Commands.NewRepartirPoolCommand", wrong.FullyQualifiedErrorId);
+        Assert.Contains("passphrase is wrong", wrong.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_RepartirWorker_hands_its_policy_and_limits_to_the_worker_and_refuses_a_relative_allow_rule()
+    {
+        // The worker's options, as the daemon got them (WorkerInfo.Server is internal, and the module's types are its own).
+        PSObject options = _session.Run(
+            $"$w = Start-RepartirWorker -Bind 127.0.0.1:0 -Name {_prefix}-limits -AllowExecutable /usr/bin/* -AllowEnvironment LD_LIBRARY_PATH " +
+            "-MaxConnections 7 -IdleTimeoutSeconds 30 -HandshakeTimeoutSeconds 2 -MaxTasksPerConnection 5 -MaxUnreadOutputBytes 1048576; " +
+            "$w.GetType().GetProperty('Server', [Reflection.BindingFlags]'NonPublic,Instance').GetValue($w).Options").Succeeded().Single();
+        ErrorRecord relative = _session.Run($"Start-RepartirWorker -Bind 127.0.0.1:0 -Name {_prefix}-rel -AllowExecutable python3").Terminating!;
+
+        PSObject policy = PSObject.AsPSObject(options.Value("Policy"));
+        PSObject limits = PSObject.AsPSObject(options.Value("Limits"));
+        Assert.Equal(["/usr/bin/*"], policy.Get<string[]>("AllowedExecutables"));
+        Assert.Equal(["LD_LIBRARY_PATH"], policy.Get<string[]>("AllowedEnvironment"));
+        Assert.Equal(7, limits.Get<int>("MaxConnections"));
+        Assert.Equal(TimeSpan.FromSeconds(30), limits.Get<TimeSpan>("IdleTimeout"));
+        Assert.Equal(5, limits.Get<int>("MaxTasksPerConnection"));
+        Assert.Equal(1L << 20, limits.Get<long>("MaxPendingResultBytes"));
+        Assert.Equal(TimeSpan.FromSeconds(2), options.Get<TimeSpan>("HandshakeTimeout"));
+        Assert.Equal("InvalidWorkerSettings,Repartir.Cmdlets.Commands.StartRepartirWorkerCommand", relative.FullyQualifiedErrorId);
+        Assert.Contains("absolute path or glob", relative.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Incomplete_or_unusable_TLS_files_are_terminating_errors_naming_the_file()
     {
         MakeCluster();

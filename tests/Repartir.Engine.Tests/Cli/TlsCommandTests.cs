@@ -99,6 +99,26 @@ public sealed class TlsCommandTests : IDisposable
         Assert.Contains("nowhere.pem cannot be read", missing, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_encrypted_key_takes_its_passphrase_from_REPARTIR_KEY_PASSPHRASE_and_without_it_says_so()
+    {
+        await MakeClusterAsync();
+        using (X509Certificate2 certificate = X509Certificate2.CreateFromPemFile(File("coordinator.pem"), File("coordinator.key")))
+        using (System.Security.Cryptography.ECDsa key = certificate.GetECDsaPrivateKey()!)
+        {
+            System.IO.File.WriteAllText(File("coordinator.enc.key"), key.ExportEncryptedPkcs8PrivateKeyPem("open sesame", new System.Security.Cryptography.PbeParameters(System.Security.Cryptography.PbeEncryptionAlgorithm.Aes256Cbc, System.Security.Cryptography.HashAlgorithmName.SHA256, 10_000)));
+        }
+
+        string[] run = ["run", "--worker", "127.0.0.1:9", "--cert", File("coordinator.pem"), "--key", File("coordinator.enc.key"), "--ca", File("ca.pem"), "--", "echo"];
+        var (withoutCode, withoutError) = await CliProcess.RunAsync("x\n"u8.ToArray(), Stream.Null, new Dictionary<string, string>(), run);
+        var (withCode, withError) = await CliProcess.RunAsync("x\n"u8.ToArray(), Stream.Null, new Dictionary<string, string> { ["REPARTIR_KEY_PASSPHRASE"] = "open sesame" }, run);
+
+        Assert.Equal(1, withoutCode); // stdin is not a terminal: no prompt, the variable is the way
+        Assert.Contains("is encrypted: give its passphrase (in the REPARTIR_KEY_PASSPHRASE environment variable)", withoutError, StringComparison.Ordinal);
+        Assert.Equal(2, withCode); // the key opened; then nothing listens on port 9
+        Assert.Contains("no worker could be reached", withError, StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public async Task Openssl_s_client_is_refused_without_a_client_certificate_and_served_with_one()
     {
