@@ -24,6 +24,10 @@
         'Get-RepartirPoolWorker'
         'Remove-RepartirPoolWorker'
         'New-RepartirCertificate'
+        'Save-RepartirCheckpoint'
+        'Restore-RepartirCheckpoint'
+        'Get-RepartirCheckpoint'
+        'Remove-RepartirCheckpoint'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()

@@ -42,3 +42,66 @@ Describe 'The checkpoint store inside PowerShell' -Tag 'Integration' {
         $seen.Native | Should -Be (Join-Path (Split-Path $RepartirManifest) 'bin/runtimes/linux-x64/native/libe_sqlite3.so')
     }
 }
+
+Describe 'Save-, Restore-, Get- and Remove-RepartirCheckpoint' -Tag 'Unit' {
+    BeforeAll {
+        $store = Join-Path $TestDrive 'store'
+    }
+
+    It 'round-trips a nested state and its versions' {
+        $state = [ordered]@{ epoch = 2; weights = @(0.5, 1.5); model = [pscustomobject]@{ name = 'm'; when = [datetime]'2026-03-04T05:06:07Z' }; raw = [byte[]](9, 8) }
+        $first = Save-RepartirCheckpoint -Name train -InputObject $state -Iteration 2 -Path $store
+        $state.epoch = 3
+        Save-RepartirCheckpoint -Name train -InputObject $state -Iteration 3 -Path $store | Out-Null
+
+        $first.Version | Should -Be 1
+        $first.Sha256 | Should -Match '^[0-9a-f]{64}$'
+        $latest = Restore-RepartirCheckpoint -Name train -Path $store
+        $latest.epoch | Should -Be 3
+        $latest.weights | Should -Be @(0.5, 1.5)
+        $latest.model.name | Should -Be 'm'
+        $latest.model.when | Should -Be ([datetime]'2026-03-04T05:06:07Z').ToUniversalTime()
+        $latest.raw | Should -Be @(9, 8)
+        (Restore-RepartirCheckpoint -Name train -Iteration 2 -Path $store).epoch | Should -Be 2
+        (Restore-RepartirCheckpoint -Name train -Version 2 -Path $store -AsHashtable)['epoch'] | Should -Be 3
+        (Get-RepartirCheckpoint -Path $store).Version | Should -Be @(1, 2)
+    }
+
+    It 'refuses a value it cannot hold with the path of the value' {
+        { Save-RepartirCheckpoint -Name bad -InputObject @{ list = @(1, { 'a script block' }) } -Path $store } |
+            Should -Throw -ErrorId 'StateNotStorable,Repartir.Cmdlets.Commands.SaveRepartirCheckpointCommand' -ExpectedMessage '$state.list`[1`] is a System.Management.Automation.ScriptBlock*'
+        Get-RepartirCheckpoint -Name bad -Path $store -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'says which checkpoint is missing' {
+        { Restore-RepartirCheckpoint -Name missing -Path $store } | Should -Throw -ErrorId 'CheckpointNotFound,Repartir.Cmdlets.Commands.RestoreRepartirCheckpointCommand'
+    }
+
+    It 'keeps the last versions, asking first' {
+        1..4 | ForEach-Object { Save-RepartirCheckpoint -Name keep -InputObject $_ -Path $store } | Out-Null
+        Remove-RepartirCheckpoint -Name keep -KeepLast 1 -WhatIf -Path $store
+        (Get-RepartirCheckpoint -Name keep -Path $store).Count | Should -Be 4
+        Remove-RepartirCheckpoint -Name keep -KeepLast 1 -Confirm:$false -Path $store
+        (Get-RepartirCheckpoint -Name keep -Path $store).Version | Should -Be 4
+        Restore-RepartirCheckpoint -Name keep -Path $store | Should -Be 4
+    }
+
+    It 'formats checkpoints as a table' {
+        $text = Get-RepartirCheckpoint -Name train -Path $store | Out-String -Width 120
+        $text | Should -Match 'Name\s+Version\s+Iteration\s+Created\s+Size\s+Sha256'
+        $text | Should -Match 'train\s+2\s+3\s'
+    }
+
+    It 'uses REPARTIR_HOME as the default store in a fresh PowerShell' {
+        $storeHome = Join-Path $TestDrive 'home'
+        $script = {
+            param($manifest, $storeHome)
+            $env:REPARTIR_HOME = $storeHome
+            Import-Module $manifest
+            Save-RepartirCheckpoint -Name nightly -InputObject @{ done = 'a', 'b' } | Out-Null
+            (Restore-RepartirCheckpoint -Name nightly).done -join ','
+        }
+        & $Pwsh -NoProfile -NonInteractive -Command $script -args $RepartirManifest, $storeHome | Should -Be 'a,b'
+        Join-Path $storeHome 'repartir.db' | Should -Exist
+    }
+}

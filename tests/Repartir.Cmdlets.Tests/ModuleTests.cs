@@ -9,8 +9,9 @@ public sealed class ModuleTests : IDisposable
 {
     internal static readonly string[] Cmdlets =
     [
-        "Add-RepartirPoolWorker", "Get-RepartirPool", "Get-RepartirPoolWorker", "Get-RepartirWorker", "New-RepartirCertificate", "New-RepartirPool", "Remove-RepartirPool",
-        "Remove-RepartirPoolWorker", "Start-RepartirWorker", "Stop-RepartirWorker", "Submit-RepartirTask", "Wait-RepartirTask",
+        "Add-RepartirPoolWorker", "Get-RepartirCheckpoint", "Get-RepartirPool", "Get-RepartirPoolWorker", "Get-RepartirWorker", "New-RepartirCertificate", "New-RepartirPool",
+        "Remove-RepartirCheckpoint", "Remove-RepartirPool", "Remove-RepartirPoolWorker", "Restore-RepartirCheckpoint", "Save-RepartirCheckpoint", "Start-RepartirWorker",
+        "Stop-RepartirWorker", "Submit-RepartirTask", "Wait-RepartirTask",
     ];
 
     private readonly PowerShellSession _session = new();

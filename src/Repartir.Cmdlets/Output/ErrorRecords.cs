@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
+using Repartir.Checkpoints;
 using Repartir.Cmdlets.Tasks;
 using Repartir.Tasks;
 
@@ -58,6 +59,21 @@ public static class ErrorRecords
 
     /// <summary>A certificate could not be issued: a bad name, the CA's files, or a file that exists.</summary>
     public const string CertificateNotIssued = "CertificateNotIssued";
+
+    /// <summary>No checkpoint in the store has the given name (or version, or iteration).</summary>
+    public const string CheckpointNotFound = "CheckpointNotFound";
+
+    /// <summary>A checkpoint version does not match its hash or is not a state tree; the store's other versions are fine.</summary>
+    public const string CheckpointDamaged = "CheckpointDamaged";
+
+    /// <summary>The checkpoint store cannot be opened, read or written: a read-only or full disk, a locked or foreign file.</summary>
+    public const string CheckpointStoreUnavailable = "CheckpointStoreUnavailable";
+
+    /// <summary>The state holds a value a checkpoint cannot (the message names its path), or a restored one PowerShell cannot show as asked.</summary>
+    public const string StateNotStorable = "StateNotStorable";
+
+    /// <summary>A checkpoint setting is out of range (-KeepLast below 0, an empty name).</summary>
+    public const string InvalidCheckpointSettings = "InvalidCheckpointSettings";
 
     /// <summary>Converts an error into the record PowerShell shows.</summary>
     public static ErrorRecord ToRecord(this CommandError error)
@@ -149,4 +165,32 @@ public static class ErrorRecords
     /// <summary><paramref name="worker"/> is the last place its pool can run tasks.</summary>
     public static CommandError OnlyWorkerLeft(object worker, InvalidOperationException problem) =>
         new(LastWorker, ErrorCategory.InvalidOperation, problem, worker);
+
+    /// <summary>No checkpoint <paramref name="name"/> (at <paramref name="version"/>, when given) in the store in <paramref name="directory"/>.</summary>
+    public static CommandError NoSuchCheckpoint(string name, long? version, string directory) =>
+        new(CheckpointNotFound, ErrorCategory.ObjectNotFound, new CheckpointException(CheckpointProblem.NotFound, $"No checkpoint '{name}'{(version is null ? string.Empty : $" version {version}")} in {directory}."), name);
+
+    /// <summary>Checkpoint <paramref name="name"/> could not be saved, restored or removed: <paramref name="problem"/> says why.</summary>
+    public static CommandError CheckpointFailed(string name, CheckpointException problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return problem.Problem switch
+        {
+            CheckpointProblem.NotFound => new(CheckpointNotFound, ErrorCategory.ObjectNotFound, problem, name),
+            CheckpointProblem.Damaged => new(CheckpointDamaged, ErrorCategory.InvalidData, problem, name),
+            _ => new(CheckpointStoreUnavailable, ErrorCategory.WriteError, problem, name),
+        };
+    }
+
+    /// <summary>The state to save as <paramref name="name"/> holds a value <paramref name="problem"/> names by its path.</summary>
+    public static CommandError NotStorable(string name, StateTreeException problem) =>
+        new(StateNotStorable, ErrorCategory.InvalidType, problem, problem?.Path ?? name);
+
+    /// <summary>The state restored from <paramref name="name"/> cannot be shown as asked: <paramref name="problem"/> says where and what to do.</summary>
+    public static CommandError NotRestorable(string name, StateTreeException problem) =>
+        new(StateNotStorable, ErrorCategory.InvalidResult, problem, problem?.Path ?? name);
+
+    /// <summary>A checkpoint setting is out of range: <paramref name="problem"/> names it.</summary>
+    public static CommandError BadCheckpointSettings(string name, ArgumentException problem) =>
+        new(InvalidCheckpointSettings, ErrorCategory.InvalidArgument, problem, name);
 }

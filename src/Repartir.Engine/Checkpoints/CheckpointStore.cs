@@ -48,7 +48,7 @@ public sealed class CheckpointStore : IDisposable
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             _connection?.Dispose();
-            throw new CheckpointException($"The checkpoint store in {Directory} cannot be opened: {e.Message}", e);
+            throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"The checkpoint store in {Directory} cannot be opened: {e.Message}", e);
         }
     }
 
@@ -64,14 +64,14 @@ public sealed class CheckpointStore : IDisposable
     /// <summary>The store's directory.</summary>
     public string Directory { get; }
 
-    /// <summary>Saves <paramref name="state"/> (a <see cref="StateTree"/>) as the next version of <paramref name="name"/>.</summary>
+    /// <summary>Saves <paramref name="state"/> (a <see cref="StateTree"/>, its values unwrapped by <paramref name="unwrap"/>) as the next version of <paramref name="name"/>.</summary>
     /// <exception cref="StateTreeException">A value the state tree cannot hold; nothing was written.</exception>
     /// <exception cref="CheckpointException">The store cannot be written (read-only, full); what was saved before is intact.</exception>
-    public CheckpointInfo Save(string name, object? state, long? iteration = null)
+    public CheckpointInfo Save(string name, object? state, long? iteration = null, Func<object, object?>? unwrap = null)
     {
         CheckName(name);
         using var payload = new PooledBufferWriter(ChunkSize);
-        StateTree.Write(payload, state);
+        StateTree.Write(payload, state, unwrap);
         ReadOnlyMemory<byte> bytes = payload.WrittenMemory;
         string sha256 = Convert.ToHexString(SHA256.HashData(bytes.Span)).ToLowerInvariant();
         DateTimeOffset created = _time.GetUtcNow();
@@ -105,7 +105,7 @@ public sealed class CheckpointStore : IDisposable
         }
         catch (SqliteException e)
         {
-            throw new CheckpointException($"Checkpoint '{name}' could not be saved in {Directory}: {e.Message} Nothing of it was written; earlier versions are intact.", e);
+            throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"Checkpoint '{name}' could not be saved in {Directory}: {e.Message} Nothing of it was written; earlier versions are intact.", e);
         }
     }
 
@@ -129,13 +129,13 @@ public sealed class CheckpointStore : IDisposable
         }
         catch (Exception e) when (e is SqliteException or EndOfStreamException)
         {
-            throw new CheckpointException($"Checkpoint '{name}' version {info.Version} in {Directory} cannot be read: {e.Message}", e);
+            throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"Checkpoint '{name}' version {info.Version} in {Directory} cannot be read: {e.Message}", e);
         }
 
         string actual = Convert.ToHexString(SHA256.HashData(payload)).ToLowerInvariant();
         if (actual != info.Sha256)
         {
-            throw new CheckpointException($"Checkpoint '{name}' version {info.Version} in {Directory} is damaged: its payload's SHA-256 is {actual}, not the {info.Sha256} it was saved with. Other versions are unaffected; restore one with -Version.");
+            throw new CheckpointException(CheckpointProblem.Damaged, $"Checkpoint '{name}' version {info.Version} in {Directory} is damaged: its payload's SHA-256 is {actual}, not the {info.Sha256} it was saved with. Other versions are unaffected; restore one with -Version.");
         }
 
         try
@@ -144,7 +144,7 @@ public sealed class CheckpointStore : IDisposable
         }
         catch (StateTreeException e)
         {
-            throw new CheckpointException($"Checkpoint '{name}' version {info.Version} in {Directory} is not a state tree: {e.Message}", e);
+            throw new CheckpointException(CheckpointProblem.Damaged, $"Checkpoint '{name}' version {info.Version} in {Directory} is not a state tree: {e.Message}", e);
         }
     }
 
@@ -168,10 +168,10 @@ public sealed class CheckpointStore : IDisposable
     }
 
     /// <summary>
-    /// Removes versions of <paramref name="name"/>: all of them; or all but the last <paramref name="keepLast"/>; or
-    /// those saved before <paramref name="olderThan"/> (both: a version goes when either says so). Returns what was removed.
+    /// The versions of <paramref name="name"/> that a removal selects: all of them; or all but the last
+    /// <paramref name="keepLast"/>; or those saved before <paramref name="olderThan"/> (both: a version goes when either says so).
     /// </summary>
-    public IReadOnlyList<CheckpointInfo> Remove(string name, int? keepLast = null, DateTimeOffset? olderThan = null)
+    public IReadOnlyList<CheckpointInfo> Expired(string name, int? keepLast = null, DateTimeOffset? olderThan = null)
     {
         CheckName(name);
         if (keepLast < 0)
@@ -180,21 +180,42 @@ public sealed class CheckpointStore : IDisposable
         }
 
         IReadOnlyList<CheckpointInfo> versions = List(name).Where(v => v.Name == name).ToList();
-        var doomed = versions
+        return versions
             .Where((v, index) => (keepLast is null && olderThan is null)
                 || (keepLast is { } keep && index < versions.Count - keep)
                 || (olderThan is { } before && v.Created < before))
             .ToList();
-        using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
-        foreach (CheckpointInfo version in doomed)
-        {
-            using SqliteCommand delete = Command("DELETE FROM checkpoints WHERE name = $name AND version = $version", ("$name", name), ("$version", version.Version));
-            delete.Transaction = transaction;
-            delete.ExecuteNonQuery();
-        }
+    }
 
-        transaction.Commit();
+    /// <summary>Removes the versions <see cref="Expired"/> selects, in one transaction, and returns them.</summary>
+    public IReadOnlyList<CheckpointInfo> Remove(string name, int? keepLast = null, DateTimeOffset? olderThan = null)
+    {
+        IReadOnlyList<CheckpointInfo> doomed = Expired(name, keepLast, olderThan);
+        Remove(doomed);
         return doomed;
+    }
+
+    /// <summary>Removes exactly <paramref name="versions"/> (by name and version), in one transaction; one already gone is no error.</summary>
+    /// <exception cref="CheckpointException">The store cannot be written; nothing was removed.</exception>
+    public void Remove(IEnumerable<CheckpointInfo> versions)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            foreach (CheckpointInfo version in versions)
+            {
+                using SqliteCommand delete = Command("DELETE FROM checkpoints WHERE name = $name AND version = $version", ("$name", version.Name), ("$version", version.Version));
+                delete.Transaction = transaction;
+                delete.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+        catch (SqliteException e)
+        {
+            throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"Checkpoints could not be removed from {Directory}: {e.Message} Nothing was removed.", e);
+        }
     }
 
     /// <inheritdoc />
@@ -227,7 +248,7 @@ public sealed class CheckpointStore : IDisposable
         }
 
         string which = version is not null ? $" version {version}" : iteration is not null ? $" at iteration {iteration}" : string.Empty;
-        throw new CheckpointException($"No checkpoint '{name}'{which} in {Directory}.");
+        throw new CheckpointException(CheckpointProblem.NotFound, $"No checkpoint '{name}'{which} in {Directory}.");
     }
 
     private CheckpointInfo Info(SqliteDataReader row) => new(

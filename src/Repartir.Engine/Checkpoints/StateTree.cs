@@ -18,13 +18,17 @@ public static class StateTree
     /// <summary>The name the tree's root has in paths.</summary>
     public const string Root = "$state";
 
-    /// <summary>Encodes <paramref name="state"/> into <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Encodes <paramref name="state"/> into <paramref name="output"/>. A host whose values come wrapped (PowerShell's
+    /// PSObject) passes <paramref name="unwrap"/>, which is given every non-null value first and returns what to store
+    /// in its place (a map for an object of properties, the wrapped value); paths and refusals stay the tree's own.
+    /// </summary>
     /// <exception cref="StateTreeException">A value, a key or the depth is not one a checkpoint holds; the message names its path.</exception>
-    public static void Write(IBufferWriter<byte> output, object? state)
+    public static void Write(IBufferWriter<byte> output, object? state, Func<object, object?>? unwrap = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         var writer = new MessagePackWriter(output);
-        Write(ref writer, state, Root, 0);
+        Write(ref writer, state, Root, 0, unwrap);
     }
 
     /// <summary>Encodes <paramref name="state"/> as a new array.</summary>
@@ -61,8 +65,13 @@ public static class StateTree
         }
     }
 
-    private static void Write(ref MessagePackWriter writer, object? value, string path, int depth)
+    private static void Write(ref MessagePackWriter writer, object? value, string path, int depth, Func<object, object?>? unwrap)
     {
+        if (value is not null && unwrap is not null)
+        {
+            value = unwrap(value);
+        }
+
         if (depth > MaxDepth)
         {
             throw new StateTreeException(path, $"{path} nests deeper than {MaxDepth} levels (a cycle, or a structure a checkpoint should not hold).");
@@ -105,39 +114,39 @@ public static class StateTree
                 writer.Write(new DateTimeOffset(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time.ToUniversalTime()));
                 break;
             case IDictionary map:
-                WriteMap(ref writer, map, path, depth);
+                WriteMap(ref writer, map, path, depth, unwrap);
                 break;
             case IEnumerable items when value is not Enum:
-                WriteArray(ref writer, items, path, depth);
+                WriteArray(ref writer, items, path, depth, unwrap);
                 break;
             default:
                 throw new StateTreeException(path, $"{path} is a {value.GetType().FullName}, which a checkpoint cannot hold: use a map, an array, a string, a number, a boolean, null, a byte array or a date ({Hint(value)}).");
         }
     }
 
-    private static void WriteMap(ref MessagePackWriter writer, IDictionary map, string path, int depth)
+    private static void WriteMap(ref MessagePackWriter writer, IDictionary map, string path, int depth, Func<object, object?>? unwrap)
     {
         writer.WriteMapHeader(map.Count);
         foreach (DictionaryEntry entry in map)
         {
-            if (entry.Key is not string key)
+            if ((entry.Key is { } raw && unwrap is not null ? unwrap(raw) : entry.Key) is not string key)
             {
                 throw new StateTreeException(path, $"{path} has a key of type {entry.Key.GetType().FullName} ({entry.Key}); a checkpoint's maps have string keys.");
             }
 
             writer.Write(key);
-            Write(ref writer, entry.Value, Member(path, key), depth + 1);
+            Write(ref writer, entry.Value, Member(path, key), depth + 1, unwrap);
         }
     }
 
-    private static void WriteArray(ref MessagePackWriter writer, IEnumerable items, string path, int depth)
+    private static void WriteArray(ref MessagePackWriter writer, IEnumerable items, string path, int depth, Func<object, object?>? unwrap)
     {
         // Counted first: the header comes before the items, and a collection is not always an ICollection.
         var list = items as IList ?? items.Cast<object?>().ToList();
         writer.WriteArrayHeader(list.Count);
         for (int i = 0; i < list.Count; i++)
         {
-            Write(ref writer, list[i], $"{path}[{i}]", depth + 1);
+            Write(ref writer, list[i], $"{path}[{i}]", depth + 1, unwrap);
         }
     }
 

@@ -84,6 +84,7 @@ public sealed class CheckpointStoreTests : IDisposable
         CheckpointException damaged = Assert.Throws<CheckpointException>(() => reopened.Restore("model", version: 2));
         Assert.Contains("'model' version 2", damaged.Message, StringComparison.Ordinal);
         Assert.Contains("is damaged", damaged.Message, StringComparison.Ordinal);
+        Assert.Equal(CheckpointProblem.Damaged, damaged.Problem);
         Assert.Equal(new byte[] { 4, 5, 6 }, ((Dictionary<string, object?>)reopened.Restore("model").State!)["weights"]);
         Assert.Equal(new byte[] { 1, 2, 3 }, ((Dictionary<string, object?>)reopened.Restore("model", version: 1).State!)["weights"]);
     }
