@@ -71,6 +71,9 @@ namespace Repartir.Cli
             var keepOrder = new Option<bool>("--keep-order", "-k") { Description = "Print results in input order instead of completion order." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object per result, with every field." };
             var maxOutput = new Option<string?>("--max-output") { Description = "Keep at most this much of each task's stdout and of its stderr: 512K, 16M (the default), 1G. A cut is reported on stderr. 0: no limit, and plain output in completion order goes straight through, as tasks write it." };
+            var journal = new Option<string?>("--journal") { Description = "Record each success in this journal (in the checkpoint store) and, when it already holds a task's success from an earlier run, print that result instead of running the task again." };
+            var restart = new Option<bool>("--restart") { Description = "With --journal: discard what the journal recorded, and run everything." };
+            var store = new Option<string?>("--store") { Description = "The checkpoint store's directory for --journal (default: REPARTIR_HOME, else ~/.local/share/repartir)." };
             var command = new Argument<string[]>("command")
             {
                 Description = "The command and its arguments. {} is replaced by the input line (appended when absent); {#} by its number.",
@@ -79,7 +82,7 @@ namespace Repartir.Cli
             var tls = new TlsArguments("coordinator");
             var run = new Command("run", "Run COMMAND once per line of standard input, in parallel.")
             {
-                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, command,
+                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, journal, restart, store, command,
             };
             foreach (Option option in tls.All)
             {
@@ -143,6 +146,11 @@ namespace Repartir.Cli
                     return 1;
                 }
 
+                if (parse.GetValue(journal) is null && (parse.GetValue(restart) || parse.GetValue(store) is not null))
+                {
+                    return UsageError(errors, "--restart and --store go with --journal NAME.");
+                }
+
                 string[] commandLine = parse.GetValue(command) ?? [];
                 if (commandLine.Length == 0 || string.IsNullOrEmpty(commandLine[0]))
                 {
@@ -161,6 +169,9 @@ namespace Repartir.Cli
                     MaxOutputBytes = outputCap,
                     Tls = credentials,
                     AllowInsecure = parse.GetValue(tls.Insecure),
+                    Journal = parse.GetValue(journal),
+                    RestartJournal = parse.GetValue(restart),
+                    Store = parse.GetValue(store),
                 });
                 return await job.RunAsync(input, stdout, stderr, cancellationToken).ConfigureAwait(false);
             });

@@ -62,6 +62,9 @@ internal sealed record ResultRecord
 
     public int? ProcessId { get; init; }
 
+    /// <summary>True when the task did not run: an earlier run with the same journal recorded this result.</summary>
+    public bool FromJournal { get; init; }
+
     internal static ResultRecord From(TaskResult result, long number, string input) => new()
     {
         Id = result.Id.Value,
@@ -90,6 +93,7 @@ internal sealed record ResultRecord
         Worker = result.Worker,
         Backend = result.Backend.ToString(),
         ProcessId = result.ProcessId,
+        FromJournal = result.FromJournal,
     };
 
     private static bool IsUtf8(byte[] bytes) => System.Text.Unicode.Utf8.IsValid(bytes);

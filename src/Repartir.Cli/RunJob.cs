@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Repartir.Checkpoints;
 using Repartir.Execution;
 using Repartir.Remote;
 using Repartir.Scheduling;
@@ -37,6 +38,15 @@ internal sealed record RunSettings
 
     /// <summary>Plain TCP to workers on other hosts.</summary>
     public bool AllowInsecure { get; init; }
+
+    /// <summary>The run's journal: successes are recorded, and recorded ones are not run again; null for none.</summary>
+    public string? Journal { get; init; }
+
+    /// <summary>Discard what <see cref="Journal"/> recorded before running.</summary>
+    public bool RestartJournal { get; init; }
+
+    /// <summary>The checkpoint store's directory for the journal; null for the default store.</summary>
+    public string? Store { get; init; }
 }
 
 /// <summary>
@@ -117,8 +127,55 @@ internal sealed class RunJob
             }
         }
 
+        RunJournal? journal = null;
+        if (_settings.Journal is { } journalName)
+        {
+            try
+            {
+                journal = RunJournal.Open(_settings.Store, journalName, _settings.RestartJournal);
+            }
+            catch (CheckpointException e)
+            {
+                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {e.Message}\n"), cancellationToken).ConfigureAwait(false);
+                return 1;
+            }
+
+            if (journal.RecordedBefore > 0)
+            {
+                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: journal '{journal.Name}': {journal.RecordedBefore} successes of earlier runs are not run again (--restart runs everything)\n"), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         int failures = 0;
-        await foreach (TaskResult result in pool.RunAsync(ReadSpecs(input, cancellationToken), _settings.KeepOrder, cancellationToken: cancellationToken).ConfigureAwait(false))
+        try
+        {
+            failures = await PrintResultsAsync(pool.RunAsync(ReadSpecs(input, cancellationToken), _settings.KeepOrder, journal: journal, cancellationToken: cancellationToken), stdout, stderr, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (journal is not null)
+            {
+                await pool.DisposeAsync().ConfigureAwait(false); // every task has ended before the journal's last commit
+                try
+                {
+                    await journal.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (CheckpointException e)
+                {
+                    await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {e.Message}\n"), CancellationToken.None).ConfigureAwait(false);
+                    failures = Math.Max(failures, 1);
+                }
+            }
+        }
+
+        return Math.Min(failures, MaxFailureExitCode);
+    }
+
+    /// <summary>Prints each result as it comes (its output, or one JSON line) and returns how many failed.</summary>
+    private async Task<int> PrintResultsAsync(IAsyncEnumerable<TaskResult> results, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    {
+        int failures = 0;
+        await foreach (TaskResult result in results.ConfigureAwait(false))
         {
             if (!result.Success)
             {
@@ -146,7 +203,7 @@ internal sealed class RunJob
             await ReportCutsAsync(result, stderr, cancellationToken).ConfigureAwait(false);
         }
 
-        return Math.Min(failures, MaxFailureExitCode);
+        return failures;
     }
 
     /// <summary>A stream cut at the cap is never silent: a line per stream on stderr (the JSON result carries the flags too).</summary>

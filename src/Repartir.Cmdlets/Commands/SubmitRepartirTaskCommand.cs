@@ -72,9 +72,30 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter ErrorOnFailure { get; set; }
 
+    /// <summary>Record each success in this journal (in the checkpoint store); a task an earlier run with the same journal recorded is not run again, and its recorded result comes back with FromJournal set.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Journal { get; set; }
+
+    /// <summary>With -Journal: discard what the journal recorded, and run everything.</summary>
+    [Parameter]
+    public SwitchParameter Restart { get; set; }
+
+    /// <summary>With -Journal: the checkpoint store's directory; the default store (REPARTIR_HOME, else ~/.local/share/repartir) when omitted.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? JournalPath { get; set; }
+
     /// <inheritdoc />
     protected override void BeginProcessing()
     {
+        if (Journal is null ? Restart || JournalPath is not null : NoWait)
+        {
+            string problem = Journal is null ? "-Restart and -JournalPath go with -Journal NAME." : "-Journal records results as they come back, so it cannot go with -NoWait.";
+            ThrowTerminatingError(ErrorRecords.BadCheckpointSettings(Journal ?? string.Empty, new InvalidSettingException(nameof(Journal), problem)).ToRecord());
+            return;
+        }
+
         PoolInfo pool;
         try
         {
@@ -100,8 +121,18 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
             Ordered = Ordered,
             NoWait = NoWait,
             ErrorOnFailure = ErrorOnFailure,
+            Journal = Journal,
+            RestartJournal = Restart,
+            JournalStore = JournalPath is null ? null : GetUnresolvedProviderPathFromPSPath(JournalPath),
         };
-        _runner = new SubmitTaskRunner(pool, request, PSItemFormatter.Instance, new CmdletSink(this));
+        try
+        {
+            _runner = new SubmitTaskRunner(pool, request, PSItemFormatter.Instance, new CmdletSink(this));
+        }
+        catch (TerminatingCommandException ex)
+        {
+            ThrowTerminatingError(ex.Error.ToRecord());
+        }
     }
 
     /// <inheritdoc />

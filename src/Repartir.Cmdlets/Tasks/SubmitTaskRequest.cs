@@ -34,4 +34,13 @@ public sealed record SubmitTaskRequest
 
     /// <summary>Write a failed task as a non-terminating TaskFailed error instead of a result object.</summary>
     public bool ErrorOnFailure { get; init; }
+
+    /// <summary>The run's journal: successes are recorded, and those an earlier run recorded are not run again; null for none.</summary>
+    public string? Journal { get; init; }
+
+    /// <summary>Discard what <see cref="Journal"/> recorded before running.</summary>
+    public bool RestartJournal { get; init; }
+
+    /// <summary>The checkpoint store's directory holding the journal; null for the default store.</summary>
+    public string? JournalStore { get; init; }
 }

@@ -1,3 +1,4 @@
+using Repartir.Checkpoints;
 using Repartir.Cmdlets.Output;
 using Repartir.Cmdlets.Pools;
 using Repartir.Scheduling;
@@ -20,9 +21,11 @@ public sealed class SubmitTaskRunner : IDisposable
     private readonly ResultStream _results;
     private readonly FanOutProgress _progress;
     private readonly ResultWriter _writer;
+    private RunJournal? _journal;
     private long _itemNumber;
 
     /// <summary>Prepares a run of <paramref name="request"/> on <paramref name="pool"/>, writing to <paramref name="sink"/>.</summary>
+    /// <exception cref="TerminatingCommandException">The request's journal cannot be opened.</exception>
     public SubmitTaskRunner(PoolInfo pool, SubmitTaskRequest request, IItemFormatter formatter, ICommandSink sink, TimeProvider? timeProvider = null)
     {
         _pool = pool ?? throw new ArgumentNullException(nameof(pool));
@@ -32,6 +35,19 @@ public sealed class SubmitTaskRunner : IDisposable
         _results = new ResultStream(request.Ordered);
         _progress = new FanOutProgress(sink, timeProvider ?? TimeProvider.System);
         _writer = new ResultWriter(sink, _progress, request.ErrorOnFailure);
+        if (request.Journal is { } journal)
+        {
+            try
+            {
+                _journal = RunJournal.Open(request.JournalStore, journal, request.RestartJournal, timeProvider);
+            }
+            catch (CheckpointException e)
+            {
+                throw new TerminatingCommandException(ErrorRecords.CheckpointFailed(journal, e));
+            }
+
+            sink.WriteVerbose($"Journal '{journal}' in {_journal.Directory}: {_journal.RecordedBefore} successes of earlier runs are not run again.");
+        }
     }
 
     /// <summary>Turns one input item into a task (ProcessRecord). Writes whatever results are ready, without waiting.</summary>
@@ -83,7 +99,9 @@ public sealed class SubmitTaskRunner : IDisposable
             _writer.Write(TakeNext(), _pool.Name);
         }
 
-        _results.Add(_pool.Pool.Submit(spec, _stop.Token).Completion);
+        _results.Add(_journal is null
+            ? _pool.Pool.Submit(spec, _stop.Token).Completion
+            : _journal.Run(spec, _formatter.Format(inputObject), s => _pool.Pool.Submit(s, _stop.Token).Completion));
         _progress.Added();
         WriteReadyResults();
     }
@@ -99,6 +117,7 @@ public sealed class SubmitTaskRunner : IDisposable
         }
 
         _progress.Close();
+        CloseJournal();
     }
 
     /// <summary>Ctrl+C (StopProcessing), from any thread: queued tasks come back Cancelled, running process trees are killed.</summary>
@@ -112,7 +131,22 @@ public sealed class SubmitTaskRunner : IDisposable
             _stop.Cancel();
         }
 
+        CloseJournal();
         _stop.Dispose();
+    }
+
+    /// <summary>Commits what the journal still holds; a store that refused a commit is an error (the run's results are all written).</summary>
+    private void CloseJournal()
+    {
+        RunJournal? journal = Interlocked.Exchange(ref _journal, null);
+        try
+        {
+            journal?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        catch (CheckpointException e)
+        {
+            _sink.WriteError(ErrorRecords.CheckpointFailed(journal!.Name, e));
+        }
     }
 
     /// <summary>Waits for the next result; there is one, since tasks are pending.</summary>

@@ -69,6 +69,9 @@ public sealed class TaskResultInfo
     /// <summary>How many runs were lost with their worker and run again elsewhere (they use up no retries).</summary>
     public int Losses => _result.Losses;
 
+    /// <summary>True when the task did not run in this call: an earlier run with the same -Journal recorded this result.</summary>
+    public bool FromJournal => _result.FromJournal;
+
     /// <summary>The machine the task ran on.</summary>
     public string Host => _result.Host;
 

@@ -25,13 +25,9 @@ public sealed class CheckpointStore : IDisposable
     {
         Directory = Path.GetFullPath(directory ?? DefaultDirectory);
         _time = time ?? TimeProvider.System;
+        _connection = StoreDatabase.Open(Directory);
         try
         {
-            System.IO.Directory.CreateDirectory(Directory);
-            SQLitePCL.Batteries_V2.Init();
-            _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(Directory, FileName), Pooling = false }.ToString());
-            _connection.Open();
-            Execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
             Execute("""
                 CREATE TABLE IF NOT EXISTS checkpoints (
                     id INTEGER PRIMARY KEY,
@@ -45,9 +41,9 @@ public sealed class CheckpointStore : IDisposable
                     UNIQUE (name, version));
                 """);
         }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        catch (SqliteException e)
         {
-            _connection?.Dispose();
+            _connection.Dispose();
             throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"The checkpoint store in {Directory} cannot be opened: {e.Message}", e);
         }
     }
@@ -268,21 +264,7 @@ public sealed class CheckpointStore : IDisposable
         }
     }
 
-    private void Execute(string sql)
-    {
-        using SqliteCommand command = Command(sql);
-        command.ExecuteNonQuery();
-    }
+    private void Execute(string sql) => _connection.Execute(sql);
 
-    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
-    {
-        SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach ((string parameter, object? value) in parameters)
-        {
-            command.Parameters.AddWithValue(parameter, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters) => _connection.Command(sql, parameters);
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Repartir.Execution;
 using Repartir.Remote;
+using Repartir.Checkpoints;
 using Repartir.Tasks;
 
 namespace Repartir.Scheduling;
@@ -270,9 +271,13 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <param name="specs">The tasks, read lazily.</param>
     /// <param name="ordered">Yield in input order instead of completion order.</param>
     /// <param name="maxInFlight">The window of submitted but unfinished tasks; 0 picks 64 per worker.</param>
+    /// <param name="journal">
+    /// A resumable run's journal: tasks it recorded as succeeded are not run again (their recorded results are
+    /// yielded), and new successes are recorded. A task's input identity is its input item's text. The caller disposes it.
+    /// </param>
     /// <param name="cancellationToken">Cancels the whole run.</param>
-    public IAsyncEnumerable<TaskResult> RunAsync(IAsyncEnumerable<TaskSpec> specs, bool ordered = false, int maxInFlight = 0, CancellationToken cancellationToken = default) =>
-        StreamedRun.RunAsync(this, specs, ordered, maxInFlight, cancellationToken);
+    public IAsyncEnumerable<TaskResult> RunAsync(IAsyncEnumerable<TaskSpec> specs, bool ordered = false, int maxInFlight = 0, RunJournal? journal = null, CancellationToken cancellationToken = default) =>
+        StreamedRun.RunAsync(this, specs, ordered, maxInFlight, journal, cancellationToken);
 
     /// <summary>Adds a remote worker daemon; the pool connects to it (and keeps reconnecting with back-off) and places tasks on it.</summary>
     /// <param name="address"><c>HOST:PORT</c>, <c>[IPv6]:PORT</c>, or a port on loopback.</param>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Repartir.Checkpoints;
 using Repartir.Tasks;
 
 namespace Repartir.Scheduling;
@@ -14,6 +15,7 @@ internal static class StreamedRun
         IAsyncEnumerable<TaskSpec> specs,
         bool ordered,
         int maxInFlight,
+        RunJournal? journal,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(specs);
@@ -29,7 +31,9 @@ internal static class StreamedRun
                     await foreach (TaskSpec spec in specs.WithCancellation(runCancellation.Token).ConfigureAwait(false))
                     {
                         await results.WaitForRoomAsync(pool.DefaultStreamLimits with { MaxPending = window }, runCancellation.Token).ConfigureAwait(false);
-                        results.Add(pool.SubmitOrReject(spec, runCancellation.Token).Completion);
+                        results.Add(journal is null
+                            ? pool.SubmitOrReject(spec, runCancellation.Token).Completion
+                            : journal.Run(spec, spec.InputObject?.ToString(), s => pool.SubmitOrReject(s, runCancellation.Token).Completion));
                     }
                 }
                 finally

@@ -85,6 +85,12 @@ public sealed record TaskResult
     /// <summary>The process id of the final attempt; <c>null</c> when no process started.</summary>
     public int? ProcessId { get; init; }
 
+    /// <summary>
+    /// True when the task did not run in this run: its success was recorded in the run's journal by an earlier run
+    /// (<see cref="Checkpoints.RunJournal"/>), and this is that run's result.
+    /// </summary>
+    public bool FromJournal { get; init; }
+
     /// <summary>The spec the task was submitted with.</summary>
     public required TaskSpec Spec { get; init; }
 

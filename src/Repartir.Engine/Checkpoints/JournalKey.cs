@@ -1,0 +1,63 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Repartir.Tasks;
+
+namespace Repartir.Checkpoints;
+
+/// <summary>
+/// A task's stable key in a run's journal: the SHA-256 of what it runs (program, arguments, environment changes,
+/// working directory, standard input), the identity of its input item, and which occurrence of that same task in
+/// the run it is, so a fan-out that holds one task twice runs it twice, also when resumed.
+/// </summary>
+internal sealed class JournalKey
+{
+    private readonly Dictionary<string, int> _occurrences = new(StringComparer.Ordinal);
+
+    /// <summary>The key of the next task made from <paramref name="spec"/> and <paramref name="inputIdentity"/>. Not thread-safe: one submitting thread.</summary>
+    internal string Next(TaskSpec spec, string? inputIdentity)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Append(hash, "repartir-journal-1");
+        Append(hash, spec.Executable);
+        AppendCount(hash, spec.Arguments.Count);
+        foreach (string argument in spec.Arguments)
+        {
+            Append(hash, argument);
+        }
+
+        AppendCount(hash, spec.Environment.Count);
+        foreach (KeyValuePair<string, string?> pair in spec.Environment.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            Append(hash, pair.Key);
+            Append(hash, pair.Value);
+        }
+
+        Append(hash, spec.WorkingDirectory);
+        AppendBytes(hash, spec.StandardInput);
+        Append(hash, inputIdentity);
+        string task = Convert.ToHexString(hash.GetHashAndReset());
+        int occurrence = _occurrences[task] = _occurrences.GetValueOrDefault(task) + 1;
+        return occurrence == 1 ? task : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{task}#{occurrence}")));
+    }
+
+    // Every field is length-prefixed, with -1 for an absent one, so no two different tasks hash the same bytes.
+    private static void Append(IncrementalHash hash, string? text) =>
+        AppendBytes(hash, text is null ? null : Encoding.UTF8.GetBytes(text));
+
+    private static void AppendBytes(IncrementalHash hash, ReadOnlyMemory<byte>? bytes)
+    {
+        AppendCount(hash, bytes?.Length ?? -1);
+        if (bytes is { } present)
+        {
+            hash.AppendData(present.Span);
+        }
+    }
+
+    private static void AppendCount(IncrementalHash hash, int count)
+    {
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(length, count);
+        hash.AppendData(length);
+    }
+}

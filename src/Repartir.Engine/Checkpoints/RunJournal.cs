@@ -1,0 +1,206 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Repartir.Tasks;
+
+namespace Repartir.Checkpoints;
+
+/// <summary>
+/// A resumable run's journal, in a checkpoint store: every task that succeeds is recorded under a stable key
+/// (<see cref="JournalKey"/>), and a later run with the same journal name gets the recorded result back instead of
+/// running the task again. Failures are not recorded, so they run again.
+/// </summary>
+/// <remarks>
+/// Records are written by one background writer in group commits: whatever has arrived is committed in one durable
+/// transaction (at most <see cref="MaxBatch"/> records), and what arrives meanwhile goes in the next. A success is so
+/// durable within two commits of the store after its task ends; a coordinator killed inside that window runs the task
+/// again next time. Nothing recorded is ever run again.
+/// </remarks>
+public sealed class RunJournal : IAsyncDisposable
+{
+    /// <summary>The most records one commit holds, so a commit's time stays bounded under any load.</summary>
+    public const int MaxBatch = 4096;
+
+    private readonly SqliteConnection _reader;
+    private readonly SqliteConnection _writer;
+    private readonly HashSet<string> _recorded;
+    private readonly JournalKey _keys = new();
+    private readonly Channel<(string Key, byte[] Record)> _pending = Channel.CreateUnbounded<(string, byte[])>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TimeProvider _time;
+    private readonly Task _writing;
+    private long _written;
+    private CheckpointException? _failure;
+
+    private RunJournal(string directory, string name, SqliteConnection reader, SqliteConnection writer, HashSet<string> recorded, TimeProvider time)
+    {
+        Directory = directory;
+        Name = name;
+        _reader = reader;
+        _writer = writer;
+        _recorded = recorded;
+        _time = time;
+        _writing = Task.Run(WriteAsync);
+    }
+
+    /// <summary>The journal's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The store's directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>Successes recorded by earlier runs when this one opened the journal.</summary>
+    public int RecordedBefore => _recorded.Count;
+
+    /// <summary>Successes of this run made durable so far.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Raised (on the writer's thread) once, when the store refuses a commit: later results are not recorded.</summary>
+    public event Action<CheckpointException>? WriteFailed;
+
+    /// <summary>Opens journal <paramref name="name"/> in the store in <paramref name="directory"/> (the default store when null); <paramref name="restart"/> first discards what it recorded.</summary>
+    /// <exception cref="CheckpointException">The store cannot be opened or written.</exception>
+    public static RunJournal Open(string? directory, string name, bool restart, TimeProvider? time = null)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new InvalidSettingException(nameof(name), "A journal needs a name.");
+        }
+
+        string full = Path.GetFullPath(directory ?? CheckpointStore.DefaultDirectory);
+        SqliteConnection reader = StoreDatabase.Open(full);
+        SqliteConnection? writer = null;
+        try
+        {
+            reader.Execute("CREATE TABLE IF NOT EXISTS journal_entries (journal TEXT NOT NULL, key TEXT NOT NULL, recorded_ticks INTEGER NOT NULL, result BLOB NOT NULL, PRIMARY KEY (journal, key)) WITHOUT ROWID;");
+            if (restart)
+            {
+                using SqliteCommand discard = reader.Command("DELETE FROM journal_entries WHERE journal = $name", ("$name", name));
+                discard.ExecuteNonQuery();
+            }
+
+            var recorded = new HashSet<string>(StringComparer.Ordinal);
+            using (SqliteCommand keys = reader.Command("SELECT key FROM journal_entries WHERE journal = $name", ("$name", name)))
+            using (SqliteDataReader row = keys.ExecuteReader())
+            {
+                while (row.Read())
+                {
+                    recorded.Add(row.GetString(0));
+                }
+            }
+
+            writer = StoreDatabase.Open(full);
+            return new RunJournal(full, name, reader, writer, recorded, time ?? TimeProvider.System);
+        }
+        catch (SqliteException e)
+        {
+            reader.Dispose();
+            writer?.Dispose();
+            throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"Journal '{name}' in {full} cannot be opened: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The result of the next task: the recorded one (<see cref="TaskResult.FromJournal"/>) when an earlier run
+    /// recorded its success, otherwise what <paramref name="submit"/> runs, recorded when it succeeds. Called by one
+    /// submitting thread at a time, in input order (the order decides which of two identical tasks is which).
+    /// </summary>
+    /// <exception cref="CheckpointException">A recorded result cannot be read back (damaged store).</exception>
+    public Task<TaskResult> Run(TaskSpec spec, string? inputIdentity, Func<TaskSpec, Task<TaskResult>> submit)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(submit);
+        string key = _keys.Next(spec, inputIdentity);
+        if (_recorded.Contains(key))
+        {
+            return Task.FromResult(Recall(key, spec));
+        }
+
+        return submit(spec).ContinueWith(
+            completed =>
+            {
+                TaskResult result = completed.Result;
+                if (result.Success)
+                {
+                    // After DisposeAsync the write is refused: that success is not recorded and a resumed run runs it again.
+                    _pending.Writer.TryWrite((key, JournalRecord.Encode(result)));
+                }
+
+                return result;
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Writes what is still pending and closes the journal.</summary>
+    /// <exception cref="CheckpointException">A commit failed during the run: the results it names were not recorded.</exception>
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        await _writing.ConfigureAwait(false);
+        _reader.Dispose();
+        _writer.Dispose();
+        if (_failure is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    private TaskResult Recall(string key, TaskSpec spec)
+    {
+        using SqliteCommand find = _reader.Command("SELECT result FROM journal_entries WHERE journal = $name AND key = $key", ("$name", Name), ("$key", key));
+        try
+        {
+            return JournalRecord.Decode((byte[])find.ExecuteScalar()!, spec);
+        }
+        catch (StateTreeException e)
+        {
+            throw new CheckpointException(CheckpointProblem.Damaged, $"Journal '{Name}' in {Directory} holds a damaged record for task {spec.DisplayName}: {e.Message} Run again with -Restart (--restart) to discard the journal.", e);
+        }
+    }
+
+    private async Task WriteAsync()
+    {
+        using SqliteCommand insert = _writer.Command(
+            "INSERT OR REPLACE INTO journal_entries (journal, key, recorded_ticks, result) VALUES ($name, $key, $ticks, $result)",
+            ("$name", Name), ("$key", string.Empty), ("$ticks", 0L), ("$result", Array.Empty<byte>()));
+        var batch = new List<(string Key, byte[] Record)>(MaxBatch);
+        while (await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out (string, byte[]) record))
+            {
+                batch.Add(record);
+            }
+
+            if (_failure is null)
+            {
+                Commit(insert, batch);
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private void Commit(SqliteCommand insert, List<(string Key, byte[] Record)> batch)
+    {
+        try
+        {
+            using SqliteTransaction transaction = _writer.BeginTransaction();
+            insert.Transaction = transaction;
+            insert.Parameters["$ticks"].Value = _time.GetUtcNow().UtcTicks;
+            foreach ((string key, byte[] record) in batch)
+            {
+                insert.Parameters["$key"].Value = key;
+                insert.Parameters["$result"].Value = record;
+                insert.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            Interlocked.Add(ref _written, batch.Count);
+        }
+        catch (SqliteException e)
+        {
+            _failure = new CheckpointException(CheckpointProblem.StoreUnavailable, $"Journal '{Name}' in {Directory} cannot be written: {e.Message} The run goes on, but its results from now on are not recorded: a resumed run will run them again.", e);
+            WriteFailed?.Invoke(_failure);
+        }
+    }
+}
