@@ -105,3 +105,44 @@ Describe 'Save-, Restore-, Get- and Remove-RepartirCheckpoint' -Tag 'Unit' {
         Join-Path $storeHome 'repartir.db' | Should -Exist
     }
 }
+
+Describe 'Submit-RepartirTask -Journal in a real pwsh killed with SIGKILL' -Tag 'Integration' {
+    It 'runs again only what was not recorded, and gives back every task once' {
+        $store = Join-Path $TestDrive 'journal-store'
+        $runs = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'runs')
+        $script = Join-Path $TestDrive 'fanout.ps1'
+        # Each execution of task N appends a line to runs/N first; results are printed as "N FromJournal".
+        Set-Content -Path $script -Value @'
+param($manifest, $store, $runs)
+Import-Module $manifest
+1..60 | Submit-RepartirTask -FilePath sh -ArgumentList '-c', 'echo x >> "$0/$1"; sleep 0.05', $runs, '{}' -Journal crash -JournalPath $store -Pool (New-RepartirPool -Name jp -CpuWorkers 4) |
+    ForEach-Object { '{0} {1} {2}' -f $_.InputObject, $_.Success, $_.FromJournal }
+'@
+        function Get-Executions { 1..60 | ForEach-Object { $f = Join-Path $runs $_; if (Test-Path $f) { @(Get-Content $f).Count } else { 0 } } }
+
+        $first = Start-Process -FilePath $Pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-File', $script, $RepartirManifest, $store, $runs -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'first.txt')
+        Wait-Until { ((Get-Executions) | Measure-Object -Sum).Sum -ge 24 } -Seconds 60 -What 'the first run to get going'
+        Start-Sleep -Milliseconds 200 # some of what finished is committed; the rest is in flight
+        Stop-Process -Id $first.Id -Force # SIGKILL
+        $first.WaitForExit()
+        # The watchdog ends the killed run's tasks; one just started could still write its line.
+        Wait-Until { -not (Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$' | Where-Object { (Get-Content (Join-Path $_.FullName 'cmdline') -Raw -ErrorAction SilentlyContinue) -like "*$runs*" }) } -Seconds 30 -What 'the killed run''s tasks to end'
+        $before = Get-Executions
+
+        $lines = & $Pwsh -NoProfile -NonInteractive -File $script $RepartirManifest $store $runs
+        $after = Get-Executions
+
+        $LASTEXITCODE | Should -Be 0
+        $lines.Count | Should -Be 60
+        $results = $lines | ForEach-Object { $n, $ok, $journal = $_ -split ' '; [pscustomobject]@{ Task = [int]$n; Success = $ok -eq 'True'; FromJournal = $journal -eq 'True' } }
+        ($results.Task | Sort-Object) | Should -Be (1..60)
+        $results.Success | Should -Not -Contain $false
+        $recorded = @($results | Where-Object FromJournal)
+        $recorded.Count | Should -BeGreaterThan 0 -Because 'the killed run recorded successes before it died'
+        foreach ($result in $results) {
+            $ranAgain = $after[$result.Task - 1] - $before[$result.Task - 1]
+            $ranAgain | Should -Be ([int](-not $result.FromJournal)) -Because "task $($result.Task) runs again exactly when it was not recorded"
+            $after[$result.Task - 1] | Should -BeGreaterOrEqual 1
+        }
+    }
+}

@@ -49,6 +49,9 @@ public sealed class JournalCommandTests : IDisposable
                 await Task.WhenAll(draining, errors);
             }
 
+            // The watchdog ends the killed run's tasks; one just started could still write its line.
+            await Eventually.TrueAsync(() => !TasksAlive(), seconds: 30);
+
             int[] after = Executions();
             Assert.All(recorded, task => Assert.True(after[task] == before[task], $"round {round}: task {task} was recorded as succeeded, yet ran again"));
         }
@@ -88,6 +91,20 @@ public sealed class JournalCommandTests : IDisposable
         Assert.Equal(2, usage);
         Assert.Contains("--restart and --store go with --journal NAME", usageErrors, StringComparison.Ordinal);
     }
+
+    /// <summary>True while a process of this test's tasks still exists (their command lines name the runs directory).</summary>
+    private bool TasksAlive() =>
+        Directory.EnumerateDirectories("/proc").Any(process =>
+        {
+            try
+            {
+                return Path.GetFileName(process).All(char.IsAsciiDigit) && File.ReadAllText(Path.Combine(process, "cmdline")).Contains(Runs, StringComparison.Ordinal);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return false; // it ended while being looked at
+            }
+        });
 
     /// <summary>How often each task has run so far, from its side-effect file (index 0 unused).</summary>
     private int[] Executions()
