@@ -28,6 +28,8 @@
         'Restore-RepartirCheckpoint'
         'Get-RepartirCheckpoint'
         'Remove-RepartirCheckpoint'
+        'Export-RepartirResult'
+        'Import-RepartirResult'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()

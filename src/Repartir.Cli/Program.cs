@@ -74,6 +74,7 @@ namespace Repartir.Cli
             var journal = new Option<string?>("--journal") { Description = "Record each success in this journal (in the checkpoint store) and, when it already holds a task's success from an earlier run, print that result instead of running the task again." };
             var restart = new Option<bool>("--restart") { Description = "With --journal: discard what the journal recorded, and run everything." };
             var store = new Option<string?>("--store") { Description = "The checkpoint store's directory for --journal (default: REPARTIR_HOME, else ~/.local/share/repartir)." };
+            var results = new Option<string?>("--results") { Description = "Also write every result to this Parquet file, one row per task (written beside it and moved into place when the run ends)." };
             var command = new Argument<string[]>("command")
             {
                 Description = "The command and its arguments. {} is replaced by the input line (appended when absent); {#} by its number.",
@@ -82,7 +83,7 @@ namespace Repartir.Cli
             var tls = new TlsArguments("coordinator");
             var run = new Command("run", "Run COMMAND once per line of standard input, in parallel.")
             {
-                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, journal, restart, store, command,
+                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, journal, restart, store, results, command,
             };
             foreach (Option option in tls.All)
             {
@@ -172,6 +173,7 @@ namespace Repartir.Cli
                     Journal = parse.GetValue(journal),
                     RestartJournal = parse.GetValue(restart),
                     Store = parse.GetValue(store),
+                    ResultsPath = parse.GetValue(results),
                 });
                 return await job.RunAsync(input, stdout, stderr, cancellationToken).ConfigureAwait(false);
             });

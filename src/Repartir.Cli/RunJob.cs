@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Repartir.Checkpoints;
 using Repartir.Execution;
 using Repartir.Remote;
+using Repartir.Results;
 using Repartir.Scheduling;
 using Repartir.Tasks;
 
@@ -47,6 +48,9 @@ internal sealed record RunSettings
 
     /// <summary>The checkpoint store's directory for the journal; null for the default store.</summary>
     public string? Store { get; init; }
+
+    /// <summary>A Parquet file to write every result to; null for none.</summary>
+    public string? ResultsPath { get; init; }
 }
 
 /// <summary>
@@ -128,55 +132,98 @@ internal sealed class RunJob
         }
 
         RunJournal? journal = null;
-        if (_settings.Journal is { } journalName)
+        ResultParquetWriter? table = null;
+        try
         {
-            try
+            journal = _settings.Journal is { } journalName ? RunJournal.Open(_settings.Store, journalName, _settings.RestartJournal) : null;
+            table = _settings.ResultsPath is { } resultsPath ? await ResultParquetWriter.CreateAsync(resultsPath, cancellationToken: cancellationToken).ConfigureAwait(false) : null;
+        }
+        catch (Exception e) when (e is CheckpointException or IOException or UnauthorizedAccessException)
+        {
+            if (journal is not null)
             {
-                journal = RunJournal.Open(_settings.Store, journalName, _settings.RestartJournal);
-            }
-            catch (CheckpointException e)
-            {
-                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {e.Message}\n"), cancellationToken).ConfigureAwait(false);
-                return 1;
+                await journal.DisposeAsync().ConfigureAwait(false);
             }
 
-            if (journal.RecordedBefore > 0)
-            {
-                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: journal '{journal.Name}': {journal.RecordedBefore} successes of earlier runs are not run again (--restart runs everything)\n"), cancellationToken).ConfigureAwait(false);
-            }
+            await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {e.Message}\n"), cancellationToken).ConfigureAwait(false);
+            return 1;
+        }
+
+        if (journal?.RecordedBefore > 0)
+        {
+            await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: journal '{journal.Name}': {journal.RecordedBefore} successes of earlier runs are not run again (--restart runs everything)\n"), cancellationToken).ConfigureAwait(false);
         }
 
         int failures = 0;
         try
         {
-            failures = await PrintResultsAsync(pool.RunAsync(ReadSpecs(input, cancellationToken), _settings.KeepOrder, journal: journal, cancellationToken: cancellationToken), stdout, stderr, cancellationToken).ConfigureAwait(false);
+            failures = await PrintResultsAsync(pool.RunAsync(ReadSpecs(input, cancellationToken), _settings.KeepOrder, journal: journal, cancellationToken: cancellationToken), table, stdout, stderr, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            if (journal is not null)
-            {
-                await pool.DisposeAsync().ConfigureAwait(false); // every task has ended before the journal's last commit
-                try
-                {
-                    await journal.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (CheckpointException e)
-                {
-                    await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {e.Message}\n"), CancellationToken.None).ConfigureAwait(false);
-                    failures = Math.Max(failures, 1);
-                }
-            }
+            await pool.DisposeAsync().ConfigureAwait(false); // every task has ended before the journal's last commit
+            failures = Math.Max(failures, await CloseAsync(journal, table, stderr).ConfigureAwait(false));
         }
 
         return Math.Min(failures, MaxFailureExitCode);
     }
 
+    /// <summary>Commits the journal and completes the results table, also after a stop; returns 1 when either failed (said on stderr), else 0.</summary>
+    private static async Task<int> CloseAsync(RunJournal? journal, ResultParquetWriter? table, Stream stderr)
+    {
+        int exitCode = 0;
+        string? journalProblem = null;
+        try
+        {
+            if (journal is not null)
+            {
+                await journal.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (CheckpointException e)
+        {
+            journalProblem = e.Message;
+            exitCode = 1;
+        }
+
+        string? tableLine = null;
+        if (table is not null)
+        {
+            try
+            {
+                await table.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+                tableLine = $"wrote {table.Rows} results to {table.Path}";
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await table.DisposeAsync().ConfigureAwait(false);
+                tableLine = $"the results could not be written to {table.Path}: {e.Message}";
+                exitCode = 1;
+            }
+        }
+
+        foreach (string? line in new[] { journalProblem, tableLine })
+        {
+            if (line is not null)
+            {
+                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {line}\n"), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        return exitCode;
+    }
+
     /// <summary>Prints each result as it comes (its output, or one JSON line) and returns how many failed.</summary>
-    private async Task<int> PrintResultsAsync(IAsyncEnumerable<TaskResult> results, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    private async Task<int> PrintResultsAsync(IAsyncEnumerable<TaskResult> results, ResultParquetWriter? table, Stream stdout, Stream stderr, CancellationToken cancellationToken)
     {
         int failures = 0;
         await foreach (TaskResult result in results.ConfigureAwait(false))
         {
+            if (table is not null)
+            {
+                await table.AddAsync(ResultRow.From(result, ((Item)result.InputObject!).Text), cancellationToken).ConfigureAwait(false);
+            }
+
             if (!result.Success)
             {
                 failures++;

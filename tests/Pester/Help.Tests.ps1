@@ -2,7 +2,8 @@ BeforeDiscovery {
     $script:cmdlets = @(
         'New-RepartirPool', 'Get-RepartirPool', 'Remove-RepartirPool', 'Submit-RepartirTask', 'Wait-RepartirTask',
         'Start-RepartirWorker', 'Get-RepartirWorker', 'Stop-RepartirWorker', 'Add-RepartirPoolWorker', 'Get-RepartirPoolWorker', 'Remove-RepartirPoolWorker',
-        'New-RepartirCertificate', 'Save-RepartirCheckpoint', 'Restore-RepartirCheckpoint', 'Get-RepartirCheckpoint', 'Remove-RepartirCheckpoint')
+        'New-RepartirCertificate', 'Save-RepartirCheckpoint', 'Restore-RepartirCheckpoint', 'Get-RepartirCheckpoint', 'Remove-RepartirCheckpoint',
+        'Export-RepartirResult', 'Import-RepartirResult')
 }
 
 BeforeAll {

@@ -75,6 +75,12 @@ public static class ErrorRecords
     /// <summary>A checkpoint setting is out of range (-KeepLast below 0, an empty name).</summary>
     public const string InvalidCheckpointSettings = "InvalidCheckpointSettings";
 
+    /// <summary>A results file could not be written: it exists (with -NoClobber), or its directory cannot be written.</summary>
+    public const string ResultsNotWritten = "ResultsNotWritten";
+
+    /// <summary>A results file could not be read: missing, not Parquet, or without a results table's columns.</summary>
+    public const string ResultsNotReadable = "ResultsNotReadable";
+
     /// <summary>Converts an error into the record PowerShell shows.</summary>
     public static ErrorRecord ToRecord(this CommandError error)
     {
@@ -193,4 +199,12 @@ public static class ErrorRecords
     /// <summary>A checkpoint setting is out of range: <paramref name="problem"/> names it.</summary>
     public static CommandError BadCheckpointSettings(string name, ArgumentException problem) =>
         new(InvalidCheckpointSettings, ErrorCategory.InvalidArgument, problem, name);
+
+    /// <summary>The results table <paramref name="path"/> could not be written: <paramref name="problem"/> says why.</summary>
+    public static CommandError CannotWriteResults(string path, Exception problem) =>
+        new(ResultsNotWritten, problem is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, problem, path);
+
+    /// <summary>The results table <paramref name="path"/> could not be read: <paramref name="problem"/> says why.</summary>
+    public static CommandError CannotReadResults(string path, Exception problem) =>
+        new(ResultsNotReadable, problem is FileNotFoundException or DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : problem is FormatException ? ErrorCategory.InvalidData : ErrorCategory.ReadError, problem, path);
 }

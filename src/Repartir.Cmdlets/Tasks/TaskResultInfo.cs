@@ -90,6 +90,9 @@ public sealed class TaskResultInfo
     /// <summary>The item the task was made from, unchanged.</summary>
     public object? InputObject => _result.InputObject;
 
+    /// <summary>The engine's result, for exports.</summary>
+    internal TaskResult Result => _result;
+
     /// <summary>The failure kind as the engine's enum, for the module's own decisions.</summary>
     internal FailureKind Kind => _result.Failure;
 

@@ -5,8 +5,12 @@ namespace Repartir.Checkpoints;
 /// <summary>A task's result as a run's journal stores it: a state tree of its fields (outputs as bytes, times in UTC).</summary>
 internal static class JournalRecord
 {
-    internal static byte[] Encode(TaskResult result) => StateTree.Encode(new Dictionary<string, object?>
+    /// <summary>The record of <paramref name="result"/>: its fields, and what it ran with its input's identity (for exports).</summary>
+    internal static byte[] Encode(TaskResult result, string? inputIdentity) => StateTree.Encode(new Dictionary<string, object?>
     {
+        ["command"] = result.Spec.Executable,
+        ["arguments"] = result.Spec.Arguments,
+        ["input"] = inputIdentity,
         ["id"] = result.Id.Value,
         ["name"] = result.Name,
         ["exitCode"] = result.ExitCode,
@@ -27,14 +31,19 @@ internal static class JournalRecord
         ["processId"] = result.ProcessId,
     });
 
-    /// <summary>The stored result of a task, carrying this run's <paramref name="spec"/> (and so its input item).</summary>
+    /// <summary>
+    /// The stored result of a task, carrying this run's <paramref name="spec"/> (and so its input item); without one,
+    /// a spec of the recorded command and arguments with the input's identity as its item.
+    /// </summary>
     /// <exception cref="StateTreeException">The record is not one this version wrote.</exception>
-    internal static TaskResult Decode(ReadOnlySpan<byte> record, TaskSpec spec)
+    internal static TaskResult Decode(ReadOnlySpan<byte> record, TaskSpec? spec)
     {
         if (StateTree.Decode(record) is not Dictionary<string, object?> fields)
         {
             throw new StateTreeException(StateTree.Root, "A journal record is not a map.");
         }
+
+        spec ??= new TaskSpec(Get<string>(fields, "command"), [.. Get<List<object?>>(fields, "arguments").Cast<string>()]) { InputObject = fields.GetValueOrDefault("input") as string };
 
         return new TaskResult
         {

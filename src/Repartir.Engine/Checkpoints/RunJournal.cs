@@ -121,7 +121,7 @@ public sealed class RunJournal : IAsyncDisposable
                 if (result.Success)
                 {
                     // After DisposeAsync the write is refused: that success is not recorded and a resumed run runs it again.
-                    _pending.Writer.TryWrite((key, JournalRecord.Encode(result)));
+                    _pending.Writer.TryWrite((key, JournalRecord.Encode(result, inputIdentity)));
                 }
 
                 return result;
@@ -129,6 +129,38 @@ public sealed class RunJournal : IAsyncDisposable
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+    }
+
+    /// <summary>Every result journal <paramref name="name"/> holds, in the order they were recorded (by task id within a commit), each with the command, arguments and input text it ran with.</summary>
+    /// <exception cref="CheckpointException">The store cannot be read, the journal has no records, or a record is damaged.</exception>
+    public static IReadOnlyList<TaskResult> ReadAll(string? directory, string name)
+    {
+        string full = Path.GetFullPath(directory ?? CheckpointStore.DefaultDirectory);
+        using SqliteConnection connection = StoreDatabase.Open(full);
+        var results = new List<(long Recorded, TaskResult Result)>();
+        try
+        {
+            using SqliteCommand select = connection.Command("SELECT recorded_ticks, result FROM journal_entries WHERE journal = $name", ("$name", name));
+            using SqliteDataReader row = select.ExecuteReader();
+            while (row.Read())
+            {
+                results.Add((row.GetInt64(0), JournalRecord.Decode((byte[])row[1], spec: null)));
+            }
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 1 && e.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            // No journal was ever opened in this store.
+        }
+        catch (SqliteException e)
+        {
+            throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"Journal '{name}' in {full} cannot be read: {e.Message}", e);
+        }
+        catch (StateTreeException e)
+        {
+            throw new CheckpointException(CheckpointProblem.Damaged, $"Journal '{name}' in {full} holds a damaged record: {e.Message}", e);
+        }
+
+        return results.Count > 0 ? [.. results.OrderBy(r => r.Recorded).ThenBy(r => r.Result.Id).Select(r => r.Result)] : throw new CheckpointException(CheckpointProblem.NotFound, $"No journal '{name}' in {full}: no run with -Journal {name} (--journal {name}) recorded a success there.");
     }
 
     /// <summary>Writes what is still pending and closes the journal.</summary>

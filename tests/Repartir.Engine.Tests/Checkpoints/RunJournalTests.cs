@@ -167,6 +167,19 @@ public sealed class RunJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadAll_gives_every_recorded_result_with_what_it_ran()
+    {
+        await RunAsync([Spec("ok", "a"), Spec("fail", "b"), Spec("ok", "c")]);
+
+        IReadOnlyList<TaskResult> recorded = RunJournal.ReadAll(_store.Path, "nightly");
+
+        Assert.Equal(["a", "c"], recorded.Select(r => (string?)r.InputObject).Order());
+        Assert.All(recorded, r => Assert.Equal(("tool", 2), (r.Spec.Executable, r.Spec.Arguments.Count)));
+        Assert.All(recorded, r => Assert.True(r.FromJournal));
+        Assert.Equal(CheckpointProblem.NotFound, Assert.Throws<CheckpointException>(() => RunJournal.ReadAll(_store.Path, "other")).Problem);
+    }
+
+    [Fact]
     public void A_journal_needs_a_name_and_a_store_it_can_open()
     {
         Assert.Throws<InvalidSettingException>(() => RunJournal.Open(_store.Path, " ", restart: false));

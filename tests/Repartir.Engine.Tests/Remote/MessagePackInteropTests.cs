@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using Repartir.Testing;
 
 namespace Repartir.Tests.Remote;
@@ -13,12 +12,12 @@ namespace Repartir.Tests.Remote;
 /// </summary>
 public sealed class MessagePackInteropTests
 {
-    private static readonly Lazy<string?> Harness = new(InstallHarness);
+    private static readonly NodeInterop Harness = new("msgpack", Path.Combine("@msgpack", "msgpack"), "the interoperability proof against @msgpack/msgpack");
 
     [SkippableFact]
     public void Values_encoded_here_are_read_there_as_the_same_values()
     {
-        string directory = RequireHarness();
+        Harness.Require();
         var random = new Random(4242);
         List<object?> values = [Nested(50), .. Enumerable.Range(0, 3000).Select(_ => RandomValue(random, depth: 4))];
         string input = Path.Combine(Path.GetTempPath(), $"repartir-msgpack-{Guid.NewGuid():N}.in");
@@ -26,7 +25,7 @@ public sealed class MessagePackInteropTests
         try
         {
             File.WriteAllBytes(input, Frame(values.Select(MessagePackTree.Encode)));
-            RunNode(directory, "reencode", input, output);
+            RunNode("reencode", input, output);
             byte[][] returned = Unframe(File.ReadAllBytes(output));
 
             Assert.Equal(values.Count, returned.Length);
@@ -46,11 +45,11 @@ public sealed class MessagePackInteropTests
     [SkippableFact]
     public void Values_encoded_there_are_read_here_and_written_back_byte_for_byte()
     {
-        string directory = RequireHarness();
+        Harness.Require();
         string output = Path.Combine(Path.GetTempPath(), $"repartir-msgpack-{Guid.NewGuid():N}.gen");
         try
         {
-            RunNode(directory, "generate", "20261121", "3000", output);
+            RunNode("generate", "20261121", "3000", output);
             byte[][] frames = Unframe(File.ReadAllBytes(output));
 
             Assert.Equal(3001, frames.Length);
@@ -66,56 +65,7 @@ public sealed class MessagePackInteropTests
         }
     }
 
-    private static string RequireHarness()
-    {
-        string? directory = Harness.Value;
-        Skip.If(directory is null, "node and npm are needed to run @msgpack/msgpack; the interoperability proof was skipped.");
-        return directory!;
-    }
-
-    private static string? InstallHarness()
-    {
-        string directory = RepositoryFiles.PathOf("tests", "interop", "msgpack");
-        if (!Directory.Exists(Path.Combine(directory, "node_modules", "@msgpack", "msgpack")))
-        {
-            try
-            {
-                Run(directory, "npm", "ci", "--no-audit", "--no-fund");
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                return null; // npm is not installed
-            }
-        }
-
-        try
-        {
-            Run(directory, "node", "--version");
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
-
-        return directory;
-    }
-
-    private static void RunNode(string directory, params string[] arguments) => Run(directory, "node", ["roundtrip.mjs", .. arguments]);
-
-    private static void Run(string directory, string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        string stderr = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), $"{program} did not finish");
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {stderr}{stdout.Result}");
-    }
+    private static void RunNode(params string[] arguments) => Harness.Node(["roundtrip.mjs", .. arguments]);
 
     private static byte[] Frame(IEnumerable<byte[]> values)
     {
