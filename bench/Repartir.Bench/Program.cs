@@ -7,7 +7,8 @@ using Repartir.Bench;
 //   fault also takes [--repartir PATH] [--kill-every SECONDS]; fuzz takes --tasks as the number of cases;
 //   cmdlet takes [--pwsh PATH] [--module PSD1] [--repartir PATH] (3 pairs unless --pairs says otherwise);
 //   cli takes [--repartir PATH] [--memory-tasks N]; remote-spawn takes [--worker HOST:PORT] (a worker started elsewhere);
-//   tls takes [--handshakes N]; flood takes [--repartir PATH]; fuzz takes [--tls].
+//   tls takes [--handshakes N]; flood takes [--repartir PATH]; fuzz takes [--tls];
+//   checkpoint takes [--records N] [--rows N] [--large-mb N] (--tasks is its local-spawn size).
 string suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string? jsonPath = Option("--json");
 int pairs = int.Parse(Option("--pairs") ?? "7", CultureInfo.InvariantCulture);
@@ -82,6 +83,13 @@ if (suite is "flood")
     results.Add(FloodSuite.Run(repartir, int.Parse(Option("--waves") ?? "5", CultureInfo.InvariantCulture), int.Parse(Option("--unread-tasks") ?? "30", CultureInfo.InvariantCulture)));
 }
 
+if (suite is "checkpoint")
+{
+    // Not part of "all": issue 10's figures (the store, the run journal, the results table); writes ~1 GB under TMPDIR.
+    known = true;
+    results.Add(CheckpointSuite.Run(pairs, workers, int.Parse(Option("--records") ?? "20000", CultureInfo.InvariantCulture), int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), int.Parse(Option("--rows") ?? "100000", CultureInfo.InvariantCulture), int.Parse(Option("--large-mb") ?? "500", CultureInfo.InvariantCulture)));
+}
+
 if (suite is "fuzz")
 {
     // Not part of "all": a correctness run with counts, not a ratio.
@@ -91,7 +99,7 @@ if (suite is "fuzz")
 
 if (!known)
 {
-    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, all)");
+    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, all)");
     return 2;
 }
 

@@ -71,7 +71,7 @@ namespace Repartir.Cli
             var keepOrder = new Option<bool>("--keep-order", "-k") { Description = "Print results in input order instead of completion order." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object per result, with every field." };
             var maxOutput = new Option<string?>("--max-output") { Description = "Keep at most this much of each task's stdout and of its stderr: 512K, 16M (the default), 1G. A cut is reported on stderr. 0: no limit, and plain output in completion order goes straight through, as tasks write it." };
-            var journal = new Option<string?>("--journal") { Description = "Record each success in this journal (in the checkpoint store) and, when it already holds a task's success from an earlier run, print that result instead of running the task again." };
+            var journal = new Option<string?>("--journal") { Description = "Record each success in this journal (in the checkpoint store; durable within about 25 ms) and, when it already holds a task's success from an earlier run, print that result instead of running the task again." };
             var restart = new Option<bool>("--restart") { Description = "With --journal: discard what the journal recorded, and run everything." };
             var store = new Option<string?>("--store") { Description = "The checkpoint store's directory for --journal (default: REPARTIR_HOME, else ~/.local/share/repartir)." };
             var results = new Option<string?>("--results") { Description = "Also write every result to this Parquet file, one row per task (written beside it and moved into place when the run ends)." };

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
-using Repartir.Remote.Wire;
 
 namespace Repartir.Checkpoints;
 
@@ -28,6 +27,10 @@ public sealed class CheckpointStore : IDisposable
         _connection = StoreDatabase.Open(Directory);
         try
         {
+            // A save is durable once its log is synced; copying the log into the database is left to Dispose, so a
+            // large save writes its bytes once, not twice, before it returns.
+            Execute("PRAGMA wal_autocheckpoint = 0;");
+            // A payload is stored in rows of at most a segment each: written and read a row at a time, never as one huge value.
             Execute("""
                 CREATE TABLE IF NOT EXISTS checkpoints (
                     id INTEGER PRIMARY KEY,
@@ -37,8 +40,12 @@ public sealed class CheckpointStore : IDisposable
                     iteration INTEGER,
                     size INTEGER NOT NULL,
                     sha256 TEXT NOT NULL,
-                    payload BLOB NOT NULL,
                     UNIQUE (name, version));
+                CREATE TABLE IF NOT EXISTS checkpoint_chunks (
+                    checkpoint INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    data BLOB NOT NULL,
+                    PRIMARY KEY (checkpoint, seq));
                 """);
         }
         catch (SqliteException e)
@@ -66,18 +73,19 @@ public sealed class CheckpointStore : IDisposable
     public CheckpointInfo Save(string name, object? state, long? iteration = null, Func<object, object?>? unwrap = null)
     {
         CheckName(name);
-        using var payload = new PooledBufferWriter(ChunkSize);
+        using var payload = new SegmentedBuffer(ChunkSize);
         StateTree.Write(payload, state, unwrap);
-        ReadOnlyMemory<byte> bytes = payload.WrittenMemory;
-        string sha256 = Convert.ToHexString(SHA256.HashData(bytes.Span)).ToLowerInvariant();
         DateTimeOffset created = _time.GetUtcNow();
+
+        // The hash is computed on another core while the chunks go into the database; it is set before the commit.
+        Task<string> hashing = Task.Run(payload.Sha256);
         try
         {
             using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false); // takes the write lock now: versions never collide
             using SqliteCommand insert = Command(
-                "INSERT INTO checkpoints (name, version, created_ticks, iteration, size, sha256, payload) " +
-                "VALUES ($name, COALESCE((SELECT MAX(version) FROM checkpoints WHERE name = $name), 0) + 1, $created, $iteration, $size, $sha, zeroblob($size)) RETURNING id, version",
-                ("$name", name), ("$created", created.UtcTicks), ("$iteration", iteration), ("$size", bytes.Length), ("$sha", sha256));
+                "INSERT INTO checkpoints (name, version, created_ticks, iteration, size, sha256) " +
+                "VALUES ($name, COALESCE((SELECT MAX(version) FROM checkpoints WHERE name = $name), 0) + 1, $created, $iteration, $size, '') RETURNING id, version",
+                ("$name", name), ("$created", created.UtcTicks), ("$iteration", iteration), ("$size", payload.Length));
             insert.Transaction = transaction;
             long id, version;
             using (SqliteDataReader row = insert.ExecuteReader())
@@ -87,21 +95,32 @@ public sealed class CheckpointStore : IDisposable
                 version = row.GetInt64(1);
             }
 
-            // The payload goes in by incremental blob I/O, a chunk at a time: no further copy of a large state.
-            using (var blob = new SqliteBlob(_connection, "checkpoints", "payload", id))
+            using SqliteCommand chunk = Command("INSERT INTO checkpoint_chunks (checkpoint, seq, data) VALUES ($id, $seq, $data)", ("$id", id), ("$seq", 0L), ("$data", Array.Empty<byte>()));
+            chunk.Transaction = transaction;
+            SqliteParameter data = chunk.Parameters["$data"];
+            long seq = 0;
+            foreach (ArraySegment<byte> segment in payload.Segments)
             {
-                for (int offset = 0; offset < bytes.Length; offset += ChunkSize)
-                {
-                    blob.Write(bytes.Span.Slice(offset, Math.Min(ChunkSize, bytes.Length - offset)));
-                }
+                chunk.Parameters["$seq"].Value = seq++;
+                data.Value = segment.Array; // a rented array: Size binds only its written part
+                data.Size = segment.Count;
+                chunk.ExecuteNonQuery();
             }
 
+            string sha256 = hashing.GetAwaiter().GetResult();
+            using SqliteCommand seal = Command("UPDATE checkpoints SET sha256 = $sha WHERE id = $id", ("$sha", sha256), ("$id", id));
+            seal.Transaction = transaction;
+            seal.ExecuteNonQuery();
             transaction.Commit();
-            return new CheckpointInfo(name, version, created, iteration, bytes.Length, sha256, Directory);
+            return new CheckpointInfo(name, version, created, iteration, payload.Length, sha256, Directory);
         }
         catch (SqliteException e)
         {
             throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"Checkpoint '{name}' could not be saved in {Directory}: {e.Message} Nothing of it was written; earlier versions are intact.", e);
+        }
+        finally
+        {
+            hashing.Wait(); // the payload's segments go back to the pool only once the hash is done with them
         }
     }
 
@@ -110,28 +129,38 @@ public sealed class CheckpointStore : IDisposable
     public (CheckpointInfo Info, object? State) Restore(string name, long? version = null, long? iteration = null)
     {
         CheckName(name);
-        CheckpointInfo info = Find(name, version, iteration);
-        byte[] payload = new byte[info.Size];
-        long id;
-        using (SqliteCommand lookup = Command("SELECT id FROM checkpoints WHERE name = $name AND version = $version", ("$name", name), ("$version", info.Version)))
+        (long id, CheckpointInfo info) = Find(name, version, iteration);
+        if (info.Size > Array.MaxLength)
         {
-            id = (long)lookup.ExecuteScalar()!;
+            throw new CheckpointException(CheckpointProblem.Damaged, $"Checkpoint '{name}' version {info.Version} in {Directory} says it holds {info.Size} bytes, more than one state can.");
         }
 
+        byte[] payload = GC.AllocateUninitializedArray<byte>((int)info.Size);
+        int filled = 0;
         try
         {
-            using var blob = new SqliteBlob(_connection, "checkpoints", "payload", id, readOnly: true);
-            blob.ReadExactly(payload);
+            using SqliteCommand chunks = Command("SELECT data FROM checkpoint_chunks WHERE checkpoint = $id ORDER BY seq", ("$id", id));
+            using SqliteDataReader row = chunks.ExecuteReader();
+            while (row.Read())
+            {
+                long length = row.GetBytes(0, 0, null, 0, 0);
+                if (length > payload.Length - filled)
+                {
+                    throw new CheckpointException(CheckpointProblem.Damaged, $"Checkpoint '{name}' version {info.Version} in {Directory} is damaged: its chunks hold more than the {info.Size} bytes it was saved with.");
+                }
+
+                filled += (int)row.GetBytes(0, 0, payload, filled, (int)length);
+            }
         }
-        catch (Exception e) when (e is SqliteException or EndOfStreamException)
+        catch (SqliteException e)
         {
             throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"Checkpoint '{name}' version {info.Version} in {Directory} cannot be read: {e.Message}", e);
         }
 
-        string actual = Convert.ToHexString(SHA256.HashData(payload)).ToLowerInvariant();
+        string actual = filled == payload.Length ? Convert.ToHexString(SHA256.HashData(payload)).ToLowerInvariant() : $"(none: {filled} of {info.Size} bytes are there)";
         if (actual != info.Sha256)
         {
-            throw new CheckpointException(CheckpointProblem.Damaged, $"Checkpoint '{name}' version {info.Version} in {Directory} is damaged: its payload's SHA-256 is {actual}, not the {info.Sha256} it was saved with. Other versions are unaffected; restore one with -Version.");
+            throw new CheckpointException(CheckpointProblem.Damaged, $"Checkpoint '{name}' version {info.Version} in {Directory} is damaged: its payload's SHA-256 is {actual}, not the {info.Sha256} it was saved with. Other versions are unaffected; restore one of them by its version.");
         }
 
         try
@@ -201,7 +230,10 @@ public sealed class CheckpointStore : IDisposable
             using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
             foreach (CheckpointInfo version in versions)
             {
-                using SqliteCommand delete = Command("DELETE FROM checkpoints WHERE name = $name AND version = $version", ("$name", version.Name), ("$version", version.Version));
+                using SqliteCommand delete = Command(
+                    "DELETE FROM checkpoint_chunks WHERE checkpoint = (SELECT id FROM checkpoints WHERE name = $name AND version = $version); " +
+                    "DELETE FROM checkpoints WHERE name = $name AND version = $version",
+                    ("$name", version.Name), ("$version", version.Version));
                 delete.Transaction = transaction;
                 delete.ExecuteNonQuery();
             }
@@ -217,6 +249,11 @@ public sealed class CheckpointStore : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        if (_connection.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
         // Folds the write-ahead log into the database, so a closed store is one file again.
         try
         {
@@ -230,17 +267,18 @@ public sealed class CheckpointStore : IDisposable
         _connection.Dispose();
     }
 
-    private CheckpointInfo Find(string name, long? version, long? iteration)
+    private (long Id, CheckpointInfo Info) Find(string name, long? version, long? iteration)
     {
+        const string Columns = "SELECT name, version, created_ticks, iteration, size, sha256, id FROM checkpoints WHERE name = $name";
         using SqliteCommand find = version is not null
-            ? Command("SELECT name, version, created_ticks, iteration, size, sha256 FROM checkpoints WHERE name = $name AND version = $version", ("$name", name), ("$version", version))
+            ? Command(Columns + " AND version = $version", ("$name", name), ("$version", version))
             : iteration is not null
-                ? Command("SELECT name, version, created_ticks, iteration, size, sha256 FROM checkpoints WHERE name = $name AND iteration = $iteration ORDER BY version DESC LIMIT 1", ("$name", name), ("$iteration", iteration))
-                : Command("SELECT name, version, created_ticks, iteration, size, sha256 FROM checkpoints WHERE name = $name ORDER BY version DESC LIMIT 1", ("$name", name));
+                ? Command(Columns + " AND iteration = $iteration ORDER BY version DESC LIMIT 1", ("$name", name), ("$iteration", iteration))
+                : Command(Columns + " ORDER BY version DESC LIMIT 1", ("$name", name));
         using SqliteDataReader row = find.ExecuteReader();
         if (row.Read())
         {
-            return Info(row);
+            return (row.GetInt64(6), Info(row));
         }
 
         string which = version is not null ? $" version {version}" : iteration is not null ? $" at iteration {iteration}" : string.Empty;

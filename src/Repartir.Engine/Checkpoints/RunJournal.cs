@@ -11,21 +11,26 @@ namespace Repartir.Checkpoints;
 /// </summary>
 /// <remarks>
 /// Records are written by one background writer in group commits: whatever has arrived is committed in one durable
-/// transaction (at most <see cref="MaxBatch"/> records), and what arrives meanwhile goes in the next. A success is so
-/// durable within two commits of the store after its task ends; a coordinator killed inside that window runs the task
-/// again next time. Nothing recorded is ever run again.
+/// transaction (at most <see cref="MaxBatch"/> records), then the writer waits <see cref="CommitInterval"/>, and what
+/// arrived meanwhile goes in the next. A success is so durable within the interval plus two commits after its task
+/// ends (about 25 ms on an SSD); a coordinator killed inside that window runs the task again next time. Nothing
+/// recorded is ever run again.
 /// </remarks>
 public sealed class RunJournal : IAsyncDisposable
 {
     /// <summary>The most records one commit holds, so a commit's time stays bounded under any load.</summary>
     public const int MaxBatch = 4096;
 
+    /// <summary>The least time between two commits: a success waits at most this long, plus one commit, to be durable.</summary>
+    public static readonly TimeSpan CommitInterval = TimeSpan.FromMilliseconds(20);
+
     private readonly SqliteConnection _reader;
     private readonly SqliteConnection _writer;
     private readonly HashSet<string> _recorded;
     private readonly JournalKey _keys = new();
-    private readonly Channel<(string Key, byte[] Record)> _pending = Channel.CreateUnbounded<(string, byte[])>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(string Key, TaskResult Result, string? Input)> _pending = Channel.CreateUnbounded<(string, TaskResult, string?)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _closing = new();
     private readonly Task _writing;
     private long _written;
     private CheckpointException? _failure;
@@ -120,8 +125,9 @@ public sealed class RunJournal : IAsyncDisposable
                 TaskResult result = completed.Result;
                 if (result.Success)
                 {
+                    // Encoded by the writer, not here: this runs on the thread that finished the task, which has the next one to start.
                     // After DisposeAsync the write is refused: that success is not recorded and a resumed run runs it again.
-                    _pending.Writer.TryWrite((key, JournalRecord.Encode(result, inputIdentity)));
+                    _pending.Writer.TryWrite((key, result, inputIdentity));
                 }
 
                 return result;
@@ -168,7 +174,9 @@ public sealed class RunJournal : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _pending.Writer.TryComplete();
+        await _closing.CancelAsync().ConfigureAwait(false);
         await _writing.ConfigureAwait(false);
+        _closing.Dispose();
         _reader.Dispose();
         _writer.Dispose();
         if (_failure is { } failure)
@@ -195,10 +203,10 @@ public sealed class RunJournal : IAsyncDisposable
         using SqliteCommand insert = _writer.Command(
             "INSERT OR REPLACE INTO journal_entries (journal, key, recorded_ticks, result) VALUES ($name, $key, $ticks, $result)",
             ("$name", Name), ("$key", string.Empty), ("$ticks", 0L), ("$result", Array.Empty<byte>()));
-        var batch = new List<(string Key, byte[] Record)>(MaxBatch);
+        var batch = new List<(string Key, TaskResult Result, string? Input)>(MaxBatch);
         while (await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out (string, byte[]) record))
+            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out (string, TaskResult, string?) record))
             {
                 batch.Add(record);
             }
@@ -209,20 +217,30 @@ public sealed class RunJournal : IAsyncDisposable
             }
 
             batch.Clear();
+            try
+            {
+                // Commits cost CPU beside the tasks: at most one per interval, whatever the rate of results (measured on
+                // 2 cores: journaled local-spawn went from 0.85 to 0.94 of plain). DisposeAsync cuts the wait short.
+                await Task.Delay(CommitInterval, _time, _closing.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Closing: what is left is committed at once.
+            }
         }
     }
 
-    private void Commit(SqliteCommand insert, List<(string Key, byte[] Record)> batch)
+    private void Commit(SqliteCommand insert, List<(string Key, TaskResult Result, string? Input)> batch)
     {
         try
         {
             using SqliteTransaction transaction = _writer.BeginTransaction();
             insert.Transaction = transaction;
             insert.Parameters["$ticks"].Value = _time.GetUtcNow().UtcTicks;
-            foreach ((string key, byte[] record) in batch)
+            foreach ((string key, TaskResult result, string? input) in batch)
             {
                 insert.Parameters["$key"].Value = key;
-                insert.Parameters["$result"].Value = record;
+                insert.Parameters["$result"].Value = JournalRecord.Encode(result, input);
                 insert.ExecuteNonQuery();
             }
 

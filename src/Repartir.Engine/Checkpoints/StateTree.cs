@@ -28,7 +28,7 @@ public static class StateTree
     {
         ArgumentNullException.ThrowIfNull(output);
         var writer = new MessagePackWriter(output);
-        Write(ref writer, state, Root, 0, unwrap);
+        Write(ref writer, state, Place.Root, 0, unwrap);
     }
 
     /// <summary>Encodes <paramref name="state"/> as a new array.</summary>
@@ -51,7 +51,7 @@ public static class StateTree
         var reader = new MessagePackReader(payload, new MessagePackReaderOptions(MaxDepth: MaxDepth + 1, MaxCollectionCount: int.MaxValue));
         try
         {
-            object? state = Read(ref reader, Root, 0);
+            object? state = Read(ref reader, Place.Root, 0);
             if (!reader.End)
             {
                 throw new StateTreeException(Root, $"The payload has {payload.Length - reader.Position} bytes after its state tree.");
@@ -65,7 +65,7 @@ public static class StateTree
         }
     }
 
-    private static void Write(ref MessagePackWriter writer, object? value, string path, int depth, Func<object, object?>? unwrap)
+    private static void Write(ref MessagePackWriter writer, object? value, Place path, int depth, Func<object, object?>? unwrap)
     {
         if (value is not null && unwrap is not null)
         {
@@ -74,7 +74,7 @@ public static class StateTree
 
         if (depth > MaxDepth)
         {
-            throw new StateTreeException(path, $"{path} nests deeper than {MaxDepth} levels (a cycle, or a structure a checkpoint should not hold).");
+            throw new StateTreeException(path.ToString(), $"{path} nests deeper than {MaxDepth} levels (a cycle, or a structure a checkpoint should not hold).");
         }
 
         switch (value)
@@ -114,13 +114,13 @@ public static class StateTree
                 writer.Write(new DateTimeOffset(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time.ToUniversalTime()));
                 break;
             case IDictionary map:
-                WriteMap(ref writer, map, path, depth, unwrap);
+                WriteMap(ref writer, map, path.ToString(), depth, unwrap);
                 break;
             case IEnumerable items when value is not Enum:
-                WriteArray(ref writer, items, path, depth, unwrap);
+                WriteArray(ref writer, items, path.ToString(), depth, unwrap);
                 break;
             default:
-                throw new StateTreeException(path, $"{path} is a {value.GetType().FullName}, which a checkpoint cannot hold: use a map, an array, a string, a number, a boolean, null, a byte array or a date ({Hint(value)}).");
+                throw new StateTreeException(path.ToString(), $"{path} is a {value.GetType().FullName}, which a checkpoint cannot hold: use a map, an array, a string, a number, a boolean, null, a byte array or a date ({Hint(value)}).");
         }
     }
 
@@ -135,7 +135,7 @@ public static class StateTree
             }
 
             writer.Write(key);
-            Write(ref writer, entry.Value, Member(path, key), depth + 1, unwrap);
+            Write(ref writer, entry.Value, new Place(path, -1, key), depth + 1, unwrap);
         }
     }
 
@@ -146,15 +146,15 @@ public static class StateTree
         writer.WriteArrayHeader(list.Count);
         for (int i = 0; i < list.Count; i++)
         {
-            Write(ref writer, list[i], $"{path}[{i}]", depth + 1, unwrap);
+            Write(ref writer, list[i], new Place(path, i, null), depth + 1, unwrap);
         }
     }
 
-    private static object? Read(ref MessagePackReader reader, string path, int depth)
+    private static object? Read(ref MessagePackReader reader, Place place, int depth)
     {
         if (depth > MaxDepth)
         {
-            throw new StateTreeException(path, $"{path} nests deeper than {MaxDepth} levels.");
+            throw new StateTreeException(place.ToString(), $"{place} nests deeper than {MaxDepth} levels.");
         }
 
         switch (reader.PeekType())
@@ -175,23 +175,25 @@ public static class StateTree
             case MessagePackType.Extension:
                 return reader.ReadDateTimeOffset();
             case MessagePackType.Array:
+                string path = place.ToString();
                 int count = reader.ReadArrayHeader();
-                var items = new List<object?>(Math.Min(count, 1 << 16));
+                var items = new List<object?>(count); // the reader has checked that the remaining bytes can hold count values
                 for (int i = 0; i < count; i++)
                 {
-                    items.Add(Read(ref reader, $"{path}[{i}]", depth + 1));
+                    items.Add(Read(ref reader, new Place(path, i, null), depth + 1));
                 }
 
                 return items;
             default:
+                string mapPath = place.ToString();
                 int entries = reader.ReadMapHeader();
                 var map = new Dictionary<string, object?>(Math.Min(entries, 1 << 16), StringComparer.Ordinal);
                 for (int i = 0; i < entries; i++)
                 {
-                    string key = reader.ReadString() ?? throw new StateTreeException(path, $"{path} has a nil key.");
-                    if (!map.TryAdd(key, Read(ref reader, Member(path, key), depth + 1)))
+                    string key = reader.ReadString() ?? throw new StateTreeException(mapPath, $"{mapPath} has a nil key.");
+                    if (!map.TryAdd(key, Read(ref reader, new Place(mapPath, -1, key), depth + 1)))
                     {
-                        throw new StateTreeException(path, $"{path} has the key '{key}' twice.");
+                        throw new StateTreeException(mapPath, $"{mapPath} has the key '{key}' twice.");
                     }
                 }
 
@@ -211,6 +213,17 @@ public static class StateTree
             reader = probe;
             return reader.ReadUInt64(); // above long's range
         }
+    }
+
+    /// <summary>
+    /// A value's place in the tree: its container's path and its index or key. Spelled out only for a message or for
+    /// a container passing it down, so the millions of leaves of a large state cost no string each.
+    /// </summary>
+    private readonly record struct Place(string Parent, int Index, string? Key)
+    {
+        internal static Place Root => new(StateTree.Root, -1, null);
+
+        public override string ToString() => Key is not null ? Member(Parent, Key) : Index >= 0 ? $"{Parent}[{Index}]" : Parent;
     }
 
     private static string Member(string path, string key) =>

@@ -125,7 +125,14 @@ public sealed class RunJournalTests : IDisposable
         try
         {
             await Task.WhenAll(Enumerable.Range(0, 500).Select(i => journal.Run(Spec("ok", $"item{i}"), $"item{i}", Execute)));
-            Eventually.True(() => journal.Written == 500, TimeSpan.FromSeconds(30), "the writer to commit 500 records");
+            Eventually.True(
+                () =>
+                {
+                    clock.Advance(RunJournal.CommitInterval); // the writer waits this long between commits
+                    return journal.Written == 500;
+                },
+                TimeSpan.FromSeconds(30),
+                "the writer to commit 500 records");
 
             // Another connection, as a process started after a crash would open it, sees every record.
             using var connection = new SqliteConnection($"Data Source={Path.Combine(_store.Path, CheckpointStore.FileName)};Pooling=False");

@@ -118,4 +118,23 @@ public sealed class StateTreeTests
         Assert.InRange(first.Length, 9_000_000, 9_000_100); // 9 bytes a double, and a few for the headers
         Assert.Equal(499_999.5, ((IList)((Dictionary<string, object?>)StateTree.Decode(first)!)["w"]!)[999_999]);
     }
+
+    [Fact]
+    public void Encoding_into_segments_gives_the_same_bytes_whatever_the_segment_size()
+    {
+        var random = new Random(7);
+        byte[] large = new byte[200_000];
+        random.NextBytes(large);
+        var state = new Dictionary<string, object?> { ["large"] = large, ["text"] = new string('é', 5000), ["numbers"] = Enumerable.Range(0, 3000).Cast<object?>().ToList() };
+        byte[] contiguous = StateTree.Encode(state);
+
+        foreach (int segmentSize in new[] { 1, 7, 4096, 1 << 20 })
+        {
+            using var segmented = new SegmentedBuffer(segmentSize);
+            StateTree.Write(segmented, state);
+            Assert.Equal(contiguous.Length, segmented.Length);
+            Assert.Equal(contiguous, segmented.Segments.SelectMany(s => s).ToArray());
+            Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(contiguous)).ToLowerInvariant(), segmented.Sha256());
+        }
+    }
 }

@@ -10,6 +10,9 @@ namespace Repartir.Remote.Wire;
 /// </summary>
 public ref struct MessagePackWriter
 {
+    /// <summary>The span asked for at a time when copying raw bytes: small enough for any output's segments.</summary>
+    private const int RawPiece = 1 << 16;
+
     private readonly IBufferWriter<byte> _output;
 
     /// <summary>Writes to <paramref name="output"/>.</summary>
@@ -307,13 +310,19 @@ public ref struct MessagePackWriter
         WriteTimestamp(seconds, (uint)(remainder * 100));
     }
 
-    /// <summary>Bytes as they are (the payload after a header written with one of the Write*Header methods).</summary>
+    /// <summary>
+    /// Bytes as they are (the payload after a header written with one of the Write*Header methods), copied in as many
+    /// pieces as the output hands out: a segmented output (a checkpoint's chunks) never needs one span of a large value's size.
+    /// </summary>
     public readonly void WriteRaw(ReadOnlySpan<byte> bytes)
     {
-        if (!bytes.IsEmpty)
+        while (!bytes.IsEmpty)
         {
-            bytes.CopyTo(_output.GetSpan(bytes.Length));
-            _output.Advance(bytes.Length);
+            Span<byte> span = _output.GetSpan(Math.Min(bytes.Length, RawPiece));
+            int piece = Math.Min(span.Length, bytes.Length);
+            bytes[..piece].CopyTo(span);
+            _output.Advance(piece);
+            bytes = bytes[piece..];
         }
     }
 
