@@ -24,7 +24,13 @@ public sealed class CheckpointStore : IDisposable
     {
         Directory = Path.GetFullPath(directory ?? DefaultDirectory);
         _time = time ?? TimeProvider.System;
-        _connection = StoreDatabase.Open(Directory);
+        _connection = StoreDatabase.Open(Directory, allowReadOnly: true, out bool readOnly);
+        IsReadOnly = readOnly;
+        if (readOnly)
+        {
+            return; // read as it is: a store nobody can write has its tables already, or is not a store (its queries say so)
+        }
+
         try
         {
             // A save is durable once its log is synced; copying the log into the database is left to Dispose, so a
@@ -67,12 +73,16 @@ public sealed class CheckpointStore : IDisposable
     /// <summary>The store's directory.</summary>
     public string Directory { get; }
 
+    /// <summary>True when the store is on a read-only file system or directory: its checkpoints restore, nothing can be saved or removed.</summary>
+    public bool IsReadOnly { get; }
+
     /// <summary>Saves <paramref name="state"/> (a <see cref="StateTree"/>, its values unwrapped by <paramref name="unwrap"/>) as the next version of <paramref name="name"/>.</summary>
     /// <exception cref="StateTreeException">A value the state tree cannot hold; nothing was written.</exception>
     /// <exception cref="CheckpointException">The store cannot be written (read-only, full); what was saved before is intact.</exception>
     public CheckpointInfo Save(string name, object? state, long? iteration = null, Func<object, object?>? unwrap = null)
     {
         CheckName(name);
+        RefuseWhenReadOnly($"Checkpoint '{name}' cannot be saved");
         using var payload = new SegmentedBuffer(ChunkSize);
         StateTree.Write(payload, state, unwrap);
         DateTimeOffset created = _time.GetUtcNow();
@@ -225,6 +235,7 @@ public sealed class CheckpointStore : IDisposable
     public void Remove(IEnumerable<CheckpointInfo> versions)
     {
         ArgumentNullException.ThrowIfNull(versions);
+        RefuseWhenReadOnly("Checkpoints cannot be removed");
         try
         {
             using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
@@ -251,6 +262,12 @@ public sealed class CheckpointStore : IDisposable
     {
         if (_connection.State != System.Data.ConnectionState.Open)
         {
+            return;
+        }
+
+        if (IsReadOnly)
+        {
+            _connection.Dispose();
             return;
         }
 
@@ -293,6 +310,14 @@ public sealed class CheckpointStore : IDisposable
         row.GetInt64(4),
         row.GetString(5),
         Directory);
+
+    private void RefuseWhenReadOnly(string what)
+    {
+        if (IsReadOnly)
+        {
+            throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"{what}: the checkpoint store in {Directory} is read-only (its file system or directory cannot be written). What it holds is intact and restores.");
+        }
+    }
 
     private static void CheckName(string name)
     {

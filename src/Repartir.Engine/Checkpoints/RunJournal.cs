@@ -71,7 +71,7 @@ public sealed class RunJournal : IAsyncDisposable
         }
 
         string full = Path.GetFullPath(directory ?? CheckpointStore.DefaultDirectory);
-        SqliteConnection reader = StoreDatabase.Open(full);
+        SqliteConnection reader = StoreDatabase.Open(full, allowReadOnly: false, out _);
         SqliteConnection? writer = null;
         try
         {
@@ -92,7 +92,7 @@ public sealed class RunJournal : IAsyncDisposable
                 }
             }
 
-            writer = StoreDatabase.Open(full);
+            writer = StoreDatabase.Open(full, allowReadOnly: false, out _);
             return new RunJournal(full, name, reader, writer, recorded, time ?? TimeProvider.System);
         }
         catch (SqliteException e)
@@ -142,7 +142,7 @@ public sealed class RunJournal : IAsyncDisposable
     public static IReadOnlyList<TaskResult> ReadAll(string? directory, string name)
     {
         string full = Path.GetFullPath(directory ?? CheckpointStore.DefaultDirectory);
-        using SqliteConnection connection = StoreDatabase.Open(full);
+        using SqliteConnection connection = StoreDatabase.Open(full, allowReadOnly: true, out _);
         var results = new List<(long Recorded, TaskResult Result)>();
         try
         {
