@@ -6,7 +6,7 @@
     Author               = 'Repartir contributors'
     CompanyName          = 'Repartir'
     Copyright            = '(c) Repartir contributors. MIT License.'
-    Description          = 'Cluster scripting for PowerShell: run work across the cores of a machine and over worker daemons on other machines, as pipeline objects, with a work-stealing scheduler, timeouts that kill whole process trees, retries, progress, and pools that survive a dead node. Linux only.'
+    Description          = 'Cluster scripting for PowerShell: run work across the cores of a machine and over worker daemons on other machines, as pipeline objects, with a work-stealing scheduler, timeouts that kill whole process trees, retries, progress, pools that survive a dead node, checkpoints and resumable runs. Linux only.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('Repartir.Format.ps1xml')
@@ -40,7 +40,7 @@
             Tags         = @('parallel', 'cluster', 'scheduler', 'work-stealing', 'jobs', 'PSEdition_Core', 'Linux')
             ProjectUri   = 'https://github.com/repartir/Repartir.PowerShell'
             LicenseUri   = 'https://github.com/repartir/Repartir.PowerShell/blob/main/LICENSE'
-            ReleaseNotes = 'Work-stealing pools on this machine and over worker daemons on others (Submit-RepartirTask, Wait-RepartirTask, *-RepartirPool, *-RepartirPoolWorker), worker daemons in the session (*-RepartirWorker), full help (about_Repartir), and the repartir command-line tool. Linux only.'
+            ReleaseNotes = 'Work-stealing pools on this machine and over worker daemons on others (Submit-RepartirTask, Wait-RepartirTask, *-RepartirPool, *-RepartirPoolWorker), worker daemons in the session (*-RepartirWorker), mutual TLS (New-RepartirCertificate), checkpoints (*-RepartirCheckpoint), resumable runs (Submit-RepartirTask -Journal), results as Parquet (Export-/Import-RepartirResult), full help (about_Repartir), and the repartir command-line tool. Linux only.'
         }
     }
 }

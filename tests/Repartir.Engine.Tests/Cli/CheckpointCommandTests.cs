@@ -61,6 +61,29 @@ public sealed class CheckpointCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Three_processes_saving_into_one_store_at_once_get_every_version_in_order()
+    {
+        string loop = $"for i in $(seq 1 15); do printf '{{\"writer\":%s,\"i\":%d}}' \"$0\" $i | '{CliProcess.Executable}' checkpoint save --name shared --store '{_store.Path}' > /dev/null || exit 1; done";
+        Process[] savers = [.. Enumerable.Range(1, 3).Select(w => Process.Start(new ProcessStartInfo("sh", ["-c", loop, w.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!)];
+        foreach (Process saver in savers)
+        {
+            await saver.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(0, saver.ExitCode);
+            saver.Dispose();
+        }
+
+        using var store = new CheckpointStore(_store.Path);
+        IReadOnlyList<CheckpointInfo> versions = store.List("shared");
+        Assert.Equal(Enumerable.Range(1, 45).Select(v => (long)v), versions.Select(v => v.Version));
+        var seen = versions.Select(v => (Dictionary<string, object?>)store.Restore("shared", v.Version).State!).Select(s => ((long)s["writer"]!, (long)s["i"]!)).ToList();
+        Assert.Equal(45, seen.Distinct().Count()); // every save is there once
+        foreach (long writer in new long[] { 1, 2, 3 })
+        {
+            Assert.Equal(Enumerable.Range(1, 15).Select(i => (long)i), seen.Where(s => s.Item1 == writer).Select(s => s.Item2)); // each writer's saves in its order
+        }
+    }
+
+    [Fact]
     public async Task A_saver_killed_with_SIGKILL_100_times_leaves_a_store_whose_every_version_restores()
     {
         // A shell saves in a loop; whichever repartir it is running is SIGKILLed at random moments, 100 times.
