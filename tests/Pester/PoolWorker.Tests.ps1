@@ -75,9 +75,12 @@ Describe 'Stop-RepartirWorker -Force on a worker a pool is using' -Tag 'Remote' 
         $spare = Start-RepartirWorker -Bind '127.0.0.1:0' -Name 'pester-spare' -Slots 1
         try {
             $pool = New-RepartirPool -Name 'pester-farm-force' -Worker $doomed.Endpoint, $spare.Endpoint
-            $handles = 1..2 | Submit-RepartirTask -Pool $pool -FilePath sh -ArgumentList '-c', 'sleep 2; echo $0' -NoWait
+            # The tasks wait for a release file, so the doomed worker's task cannot finish before it is stopped, however slow the machine.
+            $release = Join-Path $TestDrive 'release'
+            $handles = 1..2 | Submit-RepartirTask -Pool $pool -FilePath sh -ArgumentList '-c', 'while [ ! -e "$1" ]; do sleep 0.05; done; echo $0', '{}', $release -NoWait
             Wait-Until { (Get-RepartirPoolWorker -Pool $pool 'pester-doomed').Running -eq 1 } -What 'a task on the doomed worker'
             $doomed | Stop-RepartirWorker -Force -Confirm:$false
+            Set-Content -Path $release -Value ''
             $results = $handles | Wait-RepartirTask -TimeoutSeconds 60
             $results.Count | Should -Be 2
             $results | ForEach-Object { $_.Success | Should -BeTrue -Because "$($_.Failure) on $($_.Worker): $($_.FailureMessage)" }
