@@ -58,4 +58,31 @@ public sealed class JournalTests : IDisposable
         Assert.Equal("CheckpointStoreUnavailable,Repartir.Cmdlets.Commands.SubmitRepartirTaskCommand", store.FullyQualifiedErrorId);
         Assert.Contains("not-a-directory", store.Exception.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Tasks_run_on_a_remote_worker_are_journaled_by_the_coordinator()
+    {
+        string prefix = "journal-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            Invocation runs = Run($$"""
+                $node = Start-RepartirWorker -Bind 127.0.0.1:0 -Name {{prefix}}-node -Slots 2
+                $pool = New-RepartirPool -Name {{prefix}} -Worker $node.Endpoint -CpuWorkers 0
+                $first = 1..3 | Submit-RepartirTask -Pool $pool -FilePath sh -ArgumentList '-c', 'echo "$0" >> "$1/ran"; echo "done $0"', '{}', $runs -Journal remote -JournalPath $store -Ordered
+                $second = 1..3 | Submit-RepartirTask -Pool $pool -FilePath sh -ArgumentList '-c', 'echo "$0" >> "$1/ran"; echo "done $0"', '{}', $runs -Journal remote -JournalPath $store -Ordered
+                $first; $second
+                """).Succeeded();
+
+            Assert.Equal(6, runs.Output.Count);
+            Assert.All(runs.Output.Take(3), r => Assert.StartsWith($"{prefix}-node/", r.Get<string>("Worker"), StringComparison.Ordinal));
+            Assert.All(runs.Output.Take(3), r => Assert.False(r.Get<bool>("FromJournal")));
+            Assert.All(runs.Output.Skip(3), r => Assert.True(r.Get<bool>("FromJournal")));
+            Assert.Equal(["done 1\n", "done 2\n", "done 3\n"], runs.Output.Skip(3).Select(r => r.Get<string>("Stdout")));
+            Assert.Equal(["1", "2", "3"], File.ReadAllLines(_directory.File("ran")).Order());
+        }
+        finally
+        {
+            _session.Run($"Get-RepartirPool -Name '{prefix}*' | Remove-RepartirPool -Force -Confirm:$false; Stop-RepartirWorker -Name '{prefix}*' -Force -Confirm:$false -ErrorAction SilentlyContinue");
+        }
+    }
 }
