@@ -83,19 +83,58 @@ public sealed class CheckpointStore : IDisposable
     {
         CheckName(name);
         RefuseWhenReadOnly($"Checkpoint '{name}' cannot be saved");
-        using var payload = new SegmentedBuffer(ChunkSize);
-        StateTree.Write(payload, state, unwrap);
         DateTimeOffset created = _time.GetUtcNow();
 
-        // The hash is computed on another core while the chunks go into the database; it is set before the commit.
+        // Three at once: this thread encodes (it must: unwrapping a PowerShell value belongs to its thread), one task
+        // hashes and another stores each segment as soon as the encoding has moved past it.
+        using var payload = new SegmentedBuffer(ChunkSize);
         Task<string> hashing = Task.Run(payload.Sha256);
+        Task<CheckpointInfo> storing = Task.Run(() => Store(name, created, iteration, payload, hashing));
+        Exception? refused = null;
+        try
+        {
+            StateTree.Write(payload, state, unwrap);
+            payload.Complete();
+        }
+        catch (Exception e) when (e is StateTreeException or OperationCanceledException)
+        {
+            refused = e; // a value the tree cannot hold, or the store failed and stopped the encoding
+            payload.Abort();
+        }
+
+        // Both tasks end before the segments go back to the pool; the store's own failure says more than the encoding it stopped.
+        try
+        {
+            Task.WaitAll(storing, hashing);
+        }
+        catch (AggregateException)
+        {
+            // Looked at below.
+        }
+
+        if (storing.Exception?.InnerException is CheckpointException failed)
+        {
+            throw failed;
+        }
+
+        if (refused is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
+        }
+
+        return storing.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Stores the segments as they come, in one transaction: a version row, its chunk rows, then its size and hash.</summary>
+    private CheckpointInfo Store(string name, DateTimeOffset created, long? iteration, SegmentedBuffer payload, Task<string> hashing)
+    {
         try
         {
             using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false); // takes the write lock now: versions never collide
             using SqliteCommand insert = Command(
                 "INSERT INTO checkpoints (name, version, created_ticks, iteration, size, sha256) " +
-                "VALUES ($name, COALESCE((SELECT MAX(version) FROM checkpoints WHERE name = $name), 0) + 1, $created, $iteration, $size, '') RETURNING id, version",
-                ("$name", name), ("$created", created.UtcTicks), ("$iteration", iteration), ("$size", payload.Length));
+                "VALUES ($name, COALESCE((SELECT MAX(version) FROM checkpoints WHERE name = $name), 0) + 1, $created, $iteration, 0, '') RETURNING id, version",
+                ("$name", name), ("$created", created.UtcTicks), ("$iteration", iteration));
             insert.Transaction = transaction;
             long id, version;
             using (SqliteDataReader row = insert.ExecuteReader())
@@ -109,7 +148,7 @@ public sealed class CheckpointStore : IDisposable
             chunk.Transaction = transaction;
             SqliteParameter data = chunk.Parameters["$data"];
             long seq = 0;
-            foreach (ArraySegment<byte> segment in payload.Segments)
+            foreach (ArraySegment<byte> segment in payload.Completed())
             {
                 chunk.Parameters["$seq"].Value = seq++;
                 data.Value = segment.Array; // a rented array: Size binds only its written part
@@ -118,7 +157,7 @@ public sealed class CheckpointStore : IDisposable
             }
 
             string sha256 = hashing.GetAwaiter().GetResult();
-            using SqliteCommand seal = Command("UPDATE checkpoints SET sha256 = $sha WHERE id = $id", ("$sha", sha256), ("$id", id));
+            using SqliteCommand seal = Command("UPDATE checkpoints SET size = $size, sha256 = $sha WHERE id = $id", ("$size", payload.Length), ("$sha", sha256), ("$id", id));
             seal.Transaction = transaction;
             seal.ExecuteNonQuery();
             transaction.Commit();
@@ -126,11 +165,8 @@ public sealed class CheckpointStore : IDisposable
         }
         catch (SqliteException e)
         {
+            payload.Abort();
             throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"Checkpoint '{name}' could not be saved in {Directory}: {e.Message} Nothing of it was written; earlier versions are intact.", e);
-        }
-        finally
-        {
-            hashing.Wait(); // the payload's segments go back to the pool only once the hash is done with them
         }
     }
 

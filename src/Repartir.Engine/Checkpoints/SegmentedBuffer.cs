@@ -5,24 +5,66 @@ namespace Repartir.Checkpoints;
 
 /// <summary>
 /// An <see cref="IBufferWriter{T}"/> that grows by adding segments (rented from <see cref="ArrayPool{T}.Shared"/>)
-/// instead of copying into ever larger arrays: a state of hundreds of MB is encoded once, hashed and stored a
-/// segment at a time.
+/// instead of copying into ever larger arrays. One thread writes; others may take each segment as soon as the writer
+/// has moved past it (<see cref="Completed"/>), so a state of hundreds of MB is hashed and stored while it is still
+/// being encoded. The writer takes the lock only to move to a new segment, never per value.
 /// </summary>
 internal sealed class SegmentedBuffer(int segmentSize) : IBufferWriter<byte>, IDisposable
 {
-    private readonly List<(byte[] Array, int Written)> _segments = [];
+    private readonly object _gate = new();
+    private readonly List<ArraySegment<byte>> _published = [];
+    private byte[]? _current;
+    private int _currentWritten;
+    private bool _finished;
+    private volatile bool _aborted;
 
     /// <summary>Bytes written in all.</summary>
     public long Length { get; private set; }
 
-    /// <summary>The written bytes, segment by segment, in order.</summary>
-    public IEnumerable<ArraySegment<byte>> Segments => _segments.Select(s => new ArraySegment<byte>(s.Array, 0, s.Written));
+    /// <summary>
+    /// The segments in order, each as soon as the writer has moved past it; ends after <see cref="Complete"/>, and
+    /// throws <see cref="OperationCanceledException"/> after <see cref="Abort"/>. Several readers may each enumerate it.
+    /// </summary>
+    public IEnumerable<ArraySegment<byte>> Completed()
+    {
+        for (int index = 0; ; index++)
+        {
+            ArraySegment<byte> segment;
+            lock (_gate)
+            {
+                while (index >= _published.Count && !_finished)
+                {
+                    Monitor.Wait(_gate);
+                }
 
-    /// <summary>The SHA-256 of everything written, in lower-case hex.</summary>
+                if (_aborted)
+                {
+                    throw new OperationCanceledException("The state's encoding was abandoned.");
+                }
+
+                if (index >= _published.Count)
+                {
+                    yield break;
+                }
+
+                segment = _published[index];
+            }
+
+            yield return segment;
+        }
+    }
+
+    /// <summary>The writer is done: every segment is complete.</summary>
+    public void Complete() => Finish(aborted: false);
+
+    /// <summary>The writing failed or its reader did: readers stop, and the writer's next request throws.</summary>
+    public void Abort() => Finish(aborted: true);
+
+    /// <summary>The SHA-256 of everything written, in lower-case hex, computed as segments complete.</summary>
     public string Sha256()
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (ArraySegment<byte> segment in Segments)
+        foreach (ArraySegment<byte> segment in Completed())
         {
             hash.AppendData(segment);
         }
@@ -33,46 +75,81 @@ internal sealed class SegmentedBuffer(int segmentSize) : IBufferWriter<byte>, ID
     /// <inheritdoc />
     public void Advance(int count)
     {
-        (byte[] array, int written) = _segments[^1];
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, array.Length - written);
-        _segments[^1] = (array, written + count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, (_current?.Length ?? 0) - _currentWritten);
+        _currentWritten += count;
         Length += count;
     }
 
     /// <inheritdoc />
-    public Memory<byte> GetMemory(int sizeHint = 0)
-    {
-        (byte[] array, int written) = Current(sizeHint);
-        return array.AsMemory(written);
-    }
+    public Memory<byte> GetMemory(int sizeHint = 0) => Current(sizeHint).AsMemory(_currentWritten);
 
     /// <inheritdoc />
-    public Span<byte> GetSpan(int sizeHint = 0)
-    {
-        (byte[] array, int written) = Current(sizeHint);
-        return array.AsSpan(written);
-    }
+    public Span<byte> GetSpan(int sizeHint = 0) => Current(sizeHint).AsSpan(_currentWritten);
 
-    /// <inheritdoc />
+    /// <summary>Returns the segments to the pool; call it once no reader enumerates any more.</summary>
     public void Dispose()
     {
-        foreach ((byte[] array, _) in _segments)
+        lock (_gate)
         {
-            ArrayPool<byte>.Shared.Return(array);
-        }
+            foreach (ArraySegment<byte> segment in _published)
+            {
+                ArrayPool<byte>.Shared.Return(segment.Array!);
+            }
 
-        _segments.Clear();
+            if (_current is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_current);
+                _current = null;
+            }
+
+            _published.Clear();
+            _finished = true;
+            Monitor.PulseAll(_gate);
+        }
     }
 
-    private (byte[] Array, int Written) Current(int sizeHint)
+    private byte[] Current(int sizeHint)
     {
         int needed = Math.Max(sizeHint, 1);
-        if (_segments.Count == 0 || _segments[^1].Array.Length - _segments[^1].Written < needed)
+        if (_current is not null && _current.Length - _currentWritten >= needed && !_aborted)
         {
-            _segments.Add((ArrayPool<byte>.Shared.Rent(Math.Max(segmentSize, needed)), 0));
+            return _current;
         }
 
-        return _segments[^1];
+        lock (_gate)
+        {
+            if (_aborted)
+            {
+                throw new OperationCanceledException("The state's encoding was abandoned: storing it failed.");
+            }
+
+            Publish();
+            _current = ArrayPool<byte>.Shared.Rent(Math.Max(segmentSize, needed));
+            _currentWritten = 0;
+            return _current;
+        }
+    }
+
+    private void Finish(bool aborted)
+    {
+        lock (_gate)
+        {
+            Publish();
+            _finished = true;
+            _aborted |= aborted;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>Hands the segment being written to the readers (under the lock).</summary>
+    private void Publish()
+    {
+        if (_current is not null)
+        {
+            _published.Add(new ArraySegment<byte>(_current, 0, _currentWritten));
+            _current = null;
+            Monitor.PulseAll(_gate);
+        }
     }
 }

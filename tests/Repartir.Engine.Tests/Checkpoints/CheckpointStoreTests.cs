@@ -109,6 +109,29 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_value_refused_after_megabytes_were_stored_leaves_no_trace()
+    {
+        using var store = new CheckpointStore(_directory.Path);
+        var state = new Dictionary<string, object?> { ["weights"] = new byte[5 << 20], ["then"] = new { Not = "a tree value" } };
+
+        StateTreeException refused = Assert.Throws<StateTreeException>(() => store.Save("model", state));
+
+        Assert.Equal("$state.then", refused.Path);
+        Assert.Empty(store.List());
+        Assert.Equal(1, store.Save("model", new Hashtable { ["ok"] = true }).Version); // the refused save took no version
+        Assert.Equal(1L, ChunkRows(_directory.Path)); // and left no chunk behind
+    }
+
+    private static long ChunkRows(string directory)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, CheckpointStore.FileName)};Pooling=False");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM checkpoint_chunks";
+        return (long)count.ExecuteScalar()!;
+    }
+
+    [Fact]
     public void A_large_state_goes_in_and_out_whole()
     {
         byte[] blob = new byte[48 << 20];

@@ -132,8 +132,9 @@ public sealed class StateTreeTests
         {
             using var segmented = new SegmentedBuffer(segmentSize);
             StateTree.Write(segmented, state);
+            segmented.Complete();
             Assert.Equal(contiguous.Length, segmented.Length);
-            Assert.Equal(contiguous, segmented.Segments.SelectMany(s => s).ToArray());
+            Assert.Equal(contiguous, segmented.Completed().SelectMany(s => s).ToArray());
             Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(contiguous)).ToLowerInvariant(), segmented.Sha256());
         }
     }
