@@ -203,20 +203,33 @@ public sealed class CheckpointStore : IDisposable
             throw new CheckpointException(CheckpointProblem.StoreUnavailable, $"Checkpoint '{name}' version {info.Version} in {Directory} cannot be read: {e.Message}", e);
         }
 
-        string actual = filled == payload.Length ? Convert.ToHexString(SHA256.HashData(payload)).ToLowerInvariant() : $"(none: {filled} of {info.Size} bytes are there)";
+        if (filled != payload.Length)
+        {
+            throw new CheckpointException(CheckpointProblem.Damaged, $"Checkpoint '{name}' version {info.Version} in {Directory} is damaged: {filled} of its {info.Size} bytes are there. Other versions are unaffected; restore one of them by its version.");
+        }
+
+        // The hash is checked on another core while the tree is decoded; a tree from a payload that fails it is dropped.
+        Task<string> hashing = Task.Run(() => Convert.ToHexString(SHA256.HashData(payload)).ToLowerInvariant());
+        object? state = null;
+        StateTreeException? notATree = null;
+        try
+        {
+            state = StateTree.Decode(payload);
+        }
+        catch (StateTreeException e)
+        {
+            notATree = e;
+        }
+
+        string actual = hashing.GetAwaiter().GetResult();
         if (actual != info.Sha256)
         {
             throw new CheckpointException(CheckpointProblem.Damaged, $"Checkpoint '{name}' version {info.Version} in {Directory} is damaged: its payload's SHA-256 is {actual}, not the {info.Sha256} it was saved with. Other versions are unaffected; restore one of them by its version.");
         }
 
-        try
-        {
-            return (info, StateTree.Decode(payload));
-        }
-        catch (StateTreeException e)
-        {
-            throw new CheckpointException(CheckpointProblem.Damaged, $"Checkpoint '{name}' version {info.Version} in {Directory} is not a state tree: {e.Message}", e);
-        }
+        return notATree is null
+            ? (info, state)
+            : throw new CheckpointException(CheckpointProblem.Damaged, $"Checkpoint '{name}' version {info.Version} in {Directory} is not a state tree: {notATree.Message}", notATree);
     }
 
     /// <summary>Every version of every checkpoint whose name matches <paramref name="pattern"/> (<c>*</c> and <c>?</c>), by name then version.</summary>
