@@ -10,14 +10,15 @@ namespace Repartir.Checkpoints;
 /// working directory, standard input), the identity of its input item, and which occurrence of that same task in
 /// the run it is, so a fan-out that holds one task twice runs it twice, also when resumed.
 /// </summary>
-internal sealed class JournalKey
+internal sealed class JournalKey : IDisposable
 {
     private readonly Dictionary<string, int> _occurrences = new(StringComparer.Ordinal);
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256); // one per run: a key per task costs no native context
 
     /// <summary>The key of the next task made from <paramref name="spec"/> and <paramref name="inputIdentity"/>. Not thread-safe: one submitting thread.</summary>
     internal string Next(TaskSpec spec, string? inputIdentity)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        IncrementalHash hash = _hash;
         Append(hash, "repartir-journal-1");
         Append(hash, spec.Executable);
         AppendCount(hash, spec.Arguments.Count);
@@ -41,9 +42,29 @@ internal sealed class JournalKey
         return occurrence == 1 ? task : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{task}#{occurrence}")));
     }
 
+    /// <inheritdoc />
+    public void Dispose() => _hash.Dispose();
+
     // Every field is length-prefixed, with -1 for an absent one, so no two different tasks hash the same bytes.
-    private static void Append(IncrementalHash hash, string? text) =>
-        AppendBytes(hash, text is null ? null : Encoding.UTF8.GetBytes(text));
+    private static void Append(IncrementalHash hash, string? text)
+    {
+        if (text is null)
+        {
+            AppendCount(hash, -1);
+            return;
+        }
+
+        int most = Encoding.UTF8.GetMaxByteCount(text.Length);
+        byte[]? rented = most > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(most) : null;
+        Span<byte> bytes = rented ?? stackalloc byte[512];
+        int length = Encoding.UTF8.GetBytes(text, bytes);
+        AppendCount(hash, length);
+        hash.AppendData(bytes[..length]);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     private static void AppendBytes(IncrementalHash hash, ReadOnlyMemory<byte>? bytes)
     {

@@ -1,3 +1,4 @@
+using Repartir.Remote.Wire;
 using Repartir.Tasks;
 
 namespace Repartir.Checkpoints;
@@ -5,31 +6,64 @@ namespace Repartir.Checkpoints;
 /// <summary>A task's result as a run's journal stores it: a state tree of its fields (outputs as bytes, times in UTC).</summary>
 internal static class JournalRecord
 {
-    /// <summary>The record of <paramref name="result"/>: its fields, and what it ran with its input's identity (for exports).</summary>
-    internal static byte[] Encode(TaskResult result, string? inputIdentity) => StateTree.Encode(new Dictionary<string, object?>
+    /// <summary>
+    /// The record of <paramref name="result"/>: its fields, and what it ran with its input's identity (for exports), as a
+    /// state tree map written straight through the codec (no dictionary, no boxing: one of these per task).
+    /// </summary>
+    internal static byte[] Encode(TaskResult result, string? inputIdentity)
     {
-        ["command"] = result.Spec.Executable,
-        ["arguments"] = result.Spec.Arguments,
-        ["input"] = inputIdentity,
-        ["id"] = result.Id.Value,
-        ["name"] = result.Name,
-        ["exitCode"] = result.ExitCode,
-        ["signal"] = result.Signal,
-        ["failure"] = (long)result.Failure,
-        ["message"] = result.FailureMessage,
-        ["stdout"] = result.StdoutBytes,
-        ["stderr"] = result.StderrBytes,
-        ["stdoutTruncated"] = result.StdoutTruncated,
-        ["stderrTruncated"] = result.StderrTruncated,
-        ["start"] = result.StartTime,
-        ["end"] = result.EndTime,
-        ["attempt"] = (long)result.Attempt,
-        ["losses"] = (long)result.Losses,
-        ["host"] = result.Host,
-        ["worker"] = result.Worker,
-        ["backend"] = (long)result.Backend,
-        ["processId"] = result.ProcessId,
-    });
+        using var buffer = new PooledBufferWriter(512 + result.StdoutBytes.Length + result.StderrBytes.Length);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(21);
+        writer.Write("command");
+        writer.Write(result.Spec.Executable);
+        writer.Write("arguments");
+        writer.WriteArrayHeader(result.Spec.Arguments.Count);
+        foreach (string argument in result.Spec.Arguments)
+        {
+            writer.Write(argument);
+        }
+
+        writer.Write("input");
+        writer.Write(inputIdentity);
+        writer.Write("id");
+        writer.Write(result.Id.Value);
+        writer.Write("name");
+        writer.Write(result.Name);
+        writer.Write("exitCode");
+        WriteNullable(ref writer, result.ExitCode);
+        writer.Write("signal");
+        WriteNullable(ref writer, result.Signal);
+        writer.Write("failure");
+        writer.Write((long)result.Failure);
+        writer.Write("message");
+        writer.Write(result.FailureMessage);
+        writer.Write("stdout");
+        writer.Write(result.StdoutBytes.AsSpan());
+        writer.Write("stderr");
+        writer.Write(result.StderrBytes.AsSpan());
+        writer.Write("stdoutTruncated");
+        writer.Write(result.StdoutTruncated);
+        writer.Write("stderrTruncated");
+        writer.Write(result.StderrTruncated);
+        writer.Write("start");
+        writer.Write(result.StartTime);
+        writer.Write("end");
+        writer.Write(result.EndTime);
+        writer.Write("attempt");
+        writer.Write((long)result.Attempt);
+        writer.Write("losses");
+        writer.Write((long)result.Losses);
+        writer.Write("host");
+        writer.Write(result.Host);
+        writer.Write("worker");
+        writer.Write(result.Worker);
+        writer.Write("backend");
+        writer.Write((long)result.Backend);
+        writer.Write("processId");
+        WriteNullable(ref writer, result.ProcessId);
+        return buffer.WrittenMemory.ToArray();
+    }
 
     /// <summary>
     /// The stored result of a task, carrying this run's <paramref name="spec"/> (and so its input item); without one,
@@ -68,6 +102,18 @@ internal static class JournalRecord
             Spec = spec,
             FromJournal = true,
         };
+    }
+
+    private static void WriteNullable(ref MessagePackWriter writer, int? value)
+    {
+        if (value is { } present)
+        {
+            writer.Write((long)present);
+        }
+        else
+        {
+            writer.WriteNil();
+        }
     }
 
     private static T Get<T>(Dictionary<string, object?> fields, string name) =>

@@ -75,7 +75,12 @@ public sealed class RunJournal : IAsyncDisposable
         SqliteConnection? writer = null;
         try
         {
-            reader.Execute("CREATE TABLE IF NOT EXISTS journal_entries (journal TEXT NOT NULL, key TEXT NOT NULL, recorded_ticks INTEGER NOT NULL, result BLOB NOT NULL, PRIMARY KEY (journal, key)) WITHOUT ROWID;");
+            // Records are appended in rowid order, so a commit rewrites the table's last page, not a page per random key
+            // (with 64 KiB pages that was megabytes a commit); the keys live in a small index.
+            reader.Execute("""
+                CREATE TABLE IF NOT EXISTS journal_entries (id INTEGER PRIMARY KEY, journal TEXT NOT NULL, key TEXT NOT NULL, recorded_ticks INTEGER NOT NULL, result BLOB NOT NULL);
+                CREATE UNIQUE INDEX IF NOT EXISTS journal_entries_key ON journal_entries (journal, key);
+                """);
             if (restart)
             {
                 using SqliteCommand discard = reader.Command("DELETE FROM journal_entries WHERE journal = $name", ("$name", name));
@@ -179,6 +184,7 @@ public sealed class RunJournal : IAsyncDisposable
         _closing.Dispose();
         _reader.Dispose();
         _writer.Dispose();
+        _keys.Dispose();
         if (_failure is { } failure)
         {
             throw failure;
