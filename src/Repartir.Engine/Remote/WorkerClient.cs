@@ -545,6 +545,13 @@ public sealed class WorkerClient
         };
         if (outcome.Failure is FailureKind.Rejected or FailureKind.WorkerLost)
         {
+            if (outcome.Failure == FailureKind.WorkerLost)
+            {
+                // The worker was stopped and gave the task up: it is going away, so the task (and any other) must not
+                // be placed on it again before its connection ends (that ran such a task a second time, Losses 2).
+                session.Draining = true;
+            }
+
             // The worker is draining or cannot take it, or was stopped before the task finished: another worker can.
             Interlocked.Increment(ref _lost);
             work.Lose(outcome);

@@ -511,6 +511,10 @@ public sealed class WorkerServer : IAsyncDisposable
     {
         if (_draining)
         {
+            // Said before the refusal: a submit can arrive after the stop began and before StopAsync's own status
+            // reached this connection, and a coordinator that learned of the drain from the refusal alone placed the
+            // task here again (seen: two losses for one stop).
+            await session.Connection.TrySendAsync(Status()).ConfigureAwait(false);
             return Refused(submit, "The worker is draining and accepts no new tasks.");
         }
 

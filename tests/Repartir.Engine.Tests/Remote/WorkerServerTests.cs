@@ -317,6 +317,32 @@ public sealed class WorkerServerTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_submit_a_draining_worker_refuses_is_preceded_by_its_status()
+    {
+        using var directory = new TempDirectory();
+        string started = directory.File("started");
+        string release = directory.File("release");
+        var (client, connection) = await ConnectAsync();
+        using (client)
+        await using (connection)
+        {
+            await connection.SendAsync(new Submit(3, 1, new TaskSpec("sh", "-c", $"touch {started}; while [ ! -e {release} ]; do sleep 0.01; done")));
+            await Eventually.TrueAsync(() => File.Exists(started));
+            Task stopping = _worker.StopAsync(drain: true);
+            Assert.IsType<WorkerStatus>(await NextAsync(connection));
+
+            // However it raced the stop's own announcement, a refusal for draining comes right after a status that says so.
+            await connection.SendAsync(new Submit(4, 1, new TaskSpec("true")));
+            Assert.Equal("Draining", Assert.IsType<WorkerStatus>(await NextAsync(connection)).State);
+            var refused = Assert.IsType<Result>(await NextAsync(connection));
+            Assert.Equal((4L, FailureKind.Rejected), (refused.TaskId, refused.Outcome.Failure));
+
+            await File.WriteAllTextAsync(release, "");
+            await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
     private async Task AssertStillServingAsync()
     {
         var (client, connection) = await ConnectAsync();
