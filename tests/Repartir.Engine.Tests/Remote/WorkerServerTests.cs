@@ -293,16 +293,12 @@ public sealed class WorkerServerTests : IAsyncLifetime
     public async Task Draining_announces_itself_finishes_running_tasks_sends_their_results_then_goodbye()
     {
         using var directory = new TempDirectory();
-        string started = directory.File("started");
         string release = directory.File("release");
         var (client, connection) = await ConnectAsync();
         using (client)
         await using (connection)
         {
-            // It runs until the test has seen the drain announced: a fixed sleep would race a busy machine.
-            await connection.SendAsync(new Submit(3, 1, new TaskSpec("sh", "-c", $"touch {started}; while [ ! -e {release} ]; do sleep 0.01; done; echo done")));
-            await Eventually.TrueAsync(() => File.Exists(started)); // running before the drain begins, so it is not refused
-            Task stopping = _worker.StopAsync(drain: true);
+            Task stopping = await DrainWithATaskRunningAsync(connection, directory, release);
 
             var status = Assert.IsType<WorkerStatus>(await NextAsync(connection));
             Assert.Equal("Draining", status.State);
@@ -321,15 +317,12 @@ public sealed class WorkerServerTests : IAsyncLifetime
     public async Task A_submit_a_draining_worker_refuses_is_preceded_by_its_status()
     {
         using var directory = new TempDirectory();
-        string started = directory.File("started");
         string release = directory.File("release");
         var (client, connection) = await ConnectAsync();
         using (client)
         await using (connection)
         {
-            await connection.SendAsync(new Submit(3, 1, new TaskSpec("sh", "-c", $"touch {started}; while [ ! -e {release} ]; do sleep 0.01; done")));
-            await Eventually.TrueAsync(() => File.Exists(started));
-            Task stopping = _worker.StopAsync(drain: true);
+            Task stopping = await DrainWithATaskRunningAsync(connection, directory, release);
             Assert.IsType<WorkerStatus>(await NextAsync(connection));
 
             // However it raced the stop's own announcement, a refusal for draining comes right after a status that says so.
@@ -341,6 +334,18 @@ public sealed class WorkerServerTests : IAsyncLifetime
             await File.WriteAllTextAsync(release, "");
             await stopping.WaitAsync(TimeSpan.FromSeconds(10));
         }
+    }
+
+    /// <summary>
+    /// Starts a task that runs until <paramref name="release"/> exists (a fixed sleep would race a busy machine), waits
+    /// until it runs, so the drain does not refuse it, and begins a drain.
+    /// </summary>
+    private async Task<Task> DrainWithATaskRunningAsync(Connection connection, TempDirectory directory, string release)
+    {
+        string started = directory.File("started");
+        await connection.SendAsync(new Submit(3, 1, new TaskSpec("sh", "-c", $"touch {started}; while [ ! -e {release} ]; do sleep 0.01; done; echo done")));
+        await Eventually.TrueAsync(() => File.Exists(started));
+        return _worker.StopAsync(drain: true);
     }
 
     private async Task AssertStillServingAsync()
