@@ -98,6 +98,11 @@ public sealed class RunJournal : IAsyncDisposable
             }
 
             writer = StoreDatabase.Open(full, allowReadOnly: false, out _);
+
+            // A 32 MiB page cache (SQLite's default is 2 MiB, 31 of these 64 KiB pages) keeps the table's last pages and
+            // the key index in memory between commits: 7.2-7.9 us of CPU a record became 6.0-7.0. The checkpoint store
+            // keeps the default: a save writes each page once, and its figures did not move with the larger cache.
+            writer.Execute("PRAGMA cache_size = -32768;");
             return new RunJournal(full, name, reader, writer, recorded, time ?? TimeProvider.System);
         }
         catch (SqliteException e)
