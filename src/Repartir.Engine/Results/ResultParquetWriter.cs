@@ -82,10 +82,20 @@ public sealed class ResultParquetWriter : IAsyncDisposable
         }
 
         _closed = true;
-        await _writer.DisposeAsync().ConfigureAwait(false);
-        _stream.Flush(flushToDisk: true);
-        await _stream.DisposeAsync().ConfigureAwait(false);
-        File.Move(_partial, Path, overwrite: true);
+        try
+        {
+            await _writer.DisposeAsync().ConfigureAwait(false);
+            _stream.Flush(flushToDisk: true);
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            File.Move(_partial, Path, overwrite: true);
+        }
+        catch
+        {
+            // The footer, the sync or the move failed: no half table stays behind, and the destination is untouched.
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            File.Delete(_partial);
+            throw;
+        }
     }
 
     /// <summary>Abandons an incomplete table: the partial file goes, and whatever was at the destination stays.</summary>

@@ -87,6 +87,20 @@ public sealed class ResultParquetTests : IDisposable
     }
 
     [Fact]
+    public async Task A_table_that_cannot_be_moved_into_place_leaves_no_partial_file()
+    {
+        string path = _directory.File("taken");
+        Directory.CreateDirectory(path); // the destination is a directory: the final move fails
+
+        await using ResultParquetWriter writer = await ResultParquetWriter.CreateAsync(path);
+        await writer.AddAsync(ResultRow.From(Results[0], "a"));
+
+        await Assert.ThrowsAsync<IOException>(() => writer.CompleteAsync());
+        Assert.False(File.Exists(path + ".partial"));
+        Assert.True(Directory.Exists(path));
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_a_results_table_is_a_clear_error()
     {
         string text = _directory.File("text.parquet");
