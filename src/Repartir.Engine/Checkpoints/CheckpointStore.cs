@@ -7,7 +7,8 @@ namespace Repartir.Checkpoints;
 /// Named, versioned checkpoints in one SQLite database per store directory (WAL, durable commits). Each save is a new
 /// version with its SHA-256, written in one transaction: a crash leaves the previous versions and never half of a
 /// new one. Restore checks the hash; a damaged version is an error naming it, and every other version stays readable.
-/// Several processes may save into one store at once.
+/// Several processes (or several instances in one process) may save into one store at once; one instance is used by
+/// one thread at a time.
 /// </summary>
 public sealed class CheckpointStore : IDisposable
 {
