@@ -90,6 +90,13 @@ if (suite is "checkpoint")
     results.Add(CheckpointSuite.Run(pairs, workers, int.Parse(Option("--records") ?? "20000", CultureInfo.InvariantCulture), int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), int.Parse(Option("--rows") ?? "100000", CultureInfo.InvariantCulture), int.Parse(Option("--large-mb") ?? "500", CultureInfo.InvariantCulture)));
 }
 
+if (suite is "tensor")
+{
+    // Not part of "all": issue 11's CPU figures.
+    known = true;
+    results.Add(TensorSuite.Run(pairs));
+}
+
 if (suite is "fuzz")
 {
     // Not part of "all": a correctness run with counts, not a ratio.
@@ -99,7 +106,7 @@ if (suite is "fuzz")
 
 if (!known)
 {
-    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, all)");
+    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, tensor, all)");
     return 2;
 }
 

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
+using Repartir.Tensors;
+
+namespace Repartir.Bench;
+
+/// <summary>
+/// tensor: add, multiply and dot on 16M and 2K floats through <see cref="CpuTensor"/> (all cores when large) ÷
+/// <see cref="TensorPrimitives"/> on one thread, interleaved; matmul GFLOP/s at 1024² and its speed-up over a scalar loop.
+/// </summary>
+internal static class TensorSuite
+{
+    internal static JsonObject Run(int pairs)
+    {
+        Console.WriteLine($"tensor: {Environment.ProcessorCount} cores, {pairs} interleaved rounds");
+        var json = new JsonObject { ["suite"] = "tensor", ["pairs"] = pairs };
+        foreach (int length in new[] { 16 << 20, 2048 })
+        {
+            var random = new Random(length);
+            float[] x = [.. Enumerable.Range(0, length).Select(_ => random.NextSingle())];
+            float[] y = [.. Enumerable.Range(0, length).Select(_ => random.NextSingle())];
+            float[] d = new float[length];
+            int repeats = Math.Max(1, (64 << 20) / length); // about 64M values a measurement
+            foreach ((string name, int bytesPerValue, Action ours, Action single) in new (string, int, Action, Action)[]
+            {
+                ("add", 12, () => CpuTensor.Add(x, y, d), () => TensorPrimitives.Add(x, y, d)),
+                ("multiply", 12, () => CpuTensor.Multiply(x, y, d), () => TensorPrimitives.Multiply(x, y, d)),
+                ("dot", 8, () => CpuTensor.Dot(x, y), () => TensorPrimitives.Dot(x, y)),
+            })
+            {
+                Measurement.Warm(() => Repeat(ours, repeats));
+                Measurement.Warm(() => Repeat(single, repeats));
+                var oursRate = new List<double>();
+                var singleRate = new List<double>();
+                for (int i = 0; i < pairs; i++)
+                {
+                    oursRate.Add((double)length * bytesPerValue * repeats / Measurement.Seconds(() => Repeat(ours, repeats)) / 1e9);
+                    singleRate.Add((double)length * bytesPerValue * repeats / Measurement.Seconds(() => Repeat(single, repeats)) / 1e9);
+                }
+
+                Measurement.Ratio ratio = Measurement.Ratios(oursRate, singleRate);
+                string key = $"{name}_{(length >= 1 << 20 ? $"{length >> 20}M" : $"{length / 1024}K")}";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {key,-12} CpuTensor {Measurement.Median(oursRate),7:0.0} GB/s   TensorPrimitives 1 thread {Measurement.Median(singleRate),7:0.0} GB/s   ratio {ratio}"));
+                json[key + "_gb_per_s"] = Measurement.Median(oursRate);
+                json[key + "_single_thread_gb_per_s"] = Measurement.Median(singleRate);
+                json[key + "_ratio"] = ratio.Median;
+                json[key + "_ratio_min"] = ratio.Min;
+                json[key + "_ratio_max"] = ratio.Max;
+            }
+        }
+
+        MatMul(pairs, json);
+        return json;
+    }
+
+    private static void Repeat(Action action, int times)
+    {
+        for (int i = 0; i < times; i++)
+        {
+            action();
+        }
+    }
+
+    private static void MatMul(int pairs, JsonObject json)
+    {
+        const int N = 1024, Small = 256;
+        var random = new Random(7);
+        float[] a = [.. Enumerable.Range(0, N * N).Select(_ => random.NextSingle())];
+        float[] b = [.. Enumerable.Range(0, N * N).Select(_ => random.NextSingle())];
+        float[] c = new float[N * N];
+        Measurement.Warm(() => CpuTensor.MatMul(a, b, c, N, N, N));
+        var gflops = new List<double>();
+        for (int i = 0; i < pairs; i++)
+        {
+            gflops.Add(2.0 * N * N * N / Measurement.Seconds(() => CpuTensor.MatMul(a, b, c, N, N, N)) / 1e9);
+        }
+
+        // The speed-up over a plain triple loop (i, p, j order, what a person would write first), at 256² to keep it short.
+        float[] sa = a[..(Small * Small)], sb = b[..(Small * Small)], sc = new float[Small * Small];
+        double scalar = Measurement.Seconds(() =>
+        {
+            Array.Clear(sc);
+            for (int i = 0; i < Small; i++)
+            {
+                for (int p = 0; p < Small; p++)
+                {
+                    float aip = sa[(i * Small) + p];
+                    for (int j = 0; j < Small; j++)
+                    {
+                        sc[(i * Small) + j] += aip * sb[(p * Small) + j];
+                    }
+                }
+            }
+        });
+        double ours = Measurement.Seconds(() => CpuTensor.MatMul(sa, sb, sc, Small, Small, Small));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  matmul {N}²: {Measurement.Median(gflops):0.0} GFLOP/s ({gflops.Min():0.0}-{gflops.Max():0.0}); {Small}²: {scalar / ours:0.0}x a scalar loop"));
+        json["matmul_1024_gflops"] = Measurement.Median(gflops);
+        json["matmul_256_speedup_over_scalar"] = scalar / ours;
+    }
+}
