@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Repartir.Tasks;
@@ -45,24 +46,15 @@ internal sealed class JournalKey : IDisposable
     /// <inheritdoc />
     public void Dispose() => _hash.Dispose();
 
-    // Every field is length-prefixed, with -1 for an absent one, so no two different tasks hash the same bytes.
+    // Every field is length-prefixed, with -1 for an absent one, so no two different tasks hash the same bytes. Text
+    // goes in as its UTF-16 code units, not as UTF-8: an argument read from input that is not UTF-8 keeps each such
+    // byte as a lone surrogate (ArgumentBytes), which UTF-8 would turn into U+FFFD, one key for different tasks.
     private static void Append(IncrementalHash hash, string? text)
     {
-        if (text is null)
+        AppendCount(hash, text?.Length ?? -1);
+        if (text is not null)
         {
-            AppendCount(hash, -1);
-            return;
-        }
-
-        int most = Encoding.UTF8.GetMaxByteCount(text.Length);
-        byte[]? rented = most > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(most) : null;
-        Span<byte> bytes = rented ?? stackalloc byte[512];
-        int length = Encoding.UTF8.GetBytes(text, bytes);
-        AppendCount(hash, length);
-        hash.AppendData(bytes[..length]);
-        if (rented is not null)
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            hash.AppendData(MemoryMarshal.AsBytes(text.AsSpan()));
         }
     }
 

@@ -118,6 +118,22 @@ public sealed class RunJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task Input_that_is_not_UTF_8_keys_by_its_bytes()
+    {
+        // A Latin-1 line keeps each byte that is not UTF-8 as a lone surrogate (ArgumentBytes); as UTF-8 both of these
+        // names would be "caf\uFFFD", and the second run would be handed the first one's result.
+        string latin1Acute = ArgumentBytes.Decode("caf\u00e9"u8.ToArray()[..3].Append((byte)0xE9).ToArray());
+        string latin1Grave = ArgumentBytes.Decode("caf\u00e8"u8.ToArray()[..3].Append((byte)0xE8).ToArray());
+        await RunAsync([Spec("ok", latin1Acute)]);
+        _ran.Clear();
+
+        List<TaskResult> again = await RunAsync([Spec("ok", latin1Grave)]);
+
+        Assert.Equal(["ok " + latin1Grave], _ran);
+        Assert.False(again[0].FromJournal);
+    }
+
+    [Fact]
     public async Task Every_success_is_durable_once_written_without_closing_the_journal()
     {
         var clock = new FakeTimeProvider(Start);
