@@ -57,22 +57,22 @@ public sealed class CheckpointTests : IDisposable
     {
         Invocation restored = Run("""
             $d = [System.Collections.Generic.Dictionary[string, object]]::new(); $d['key'] = 1; $d['KEY'] = 2
-            Save-RepartirCheckpoint cased -InputObject ([ordered]@{ inner = [ordered]@{ b = 1; a = 2 }; cased = $d }) -Path $store | Out-Null
+            Save-RepartirCheckpoint cased -InputObject ([ordered]@{ inner = [ordered]@{ b = 1; a = 2 }; 'the cased' = @(0, $d) }) -Path $store | Out-Null
             $h = Restore-RepartirCheckpoint cased -AsHashtable -Path $store
             $h; $h.inner.b; $h.INNER.a
             Restore-RepartirCheckpoint cased -Path $store
             """);
 
         var table = Assert.IsType<OrderedDictionary>(restored.Output[0].BaseObject);
-        Assert.Equal(["inner", "cased"], table.Keys.Cast<string>());
+        Assert.Equal(["inner", "the cased"], table.Keys.Cast<string>());
         Assert.Equal(["b", "a"], ((OrderedDictionary)table["inner"]!).Keys.Cast<string>());
         Assert.Equal(1L, restored.Output[1].BaseObject);
         Assert.Equal(2L, restored.Output[2].BaseObject); // case-insensitive, as [ordered] is
-        var cased = (OrderedDictionary)table["cased"]!;
+        var cased = (OrderedDictionary)((object?[])table["the cased"]!)[1]!;
         Assert.Equal(1L, cased["key"]);
         Assert.Equal(2L, cased["KEY"]);
         Assert.Equal("StateNotStorable,Repartir.Cmdlets.Commands.RestoreRepartirCheckpointCommand", restored.Terminating?.FullyQualifiedErrorId);
-        Assert.Contains("$state.cased has keys that differ only in case", restored.Terminating!.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("$state['the cased'][1] has keys that differ only in case", restored.Terminating!.Exception.Message, StringComparison.Ordinal); // spelled as the tree spells paths
         Assert.Contains("-AsHashtable", restored.Terminating.Exception.Message, StringComparison.Ordinal);
     }
 

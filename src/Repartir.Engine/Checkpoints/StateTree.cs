@@ -223,10 +223,14 @@ public static class StateTree
     {
         internal static Place Root => new(StateTree.Root, -1, null);
 
-        public override string ToString() => Key is not null ? Member(Parent, Key) : Index >= 0 ? $"{Parent}[{Index}]" : Parent;
+        public override string ToString() => Key is not null ? MemberPath(Parent, Key) : Index >= 0 ? ElementPath(Parent, Index) : Parent;
     }
 
-    private static string Member(string path, string key) =>
+    /// <summary>The path of element <paramref name="index"/> of the array at <paramref name="path"/>: <c>$state.weights[3]</c>.</summary>
+    public static string ElementPath(string path, int index) => $"{path}[{index}]";
+
+    /// <summary>The path of <paramref name="key"/> in the map at <paramref name="path"/>, as a script writes it: <c>$state.model</c>, <c>$state['a key']</c>.</summary>
+    public static string MemberPath(string path, string key) =>
         key.Length > 0 && (char.IsLetter(key[0]) || key[0] == '_') && key.All(c => char.IsLetterOrDigit(c) || c == '_')
             ? $"{path}.{key}"
             : $"{path}['{key.Replace("'", "''", StringComparison.Ordinal)}']";
