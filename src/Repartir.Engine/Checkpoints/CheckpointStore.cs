@@ -310,25 +310,17 @@ public sealed class CheckpointStore : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        if (_connection.State != System.Data.ConnectionState.Open)
+        if (_connection.State == System.Data.ConnectionState.Open && !IsReadOnly)
         {
-            return;
-        }
-
-        if (IsReadOnly)
-        {
-            _connection.Dispose();
-            return;
-        }
-
-        // Folds the write-ahead log into the database, so a closed store is one file again.
-        try
-        {
-            Execute("PRAGMA wal_checkpoint(TRUNCATE);");
-        }
-        catch (SqliteException)
-        {
-            // Another process holds the store; it folds the log when it closes.
+            // Folds the write-ahead log into the database, so a closed store is one file again.
+            try
+            {
+                Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+            }
+            catch (SqliteException)
+            {
+                // Another process holds the store; it folds the log when it closes.
+            }
         }
 
         _connection.Dispose();

@@ -56,7 +56,7 @@ internal static class StoreDatabase
         {
             // Immutable: on a file system nobody can write, SQLite needs no lock and no shared-memory file beside it,
             // which it could not create there.
-            return Connect($"file:{Uri.EscapeDataString(file).Replace("%2F", "/", StringComparison.Ordinal)}?immutable=1", SqliteOpenMode.ReadOnly, "PRAGMA busy_timeout = 10000;");
+            return Connect($"{new Uri(file).AbsoluteUri}?immutable=1", SqliteOpenMode.ReadOnly, "PRAGMA busy_timeout = 10000;");
         }
         catch (SqliteException)
         {

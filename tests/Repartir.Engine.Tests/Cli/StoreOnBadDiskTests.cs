@@ -19,7 +19,7 @@ public sealed class StoreOnBadDiskTests : IDisposable
     public async Task A_full_disk_and_a_read_only_one_give_clear_errors_and_lose_nothing_saved()
     {
         Skip.IfNot(CanMountPrivately(), "unshare -rm with a tmpfs mount is not allowed here (no user namespaces); the full and read-only disk checks were skipped.");
-        string disk = _directory.File("disk");
+        string disk = _directory.File("the disk"); // a space: the read-only store is opened by URI, which must escape it
         string store = Path.Combine(disk, "store");
         string marker = _directory.File("task-ran");
         string big = _directory.File("big.json");
