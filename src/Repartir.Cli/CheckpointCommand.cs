@@ -20,7 +20,7 @@ internal static class CheckpointCommand
         var iteration = new Option<long?>("--iteration") { Description = "The iteration (epoch, batch) this state belongs to." };
         var format = new Option<string>("--format") { Description = "json (the default) or msgpack (the state tree's own encoding: keeps byte arrays and timestamps).", DefaultValueFactory = _ => "json" };
         var save = new Command("save", "Save the state read from standard input as the checkpoint's next version.") { name, iteration, format, store };
-        save.SetAction(parse => Run(errors, parse.GetValue(store), s =>
+        save.SetAction(parse => Run(errors, () => new CheckpointStore(parse.GetValue(store)), s =>
         {
             using var buffer = new MemoryStream();
             input.CopyTo(buffer);
@@ -36,7 +36,7 @@ internal static class CheckpointCommand
         var restoreIteration = new Option<long?>("--iteration") { Description = "The latest version saved with this iteration." };
         var restoreFormat = new Option<string>("--format") { Description = "json (the default) or msgpack.", DefaultValueFactory = _ => "json" };
         var restore = new Command("restore", "Write a checkpoint's state to standard output, after checking its hash.") { restoreName, version, restoreIteration, restoreFormat, store };
-        restore.SetAction(parse => Run(errors, parse.GetValue(store), s =>
+        restore.SetAction(parse => Run(errors, () => CheckpointStore.OpenExisting(parse.GetValue(store), parse.GetValue(restoreName)!), s =>
         {
             (_, object? state) = s.Restore(parse.GetValue(restoreName)!, parse.GetValue(version), parse.GetValue(restoreIteration));
             if (parse.GetValue(restoreFormat) == "msgpack")
@@ -57,7 +57,7 @@ internal static class CheckpointCommand
 
         var pattern = new Option<string>("--name") { Description = "Names to list (wildcards * and ?).", DefaultValueFactory = _ => "*" };
         var list = new Command("list", "List every version of the checkpoints whose names match.") { pattern, store };
-        list.SetAction(parse => Run(errors, parse.GetValue(store), s =>
+        list.SetAction(parse => !CheckpointStore.Exists(parse.GetValue(store)) ? 0 : Run(errors, () => new CheckpointStore(parse.GetValue(store)), s =>
         {
             s.List(parse.GetValue(pattern)!).ToList().ForEach(info => Describe(parse.InvocationConfiguration.Output, info));
             return 0;
@@ -66,7 +66,7 @@ internal static class CheckpointCommand
         var showName = new Option<string>("--name") { Description = "The checkpoint's name.", Required = true };
         var showVersion = new Option<long?>("--version") { Description = "A version (default: the latest)." };
         var show = new Command("show", "Show one version's details, after checking its hash.") { showName, showVersion, store };
-        show.SetAction(parse => Run(errors, parse.GetValue(store), s =>
+        show.SetAction(parse => Run(errors, () => CheckpointStore.OpenExisting(parse.GetValue(store), parse.GetValue(showName)!), s =>
         {
             Describe(parse.InvocationConfiguration.Output, s.Restore(parse.GetValue(showName)!, parse.GetValue(showVersion)).Info);
             return 0;
@@ -76,7 +76,7 @@ internal static class CheckpointCommand
         var keepLast = new Option<int?>("--keep-last") { Description = "Keep this many of the latest versions; remove the rest." };
         var olderThan = new Option<string?>("--older-than") { Description = "Remove versions saved longer ago than this: 7d, 12h, 30m." };
         var remove = new Command("remove", "Remove a checkpoint's versions: all, all but the last N, or those older than a time.") { removeName, keepLast, olderThan, store };
-        remove.SetAction(parse => Run(errors, parse.GetValue(store), s =>
+        remove.SetAction(parse => Run(errors, () => CheckpointStore.OpenExisting(parse.GetValue(store), parse.GetValue(removeName)!), s =>
         {
             DateTimeOffset? before = null;
             if (parse.GetValue(olderThan) is { } text)
@@ -96,7 +96,7 @@ internal static class CheckpointCommand
 
         var verifyPattern = new Option<string>("--name") { Description = "Names to verify (wildcards).", DefaultValueFactory = _ => "*" };
         var verify = new Command("verify", "Restore every version and check its hash; exit 1 if any is damaged.") { verifyPattern, store };
-        verify.SetAction(parse => Run(errors, parse.GetValue(store), s =>
+        verify.SetAction(parse => !CheckpointStore.Exists(parse.GetValue(store)) ? 0 : Run(errors, () => new CheckpointStore(parse.GetValue(store)), s =>
         {
             int damaged = 0;
             foreach (CheckpointInfo info in s.List(parse.GetValue(verifyPattern)!))
@@ -124,11 +124,12 @@ internal static class CheckpointCommand
         return command;
     }
 
-    private static int Run(TextWriter errors, string? directory, Func<CheckpointStore, int> action)
+    /// <summary>Opens a store with <paramref name="open"/> (a reading command opens only one that is there) and runs <paramref name="action"/>.</summary>
+    private static int Run(TextWriter errors, Func<CheckpointStore> open, Func<CheckpointStore, int> action)
     {
         try
         {
-            using var store = new CheckpointStore(directory);
+            using CheckpointStore store = open();
             return action(store);
         }
         catch (Exception e) when (e is CheckpointException or StateTreeException or JsonException)

@@ -168,7 +168,7 @@ public sealed class CheckpointTests : IDisposable
 
         Assert.Equal("CheckpointNotFound,Repartir.Cmdlets.Commands.RestoreRepartirCheckpointCommand", restore.Terminating?.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ObjectNotFound, restore.Terminating!.CategoryInfo.Category);
-        Assert.Equal($"No checkpoint 'nope' in {_store.Path}.", restore.Terminating.Exception.Message);
+        Assert.Equal($"No checkpoint 'nope' in {_store.Path}: there is no checkpoint store there.", restore.Terminating.Exception.Message); // the first command: nothing saved there yet
         Assert.Equal($"No checkpoint 'there' version 9 in {_store.Path}.", version.Terminating!.Exception.Message);
         ErrorRecord notFound = Assert.Single(get.Errors); // a wildcard that matches nothing is no error, as with Get-Process
         Assert.Equal("CheckpointNotFound,Repartir.Cmdlets.Commands.GetRepartirCheckpointCommand", notFound.FullyQualifiedErrorId);
@@ -192,6 +192,26 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal("InvalidCheckpointSettings,Repartir.Cmdlets.Commands.RemoveRepartirCheckpointCommand", negative.Terminating?.FullyQualifiedErrorId);
         Invocation missing = Run("Remove-RepartirCheckpoint gone -Confirm:$false -Path $store");
         Assert.Equal("CheckpointNotFound,Repartir.Cmdlets.Commands.RemoveRepartirCheckpointCommand", Assert.Single(missing.Errors).FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void Commands_that_only_read_or_ask_create_no_store_at_a_mistyped_path()
+    {
+        string typo = Path.Combine(_store.Path, "no", "such", "store");
+        Invocation whatIf = _session.Run("Save-RepartirCheckpoint model -InputObject 1 -Path $typo -WhatIf", ("typo", typo));
+        Invocation get = _session.Run("Get-RepartirCheckpoint -Path $typo; Get-RepartirCheckpoint model -Path $typo", ("typo", typo));
+        Invocation restore = _session.Run("Restore-RepartirCheckpoint model -Path $typo", ("typo", typo));
+        Invocation remove = _session.Run("Remove-RepartirCheckpoint model -Path $typo -Confirm:$false", ("typo", typo));
+        Invocation export = _session.Run("Export-RepartirResult (Join-Path $dir 'j.parquet') -Journal nightly -JournalPath $typo", ("typo", typo), ("dir", _store.Path));
+
+        Assert.Empty(whatIf.Succeeded().Output);
+        Assert.Empty(get.Output);
+        Assert.Equal("CheckpointNotFound,Repartir.Cmdlets.Commands.GetRepartirCheckpointCommand", Assert.Single(get.Errors).FullyQualifiedErrorId); // the literal name; listing all is no error
+        Assert.Equal("CheckpointNotFound,Repartir.Cmdlets.Commands.RestoreRepartirCheckpointCommand", restore.Terminating?.FullyQualifiedErrorId);
+        Assert.Equal($"No checkpoint 'model' in {typo}: there is no checkpoint store there.", restore.Terminating!.Exception.Message);
+        Assert.Equal("CheckpointNotFound,Repartir.Cmdlets.Commands.RemoveRepartirCheckpointCommand", Assert.Single(remove.Errors).FullyQualifiedErrorId);
+        Assert.Equal("CheckpointNotFound,Repartir.Cmdlets.Commands.ExportRepartirResultCommand", export.Terminating?.FullyQualifiedErrorId);
+        Assert.False(Directory.Exists(Path.Combine(_store.Path, "no")), "a command that only reads or asks created the store");
     }
 
     [Fact]

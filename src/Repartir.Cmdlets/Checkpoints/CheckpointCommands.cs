@@ -12,13 +12,13 @@ public static class CheckpointCommands
     public static void Save(string? directory, string name, object? state, long? iteration, ICommandSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
+        if (!sink.ShouldProcess($"{name} in {CheckpointStore.FullPath(directory)}", "Save a new version of the checkpoint"))
+        {
+            return; // before the store is opened: -WhatIf creates nothing
+        }
+
         Use(directory, name, store =>
         {
-            if (!sink.ShouldProcess($"{name} in {store.Directory}", "Save a new version of the checkpoint"))
-            {
-                return;
-            }
-
             try
             {
                 sink.WriteObject(store.Save(name, state, iteration, PowerShellState.Unwrap));
@@ -37,7 +37,7 @@ public static class CheckpointCommands
     {
         ArgumentNullException.ThrowIfNull(sink);
         object? restored = null;
-        Use(directory, name, store =>
+        Use(directory, name, mustExist: true, store =>
         {
             (CheckpointInfo info, object? state) = store.Restore(name, version, iteration);
             sink.WriteVerbose($"Restored checkpoint '{info.Name}' version {info.Version} ({info.Size} bytes, SHA-256 verified) from {info.Store}.");
@@ -58,19 +58,21 @@ public static class CheckpointCommands
     public static void Get(string? directory, IReadOnlyList<string>? names, bool latestOnly, ICommandSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        Use(directory, names is [var only] ? only : "*", store =>
+        string full = CheckpointStore.FullPath(directory);
+        IReadOnlyList<CheckpointInfo> all = [];
+        if (CheckpointStore.Exists(full))
         {
-            IReadOnlyList<CheckpointInfo> all = store.List();
-            IEnumerable<string> selectedNames = NameSelection.Select(all.Select(v => v.Name).Distinct(StringComparer.Ordinal).ToList(), n => n, names, n => ErrorRecords.NoSuchCheckpoint(n, null, store.Directory), sink);
-            foreach (string name in selectedNames)
+            Use(directory, names is [var only] ? only : "*", store => all = store.List()); // no store there: nothing to list, nothing created
+        }
+
+        foreach (string name in NameSelection.Select(all.Select(v => v.Name).Distinct(StringComparer.Ordinal).ToList(), n => n, names, n => ErrorRecords.NoSuchCheckpoint(n, null, full), sink))
+        {
+            IEnumerable<CheckpointInfo> versions = all.Where(v => v.Name == name);
+            foreach (CheckpointInfo info in latestOnly ? versions.TakeLast(1) : versions)
             {
-                IEnumerable<CheckpointInfo> versions = all.Where(v => v.Name == name);
-                foreach (CheckpointInfo info in latestOnly ? versions.TakeLast(1) : versions)
-                {
-                    sink.WriteObject(info);
-                }
+                sink.WriteObject(info);
             }
-        });
+        }
     }
 
     /// <summary>
@@ -81,13 +83,24 @@ public static class CheckpointCommands
     public static void Remove(string? directory, string name, IReadOnlyList<long>? versions, int? keepLast, TimeSpan? olderThan, DateTimeOffset now, ICommandSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        Use(directory, name, store =>
+        if (olderThan < TimeSpan.Zero)
         {
-            if (olderThan < TimeSpan.Zero)
+            throw new TerminatingCommandException(ErrorRecords.BadCheckpointSettings(name, new InvalidSettingException("OlderThan", $"-OlderThan is an age and cannot be negative ({olderThan}).")));
+        }
+
+        if (!CheckpointStore.Exists(directory))
+        {
+            // As for a store without the name (an error unless retention was asked for), and nothing is created.
+            if (versions is { Count: > 0 } || (keepLast is null && olderThan is null))
             {
-                throw new InvalidSettingException("OlderThan", $"-OlderThan is an age and cannot be negative ({olderThan}).");
+                sink.WriteError(ErrorRecords.NoSuchCheckpoint(name, null, CheckpointStore.FullPath(directory)));
             }
 
+            return;
+        }
+
+        Use(directory, name, store =>
+        {
             IReadOnlyList<CheckpointInfo> selected = store.Expired(name, keepLast, now - olderThan);
             if (versions is { Count: > 0 })
             {
@@ -109,11 +122,14 @@ public static class CheckpointCommands
         });
     }
 
-    private static void Use(string? directory, string name, Action<CheckpointStore> action)
+    private static void Use(string? directory, string name, Action<CheckpointStore> action) => Use(directory, name, mustExist: false, action);
+
+    /// <summary>Opens the store (with <paramref name="mustExist"/>, only one that is there: a reading command creates nothing) and runs <paramref name="action"/> on it.</summary>
+    private static void Use(string? directory, string name, bool mustExist, Action<CheckpointStore> action)
     {
         try
         {
-            using var store = new CheckpointStore(directory);
+            using CheckpointStore store = mustExist ? CheckpointStore.OpenExisting(directory, name) : new CheckpointStore(directory);
             action(store);
         }
         catch (CheckpointException e)

@@ -6,7 +6,7 @@ namespace Repartir.Cmdlets.Commands;
 public abstract class CheckpointStoreCommand : PSCmdlet
 {
     /// <summary>
-    /// The store's directory (created when missing); when omitted, REPARTIR_HOME, else $XDG_DATA_HOME/repartir or
+    /// The store's directory (Save-RepartirCheckpoint creates it when missing; reading commands never do); when omitted, REPARTIR_HOME, else $XDG_DATA_HOME/repartir or
     /// ~/.local/share/repartir. Binds the Store property of checkpoint objects.
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]

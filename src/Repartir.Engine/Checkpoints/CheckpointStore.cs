@@ -23,7 +23,7 @@ public sealed class CheckpointStore : IDisposable
     /// <exception cref="CheckpointException">The directory or database cannot be created or opened.</exception>
     public CheckpointStore(string? directory = null, TimeProvider? time = null)
     {
-        Directory = Path.GetFullPath(directory ?? DefaultDirectory);
+        Directory = FullPath(directory);
         _time = time ?? TimeProvider.System;
         _connection = StoreDatabase.Open(Directory, allowReadOnly: true, out bool readOnly);
         IsReadOnly = readOnly;
@@ -73,6 +73,19 @@ public sealed class CheckpointStore : IDisposable
 
     /// <summary>The store's directory.</summary>
     public string Directory { get; }
+
+    /// <summary>True when <paramref name="directory"/> (the <see cref="DefaultDirectory"/> when null) holds a store: reading commands check first, so a mistyped path creates nothing.</summary>
+    public static bool Exists(string? directory) => File.Exists(Path.Combine(FullPath(directory), FileName));
+
+    /// <summary>Opens the store in <paramref name="directory"/> for a command about checkpoint <paramref name="name"/> that only reads it.</summary>
+    /// <exception cref="CheckpointException">There is no store there (<see cref="CheckpointProblem.NotFound"/>, naming the checkpoint); nothing was created.</exception>
+    public static CheckpointStore OpenExisting(string? directory, string name, TimeProvider? time = null) =>
+        Exists(directory)
+            ? new CheckpointStore(directory, time)
+            : throw new CheckpointException(CheckpointProblem.NotFound, $"No checkpoint '{name}' in {FullPath(directory)}: there is no checkpoint store there.");
+
+    /// <summary>The store directory <paramref name="directory"/> names, in full (the <see cref="DefaultDirectory"/> when null).</summary>
+    public static string FullPath(string? directory) => Path.GetFullPath(directory ?? DefaultDirectory);
 
     /// <summary>True when the store is on a read-only file system or directory: its checkpoints restore, nothing can be saved or removed.</summary>
     public bool IsReadOnly { get; }

@@ -70,7 +70,7 @@ public sealed class RunJournal : IAsyncDisposable
             throw new InvalidSettingException(nameof(name), "A journal needs a name.");
         }
 
-        string full = Path.GetFullPath(directory ?? CheckpointStore.DefaultDirectory);
+        string full = CheckpointStore.FullPath(directory);
         SqliteConnection reader = StoreDatabase.Open(full, allowReadOnly: false, out _);
         SqliteConnection? writer = null;
         try
@@ -151,7 +151,12 @@ public sealed class RunJournal : IAsyncDisposable
     /// <exception cref="CheckpointException">The store cannot be read, the journal has no records, or a record is damaged.</exception>
     public static IReadOnlyList<TaskResult> ReadAll(string? directory, string name)
     {
-        string full = Path.GetFullPath(directory ?? CheckpointStore.DefaultDirectory);
+        string full = CheckpointStore.FullPath(directory);
+        if (!CheckpointStore.Exists(full))
+        {
+            throw NoSuchJournal(name, full);
+        }
+
         using SqliteConnection connection = StoreDatabase.Open(full, allowReadOnly: true, out _);
         var results = new List<(long Recorded, TaskResult Result)>();
         try
@@ -176,8 +181,11 @@ public sealed class RunJournal : IAsyncDisposable
             throw new CheckpointException(CheckpointProblem.Damaged, $"Journal '{name}' in {full} holds a damaged record: {e.Message}", e);
         }
 
-        return results.Count > 0 ? [.. results.OrderBy(r => r.Recorded).ThenBy(r => r.Result.Id).Select(r => r.Result)] : throw new CheckpointException(CheckpointProblem.NotFound, $"No journal '{name}' in {full}: no run with -Journal {name} (--journal {name}) recorded a success there.");
+        return results.Count > 0 ? [.. results.OrderBy(r => r.Recorded).ThenBy(r => r.Result.Id).Select(r => r.Result)] : throw NoSuchJournal(name, full);
     }
+
+    private static CheckpointException NoSuchJournal(string name, string directory) =>
+        new(CheckpointProblem.NotFound, $"No journal '{name}' in {directory}: no run with -Journal {name} (--journal {name}) recorded a success there.");
 
     /// <summary>Writes what is still pending and closes the journal.</summary>
     /// <exception cref="CheckpointException">A commit failed during the run: the results it names were not recorded.</exception>

@@ -61,6 +61,25 @@ public sealed class CheckpointCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Reading_commands_create_no_store_at_a_mistyped_path()
+    {
+        string typo = Path.Combine(_store.Path, "no", "such", "store");
+
+        (int list, byte[] listed, _) = await CliProcess.RunAsync([], "checkpoint", "list", "--store", typo);
+        (int verify, _, _) = await CliProcess.RunAsync([], "checkpoint", "verify", "--store", typo);
+        (int restore, _, string restoreErrors) = await CliProcess.RunAsync([], "checkpoint", "restore", "--name", "model", "--store", typo);
+        (int show, _, _) = await CliProcess.RunAsync([], "checkpoint", "show", "--name", "model", "--store", typo);
+        (int remove, _, string removeErrors) = await CliProcess.RunAsync([], "checkpoint", "remove", "--name", "model", "--store", typo);
+
+        Assert.Equal((0, 0), (list, verify)); // nothing to list or verify
+        Assert.Empty(listed);
+        Assert.Equal((1, 1, 1), (restore, show, remove));
+        Assert.Contains($"No checkpoint 'model' in {typo}: there is no checkpoint store there.", restoreErrors, StringComparison.Ordinal);
+        Assert.Contains("there is no checkpoint store there", removeErrors, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_store.Path, "no")), "a reading command created the store");
+    }
+
+    [Fact]
     public async Task Three_processes_saving_into_one_store_at_once_get_every_version_in_order()
     {
         string loop = $"for i in $(seq 1 15); do printf '{{\"writer\":%s,\"i\":%d}}' \"$0\" $i | '{CliProcess.Executable}' checkpoint save --name shared --store '{_store.Path}' > /dev/null || exit 1; done";
