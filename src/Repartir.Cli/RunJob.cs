@@ -120,17 +120,9 @@ internal sealed class RunJob
         }
 
         await using Pool disposing = pool;
-        if (_settings.RemoteWorkers.Count > 0)
-        {
-            await pool.WhenWorkersTriedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (_settings.Workers == 0 && pool.RemoteWorkers.All(w => w.State == RemoteWorkerState.Offline))
-            {
-                string reasons = string.Join("; ", pool.RemoteWorkers.Select(w => $"{w.Address}: {w.LastError}"));
-                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: no worker could be reached, nothing was run ({reasons})\n"), cancellationToken).ConfigureAwait(false);
-                return CommandLineApp.UsageErrorExitCode;
-            }
-        }
 
+        // The journal and the results table before the workers are dialled: a path that cannot be used is said at
+        // once, not after the workers' connect timeout.
         RunJournal? journal = null;
         ResultParquetWriter? table = null;
         try
@@ -140,13 +132,21 @@ internal sealed class RunJob
         }
         catch (Exception e) when (e is CheckpointException or IOException or UnauthorizedAccessException)
         {
-            if (journal is not null)
-            {
-                await journal.DisposeAsync().ConfigureAwait(false);
-            }
-
+            await AbandonAsync(journal, table).ConfigureAwait(false);
             await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: {e.Message}\n"), cancellationToken).ConfigureAwait(false);
             return 1;
+        }
+
+        if (_settings.RemoteWorkers.Count > 0)
+        {
+            await pool.WhenWorkersTriedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (_settings.Workers == 0 && pool.RemoteWorkers.All(w => w.State == RemoteWorkerState.Offline))
+            {
+                await AbandonAsync(journal, table).ConfigureAwait(false); // nothing ran: no empty table is left behind
+                string reasons = string.Join("; ", pool.RemoteWorkers.Select(w => $"{w.Address}: {w.LastError}"));
+                await stderr.WriteAsync(Encoding.UTF8.GetBytes($"repartir: no worker could be reached, nothing was run ({reasons})\n"), cancellationToken).ConfigureAwait(false);
+                return CommandLineApp.UsageErrorExitCode;
+            }
         }
 
         if (journal?.RecordedBefore > 0)
@@ -166,6 +166,20 @@ internal sealed class RunJob
         }
 
         return Math.Min(failures, MaxFailureExitCode);
+    }
+
+    /// <summary>Closes a journal that recorded nothing and deletes a results table that got no row.</summary>
+    private static async Task AbandonAsync(RunJournal? journal, ResultParquetWriter? table)
+    {
+        if (journal is not null)
+        {
+            await journal.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (table is not null)
+        {
+            await table.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Commits the journal and completes the results table, also after a stop; returns 1 when either failed (said on stderr), else 0.</summary>

@@ -21,6 +21,7 @@ public sealed class SubmitTaskRunner : IDisposable
     private readonly ResultStream _results;
     private readonly FanOutProgress _progress;
     private readonly ResultWriter _writer;
+    private readonly Func<TaskSpec, Task<TaskResult>> _submit;
     private RunJournal? _journal;
     private long _itemNumber;
 
@@ -35,6 +36,7 @@ public sealed class SubmitTaskRunner : IDisposable
         _results = new ResultStream(request.Ordered);
         _progress = new FanOutProgress(sink, timeProvider ?? TimeProvider.System);
         _writer = new ResultWriter(sink, _progress, request.ErrorOnFailure);
+        _submit = spec => _pool.Pool.Submit(spec, _stop.Token).Completion; // one delegate for the run, not one a task
         if (request.Journal is { } journal)
         {
             try
@@ -99,9 +101,7 @@ public sealed class SubmitTaskRunner : IDisposable
             _writer.Write(TakeNext(), _pool.Name);
         }
 
-        _results.Add(_journal is null
-            ? _pool.Pool.Submit(spec, _stop.Token).Completion
-            : _journal.Run(spec, _formatter.Format(inputObject), s => _pool.Pool.Submit(s, _stop.Token).Completion));
+        _results.Add(_journal is null ? _submit(spec) : _journal.Run(spec, _formatter.Format(inputObject), _submit));
         _progress.Added();
         WriteReadyResults();
     }

@@ -28,12 +28,11 @@ internal static class StreamedRun
             {
                 try
                 {
+                    Func<TaskSpec, Task<TaskResult>> submit = spec => pool.SubmitOrReject(spec, runCancellation.Token).Completion;
                     await foreach (TaskSpec spec in specs.WithCancellation(runCancellation.Token).ConfigureAwait(false))
                     {
                         await results.WaitForRoomAsync(pool.DefaultStreamLimits with { MaxPending = window }, runCancellation.Token).ConfigureAwait(false);
-                        results.Add(journal is null
-                            ? pool.SubmitOrReject(spec, runCancellation.Token).Completion
-                            : journal.Run(spec, spec.InputObject?.ToString(), s => pool.SubmitOrReject(s, runCancellation.Token).Completion));
+                        results.Add(journal is null ? submit(spec) : journal.Run(spec, spec.InputObject?.ToString(), submit));
                     }
                 }
                 finally

@@ -38,4 +38,15 @@ public sealed class ResultsOptionTests : IDisposable
         Assert.Contains("no/such/dir", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(marker));
     }
+
+    [Fact]
+    public async Task A_run_that_reaches_no_worker_leaves_no_table()
+    {
+        string table = _directory.File("results.parquet");
+        (int exitCode, _, string stderr) = await CliProcess.RunAsync("x\n"u8.ToArray(), "run", "--worker", "127.0.0.1:1", "--results", table, "--", "true");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("no worker could be reached, nothing was run", stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_directory.Path)); // neither the table nor its partial file
+    }
 }
