@@ -215,6 +215,19 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Names_complete_from_the_store_Path_names_and_a_missing_store_completes_nothing()
+    {
+        Run("'train', 'trial', 'other' | ForEach-Object { Save-RepartirCheckpoint $_ -InputObject 1 -Path $store } | Out-Null").Succeeded();
+        string Complete(string line) => string.Join(",", _session.Run("(TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText", ("line", line)).Succeeded().Output.Where(o => o is not null).Select(o => o.ToString()));
+
+        Assert.Equal("train,trial", Complete($"Restore-RepartirCheckpoint -Path '{_store.Path}' -Name tr"));
+        Assert.Equal("other", Complete($"Get-RepartirCheckpoint -Path '{_store.Path}' -Name o"));
+        string missing = Path.Combine(_store.Path, "missing");
+        Assert.Equal(string.Empty, Complete($"Restore-RepartirCheckpoint -Path '{missing}' -Name tr"));
+        Assert.False(Directory.Exists(missing)); // completing never creates a store
+    }
+
+    [Fact]
     public void Checkpoints_format_as_a_table_a_person_scans()
     {
         string table = Run("Save-RepartirCheckpoint nightly -InputObject @{ a = 1 } -Iteration 7 -Path $store | Out-String -Width 120").Succeeded().Single().ToString();
