@@ -76,8 +76,9 @@ internal static class CheckpointCommand
         var keepLast = new Option<int?>("--keep-last") { Description = "Keep this many of the latest versions; remove the rest." };
         var olderThan = new Option<string?>("--older-than") { Description = "Remove versions saved longer ago than this: 7d, 12h, 30m." };
         var remove = new Command("remove", "Remove a checkpoint's versions: all, all but the last N, or those older than a time.") { removeName, keepLast, olderThan, store };
-        remove.SetAction(parse => Run(errors, () => CheckpointStore.OpenExisting(parse.GetValue(store), parse.GetValue(removeName)!), s =>
+        remove.SetAction(parse =>
         {
+            // Bad usage is said before the store is looked for.
             DateTimeOffset? before = null;
             if (parse.GetValue(olderThan) is { } text)
             {
@@ -89,10 +90,8 @@ internal static class CheckpointCommand
                 before = DateTimeOffset.UtcNow - age;
             }
 
-            IReadOnlyList<CheckpointInfo> removed = s.Remove(parse.GetValue(removeName)!, parse.GetValue(keepLast), before);
-            errors.WriteLine($"repartir: removed {removed.Count} version(s) of '{parse.GetValue(removeName)}'");
-            return 0;
-        }));
+            return Run(errors, () => CheckpointStore.OpenExisting(parse.GetValue(store), parse.GetValue(removeName)!), s => RemoveVersions(s, parse.GetValue(removeName)!, parse.GetValue(keepLast), before, errors));
+        });
 
         var verifyPattern = new Option<string>("--name") { Description = "Names to verify (wildcards).", DefaultValueFactory = _ => "*" };
         var verify = new Command("verify", "Restore every version and check its hash; exit 1 if any is damaged.") { verifyPattern, store };
@@ -141,6 +140,13 @@ internal static class CheckpointCommand
         {
             return CommandLineApp.UsageError(errors, e.Message);
         }
+    }
+
+    private static int RemoveVersions(CheckpointStore store, string name, int? keepLast, DateTimeOffset? before, TextWriter errors)
+    {
+        IReadOnlyList<CheckpointInfo> removed = store.Remove(name, keepLast, before);
+        errors.WriteLine($"repartir: removed {removed.Count} version(s) of '{name}'");
+        return 0;
     }
 
     private static void Describe(TextWriter output, CheckpointInfo info) =>

@@ -70,10 +70,12 @@ public sealed class CheckpointCommandTests : IDisposable
         (int restore, _, string restoreErrors) = await CliProcess.RunAsync([], "checkpoint", "restore", "--name", "model", "--store", typo);
         (int show, _, _) = await CliProcess.RunAsync([], "checkpoint", "show", "--name", "model", "--store", typo);
         (int remove, _, string removeErrors) = await CliProcess.RunAsync([], "checkpoint", "remove", "--name", "model", "--store", typo);
+        (int badAge, _, _) = await CliProcess.RunAsync([], "checkpoint", "remove", "--name", "model", "--older-than", "soon", "--store", typo);
 
         Assert.Equal((0, 0), (list, verify)); // nothing to list or verify
         Assert.Empty(listed);
         Assert.Equal((1, 1, 1), (restore, show, remove));
+        Assert.Equal(2, badAge); // bad usage is said before the store is looked for
         Assert.Contains($"No checkpoint 'model' in {typo}: there is no checkpoint store there.", restoreErrors, StringComparison.Ordinal);
         Assert.Contains("there is no checkpoint store there", removeErrors, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_store.Path, "no")), "a reading command created the store");
