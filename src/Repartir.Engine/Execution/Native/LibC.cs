@@ -113,6 +113,9 @@ internal static unsafe partial class LibC
     internal const int F_GETFL = 3;
     internal const int F_SETFL = 4;
 
+    [LibraryImport(Library, EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int SetEnv(string name, string value, int overwrite);
+
     [LibraryImport(Library, EntryPoint = "access", SetLastError = true)]
     internal static partial int Access(byte* path, int mode);
 

@@ -1,0 +1,67 @@
+namespace Repartir.Gpu;
+
+/// <summary>
+/// Runs GPU work on the chosen adapter of a <see cref="GpuRuntime"/>, opening its device on first use and again
+/// after a loss: the call during which a device is lost fails with <see cref="GpuProblem.DeviceLost"/>, the next
+/// call gets a new device. Safe to share between threads: calls are serialised on the device.
+/// </summary>
+public sealed class GpuExecutor : IDisposable
+{
+    private static readonly Lazy<GpuExecutor> SharedExecutor = new(() => new GpuExecutor(GpuRuntime.Shared));
+
+    private readonly GpuRuntime _runtime;
+    private readonly object _gate = new();
+    private GpuDevice? _device;
+
+    /// <summary>Creates an executor over <paramref name="runtime"/>.</summary>
+    public GpuExecutor(GpuRuntime runtime)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        _runtime = runtime;
+    }
+
+    /// <summary>The executor of this process (the shared runtime's chosen adapter).</summary>
+    public static GpuExecutor Shared => SharedExecutor.Value;
+
+    /// <summary>How many devices were lost and replaced, for the curious and for tests.</summary>
+    public int Recoveries { get; private set; }
+
+    /// <summary>Why the last replaced device was lost; <c>null</c> when none was.</summary>
+    public string? LastLoss { get; private set; }
+
+    /// <summary>The device work goes to now, opened if need be (a new one after a loss).</summary>
+    /// <exception cref="GpuException">No library or no usable adapter.</exception>
+    public GpuDevice Device
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_device is { IsLost: true } lost)
+                {
+                    LastLoss = $"The GPU device on {lost.Adapter.Name} was lost ({lost.LossReason}); a new one was opened.";
+                    lost.Dispose();
+                    _device = null;
+                    Recoveries++;
+                    _runtime.Rediscover();
+                }
+
+                return _device ??= _runtime.OpenDevice();
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="kernel"/> once on the device.</summary>
+    /// <exception cref="GpuException">Why it could not run (see <see cref="GpuProblem"/>).</exception>
+    public GpuKernelResult Run(GpuKernel kernel) => Device.Run(kernel);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _device?.Dispose();
+            _device = null;
+        }
+    }
+}
