@@ -173,6 +173,26 @@ public sealed unsafe class GpuDevice : IDisposable
     /// <summary>Dispatches the shader's entry point over <paramref name="bindings"/> (bindings 0, 1, … of group 0), <paramref name="repeat"/> times in one submission, and waits for it.</summary>
     public void Dispatch(string shader, string entryPoint, IReadOnlyList<GpuBuffer> bindings, GpuWorkgroups workgroups, int repeat = 1)
     {
+        lock (_gate)
+        {
+            Enqueue(shader, entryPoint, bindings, workgroups, repeat);
+            FinishLocked();
+        }
+    }
+
+    /// <summary>Waits until the work submitted so far has finished.</summary>
+    public void Finish()
+    {
+        lock (_gate)
+        {
+            ThrowIfLost();
+            FinishLocked();
+        }
+    }
+
+    /// <summary>Submits a dispatch without waiting for it: a later <see cref="Read"/> or <see cref="Finish"/> waits, in queue order.</summary>
+    internal void Enqueue(string shader, string entryPoint, IReadOnlyList<GpuBuffer> bindings, GpuWorkgroups workgroups, int repeat = 1)
+    {
         ArgumentNullException.ThrowIfNull(bindings);
         ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
         workgroups.Validate();
@@ -182,7 +202,6 @@ public sealed unsafe class GpuDevice : IDisposable
             CheckBindings(bindings.Count);
             CheckWorkgroups(workgroups);
             DispatchLocked(Compile(shader, entryPoint), bindings, workgroups, repeat, clear: []);
-            FinishLocked();
         }
     }
 
@@ -598,13 +617,24 @@ public sealed unsafe class GpuDevice : IDisposable
                 _api.ComputePipelineRelease(pipeline);
             }
 
-            throw new GpuException(GpuProblem.InvalidShader, $"The shader (entry point '{entryPoint}', SHA-256 {Convert.ToHexString(SHA256.HashData(code))[..12]}) was refused: {error.Trim()}");
+            string? limit = LimitNamed(error);
+            throw new GpuException(
+                limit is null ? GpuProblem.InvalidShader : GpuProblem.LimitExceeded,
+                $"The shader (entry point '{entryPoint}', SHA-256 {Convert.ToHexString(SHA256.HashData(code))[..12]}) was refused: {error.Trim()}{(limit is null ? string.Empty : $"\nThe limit: {limit} on {Adapter.Name}.")}");
         }
 
         var program = new Program(pipeline, _api.ComputePipelineGetBindGroupLayout(pipeline, 0), entryPoint);
         _programs[key] = program;
         return program;
     }
+
+    /// <summary>Dawn says a pipeline exceeds "the maximum allowed" without the limit's name; this names it, with its value.</summary>
+    private string? LimitNamed(string error) =>
+        !error.Contains("maximum allowed", StringComparison.Ordinal) ? null
+        : error.Contains("workgroup_size", StringComparison.Ordinal) ? $"maxComputeWorkgroupSizeX/Y/Z = {_limits.MaxComputeWorkgroupSizeX}/{_limits.MaxComputeWorkgroupSizeY}/{_limits.MaxComputeWorkgroupSizeZ}"
+        : error.Contains("workgroup invocations", StringComparison.Ordinal) ? $"maxComputeInvocationsPerWorkgroup = {_limits.MaxComputeInvocationsPerWorkgroup}"
+        : error.Contains("workgroup storage", StringComparison.Ordinal) ? $"maxComputeWorkgroupStorageSize = {_limits.MaxComputeWorkgroupStorageSize} bytes"
+        : null;
 
     private sealed record Program(nint Pipeline, nint Layout, string EntryPoint)
     {

@@ -22,6 +22,7 @@ public sealed unsafe class GpuRuntime : IDisposable
 
     private readonly object _gate = new();
     private readonly (WGPUBackendType Backend, WGPUFeatureLevel Level, WGPUPowerPreference Power)[] _requests;
+    private readonly string? _libraryPath;
     private WebGpuApi? _api;
     private nint _instance;
     private List<DiscoveredAdapter>? _adapters;
@@ -33,6 +34,10 @@ public sealed unsafe class GpuRuntime : IDisposable
     }
 
     internal GpuRuntime(params (WGPUBackendType Backend, WGPUFeatureLevel Level, WGPUPowerPreference Power)[] requests) => _requests = requests;
+
+    /// <summary>A runtime over another library file (tests: a missing one).</summary>
+    internal GpuRuntime(string libraryPath)
+        : this(DefaultRequests) => _libraryPath = libraryPath;
 
     /// <summary>The runtime every part of this process shares (one library instance, one discovery).</summary>
     public static GpuRuntime Shared => SharedRuntime.Value;
@@ -108,7 +113,7 @@ public sealed unsafe class GpuRuntime : IDisposable
             return _adapters;
         }
 
-        _api ??= WebGpuLibrary.Api;
+        _api ??= _libraryPath is null ? WebGpuLibrary.Api : WebGpuLibrary.From(_libraryPath);
         if (_instance == 0)
         {
             var descriptor = new WGPUInstanceDescriptor { Capabilities = new WGPUInstanceCapabilities { TimedWaitAnyEnable = 1, TimedWaitAnyMaxCount = 64 } };

@@ -37,7 +37,7 @@ public static class CpuTensor
     /// <summary>x × <paramref name="scalar"/> into <paramref name="destination"/>.</summary>
     public static unsafe void Scale(ReadOnlySpan<float> x, float scalar, Span<float> destination)
     {
-        CheckLengths(x.Length, x.Length, destination.Length);
+        TensorShapes.CheckLengths(x.Length, x.Length, destination.Length);
         if (x.Length < ParallelThreshold)
         {
             TensorPrimitives.Multiply(x, scalar, destination);
@@ -54,7 +54,7 @@ public static class CpuTensor
     /// <summary>The dot product of x and y. Large inputs sum per chunk, then the chunks in order: the result does not depend on the scheduling.</summary>
     public static unsafe float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
-        CheckLengths(x.Length, y.Length, x.Length);
+        TensorShapes.CheckLengths(x.Length, y.Length, x.Length);
         if (x.Length < ParallelThreshold)
         {
             return TensorPrimitives.Dot(x, y);
@@ -91,10 +91,7 @@ public static class CpuTensor
     /// <exception cref="TensorShapeException">The spans' lengths do not match the dimensions.</exception>
     public static unsafe void MatMul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
     {
-        if (m <= 0 || k <= 0 || n <= 0 || a.Length != (long)m * k || b.Length != (long)k * n || c.Length != (long)m * n)
-        {
-            throw new TensorShapeException($"A matrix multiply of [{m}, {k}] × [{k}, {n}] into [{m}, {n}] needs {(long)m * k}, {(long)k * n} and {(long)m * n} values, not {a.Length}, {b.Length} and {c.Length}.");
-        }
+        TensorShapes.CheckMatMul(a.Length, b.Length, c.Length, m, k, n);
 
         const int RowBlock = 16, DepthTile = 128, ColumnTile = 512;
         fixed (float* pa = a, pb = b, pc = c)
@@ -162,7 +159,7 @@ public static class CpuTensor
     /// <summary>The dot product of two tensors of the same shape (over all their values).</summary>
     public static float Dot(Tensor x, Tensor y)
     {
-        SameShape(x, y, "take the dot product of");
+        TensorShapes.SameShape(x, y, "take the dot product of");
         return Dot(x.Data, y.Data);
     }
 
@@ -173,16 +170,10 @@ public static class CpuTensor
     /// <exception cref="TensorShapeException">Not both 2-D, or the inner dimensions differ (the message gives both shapes).</exception>
     public static Tensor MatMul(Tensor a, Tensor b)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        if (a.Shape.Count != 2 || b.Shape.Count != 2 || a.Shape[1] != b.Shape[0])
-        {
-            throw new TensorShapeException($"Cannot multiply matrices of shapes {a.ShapeText} and {b.ShapeText}: both must be 2-D, and the first's columns must equal the second's rows.");
-        }
-
-        float[] result = GC.AllocateUninitializedArray<float>(a.Shape[0] * b.Shape[1]);
-        MatMul(a.Data, b.Data, result, a.Shape[0], a.Shape[1], b.Shape[1]);
-        return Tensor.Matrix(a.Shape[0], b.Shape[1], result);
+        (int m, int k, int n) = TensorShapes.MatMul(a, b);
+        float[] result = GC.AllocateUninitializedArray<float>(m * n);
+        MatMul(a.Data, b.Data, result, m, k, n);
+        return Tensor.Matrix(m, n, result);
     }
 
     /// <summary>An element-wise operation over spans: TensorPrimitives' own, or one of this class's parallel ones.</summary>
@@ -190,7 +181,7 @@ public static class CpuTensor
 
     private static Tensor Binary(Tensor x, Tensor y, string verb, BinaryKernel operation)
     {
-        SameShape(x, y, verb);
+        TensorShapes.SameShape(x, y, verb);
         float[] result = GC.AllocateUninitializedArray<float>(x.Length);
         operation(x.Data, y.Data, result);
         return new Tensor(x.Shape, result);
@@ -198,7 +189,7 @@ public static class CpuTensor
 
     private static unsafe void Binary(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination, BinaryKernel kernel)
     {
-        CheckLengths(x.Length, y.Length, destination.Length);
+        TensorShapes.CheckLengths(x.Length, y.Length, destination.Length);
         if (x.Length < ParallelThreshold)
         {
             kernel(x, y, destination); // no closure, no pinning: a small input costs what TensorPrimitives costs
@@ -225,23 +216,5 @@ public static class CpuTensor
         float[] partial = new float[chunks];
         Parallel.For(0, chunks, i => partial[i] = chunk(i * ChunkLength, Math.Min(ChunkLength, length - (i * ChunkLength))));
         return TensorPrimitives.Sum(partial);
-    }
-
-    private static void SameShape(Tensor x, Tensor y, string verb)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
-        if (!x.Shape.SequenceEqual(y.Shape))
-        {
-            throw new TensorShapeException($"Cannot {verb} tensors of shapes {x.ShapeText} and {y.ShapeText}: the shapes must be equal.");
-        }
-    }
-
-    private static void CheckLengths(int x, int y, int destination)
-    {
-        if (x != y || x != destination)
-        {
-            throw new TensorShapeException($"The operands hold {x} and {y} values and the destination {destination}: all three must be equal.");
-        }
     }
 }

@@ -15,7 +15,7 @@ internal static class WebGpuLibrary
     public const string OverrideVariable = "REPARTIR_WEBGPU_LIBRARY";
 
     private const string FileName = "libwebgpu_wrapper.so";
-    private static readonly Lazy<(WebGpuApi? Api, string Path, string? Error)> Loaded = new(Load);
+    private static readonly Lazy<(WebGpuApi? Api, string Path, string? Error)> Loaded = new(() => Load(Environment.GetEnvironmentVariable(OverrideVariable)));
 
     /// <summary>The file that was (or would have been) loaded, for messages and <c>Get-RepartirGpu</c>.</summary>
     public static string Path => Loaded.Value.Path;
@@ -24,16 +24,23 @@ internal static class WebGpuLibrary
     /// <exception cref="GpuException">The library is missing or not a WebGPU implementation (<see cref="GpuProblem.LibraryMissing"/>).</exception>
     public static WebGpuApi Api => Loaded.Value.Api ?? throw new GpuException(GpuProblem.LibraryMissing, Loaded.Value.Error!);
 
-    private static (WebGpuApi? Api, string Path, string? Error) Load()
+    /// <summary>The API from <paramref name="chosen"/> (or the default places when null), for a runtime given a library of its own.</summary>
+    /// <exception cref="GpuException">The library is missing or not a WebGPU implementation (<see cref="GpuProblem.LibraryMissing"/>).</exception>
+    public static WebGpuApi From(string chosen)
     {
-        string? chosen = Environment.GetEnvironmentVariable(OverrideVariable);
+        (WebGpuApi? api, _, string? error) = Load(chosen);
+        return api ?? throw new GpuException(GpuProblem.LibraryMissing, error!);
+    }
+
+    private static (WebGpuApi? Api, string Path, string? Error) Load(string? chosen)
+    {
         string[] candidates = string.IsNullOrEmpty(chosen) ? Candidates().ToArray() : [chosen];
         string? path = candidates.FirstOrDefault(File.Exists);
         if (path is null)
         {
             string where = string.IsNullOrEmpty(chosen)
                 ? $"{FileName} was not found in {string.Join(", ", candidates.Select(System.IO.Path.GetDirectoryName).Distinct())}"
-                : $"{OverrideVariable} names {chosen}, which does not exist";
+                : chosen == Environment.GetEnvironmentVariable(OverrideVariable) ? $"{OverrideVariable} names {chosen}, which does not exist" : $"{chosen} does not exist";
             return (null, candidates[0], $"The WebGPU library is missing: {where}. Rebuild with npm available (it fetches bun-webgpu-linux-x64), or set {OverrideVariable} to a WebGPU implementation. CPU work is unaffected.");
         }
 
