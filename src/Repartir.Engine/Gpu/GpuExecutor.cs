@@ -12,6 +12,7 @@ public sealed class GpuExecutor : IDisposable
     private readonly GpuRuntime _runtime;
     private readonly object _gate = new();
     private GpuDevice? _device;
+    private GpuCalibration? _calibration;
 
     /// <summary>Creates an executor over <paramref name="runtime"/>.</summary>
     public GpuExecutor(GpuRuntime runtime)
@@ -47,6 +48,25 @@ public sealed class GpuExecutor : IDisposable
                 }
 
                 return _device ??= _runtime.OpenDevice();
+            }
+        }
+    }
+
+    /// <summary>The device's measured bandwidth and throughput (measured on first use, again after a new device).</summary>
+    /// <exception cref="GpuException">No library or no usable adapter.</exception>
+    public GpuCalibration Calibration
+    {
+        get
+        {
+            GpuDevice device = Device;
+            lock (_gate)
+            {
+                if (_calibration is null || _calibration.Adapter != device.Adapter.Name)
+                {
+                    _calibration = GpuCalibration.Measure(device);
+                }
+
+                return _calibration;
             }
         }
     }
