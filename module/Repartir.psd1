@@ -30,6 +30,9 @@
         'Remove-RepartirCheckpoint'
         'Export-RepartirResult'
         'Import-RepartirResult'
+        'Get-RepartirGpu'
+        'Invoke-RepartirTensor'
+        'Invoke-RepartirGpuKernel'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()

@@ -9,7 +9,7 @@ public sealed class ModuleTests : IDisposable
 {
     internal static readonly string[] Cmdlets =
     [
-        "Add-RepartirPoolWorker", "Export-RepartirResult", "Get-RepartirCheckpoint", "Get-RepartirPool", "Get-RepartirPoolWorker", "Get-RepartirWorker", "Import-RepartirResult", "New-RepartirCertificate", "New-RepartirPool",
+        "Add-RepartirPoolWorker", "Export-RepartirResult", "Get-RepartirCheckpoint", "Get-RepartirGpu", "Get-RepartirPool", "Get-RepartirPoolWorker", "Get-RepartirWorker", "Import-RepartirResult", "Invoke-RepartirGpuKernel", "Invoke-RepartirTensor", "New-RepartirCertificate", "New-RepartirPool",
         "Remove-RepartirCheckpoint", "Remove-RepartirPool", "Remove-RepartirPoolWorker", "Restore-RepartirCheckpoint", "Save-RepartirCheckpoint", "Start-RepartirWorker",
         "Stop-RepartirWorker", "Submit-RepartirTask", "Wait-RepartirTask",
     ];

@@ -81,6 +81,33 @@ public static class ErrorRecords
     /// <summary>A results file could not be read: missing, not Parquet, or without a results table's columns.</summary>
     public const string ResultsNotReadable = "ResultsNotReadable";
 
+    /// <summary>The WebGPU library is missing or is not a WebGPU implementation.</summary>
+    public const string GpuLibraryMissing = "GpuLibraryMissing";
+
+    /// <summary>No adapter can compute (none found, or only the Null backend).</summary>
+    public const string NoUsableGpu = "NoUsableGpu";
+
+    /// <summary>The WGSL did not compile or the pipeline was refused; the message is the compiler's, with line and column.</summary>
+    public const string InvalidShader = "InvalidShader";
+
+    /// <summary>The request exceeds one of the device's limits, which the message names.</summary>
+    public const string GpuLimitExceeded = "GpuLimitExceeded";
+
+    /// <summary>The kernel is malformed: no outputs, an empty input, a zero workgroup count, an unreadable shader file.</summary>
+    public const string InvalidGpuKernel = "InvalidGpuKernel";
+
+    /// <summary>The GPU device was lost during the call; the next call opens a new one.</summary>
+    public const string GpuDeviceLost = "GpuDeviceLost";
+
+    /// <summary>The device reported an error while running the work.</summary>
+    public const string GpuFailed = "GpuFailed";
+
+    /// <summary>Tensor operands whose shapes do not fit the operation (the message gives both shapes).</summary>
+    public const string TensorShapeMismatch = "TensorShapeMismatch";
+
+    /// <summary>An operand that is not numbers: a string, a ragged matrix, an empty array.</summary>
+    public const string InvalidTensor = "InvalidTensor";
+
     /// <summary>Converts an error into the record PowerShell shows.</summary>
     public static ErrorRecord ToRecord(this CommandError error)
     {
@@ -207,4 +234,28 @@ public static class ErrorRecords
     /// <summary>The results table <paramref name="path"/> could not be read: <paramref name="problem"/> says why.</summary>
     public static CommandError CannotReadResults(string path, Exception problem) =>
         new(ResultsNotReadable, problem is FileNotFoundException or DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : problem is FormatException ? ErrorCategory.InvalidData : ErrorCategory.ReadError, problem, path);
+
+    /// <summary>GPU work for <paramref name="target"/> could not be done: <paramref name="problem"/> says why, its kind picks the id.</summary>
+    public static CommandError GpuFailure(object? target, Repartir.Gpu.GpuException problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return problem.Problem switch
+        {
+            Repartir.Gpu.GpuProblem.LibraryMissing => new(GpuLibraryMissing, ErrorCategory.ResourceUnavailable, problem, target),
+            Repartir.Gpu.GpuProblem.NoUsableGpu => new(NoUsableGpu, ErrorCategory.ResourceUnavailable, problem, target),
+            Repartir.Gpu.GpuProblem.InvalidShader => new(InvalidShader, ErrorCategory.InvalidArgument, problem, target),
+            Repartir.Gpu.GpuProblem.LimitExceeded => new(GpuLimitExceeded, ErrorCategory.LimitsExceeded, problem, target),
+            Repartir.Gpu.GpuProblem.InvalidKernel => new(InvalidGpuKernel, ErrorCategory.InvalidArgument, problem, target),
+            Repartir.Gpu.GpuProblem.DeviceLost => new(GpuDeviceLost, ErrorCategory.ResourceUnavailable, problem, target),
+            _ => new(GpuFailed, ErrorCategory.InvalidResult, problem, target),
+        };
+    }
+
+    /// <summary>Tensor operands do not fit <paramref name="operation"/>: <paramref name="problem"/> gives the shapes.</summary>
+    public static CommandError ShapeMismatch(string operation, Repartir.Tensors.TensorShapeException problem) =>
+        new(TensorShapeMismatch, ErrorCategory.InvalidArgument, problem, operation);
+
+    /// <summary>Operand <paramref name="parameter"/> is not a tensor: <paramref name="problem"/> says what was found.</summary>
+    public static CommandError NotATensor(string parameter, ArgumentException problem) =>
+        new(InvalidTensor, ErrorCategory.InvalidArgument, problem, parameter);
 }

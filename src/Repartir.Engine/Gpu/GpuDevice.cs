@@ -8,8 +8,8 @@ using Repartir.Gpu.Native;
 namespace Repartir.Gpu;
 
 /// <summary>
-/// One open WebGPU device and its queue. Every call is serialised on the device (WebGPU devices are not for
-/// concurrent use); compiled pipelines are cached by shader and entry point, and storage and readback buffers are
+/// One open WebGPU device and its queue. Every call runs on the one GPU thread (<see cref="GpuThread"/>), which
+/// serialises them (WebGPU devices are not for concurrent use, and an OpenGL ES device is bound to its thread); compiled pipelines are cached by shader and entry point, and storage and readback buffers are
 /// pooled by size, so a repeated kernel compiles once and allocates nothing. Upload, dispatch and the copy to the
 /// readback buffers go in one submission, so the queue overlaps them as far as the driver allows.
 /// </summary>
@@ -25,7 +25,6 @@ public sealed unsafe class GpuDevice : IDisposable
 
     private readonly WebGpuApi _api;
     private readonly nint _instance;
-    private readonly object _gate = new();
     private readonly Dictionary<string, Program> _programs = new(StringComparer.Ordinal);
     private readonly Dictionary<(bool Readback, long Capacity), Stack<nint>> _pool = [];
     private readonly DeviceEvents _events = new();
@@ -87,75 +86,33 @@ public sealed unsafe class GpuDevice : IDisposable
     {
         ArgumentNullException.ThrowIfNull(kernel);
         kernel.Validate();
-        lock (_gate)
-        {
-            ThrowIfLost();
-            CheckBindings(kernel.Inputs.Count + kernel.OutputSizes.Count);
-            CheckWorkgroups(kernel.Workgroups);
-            var buffers = new List<GpuBuffer>(kernel.Inputs.Count + kernel.OutputSizes.Count);
-            try
-            {
-                Program program = Compile(kernel.Shader, kernel.EntryPoint);
-                long clock = Stopwatch.GetTimestamp();
-                for (int i = 0; i < kernel.Inputs.Count; i++)
-                {
-                    GpuBuffer input = Allocate(kernel.Inputs[i].Length, $"Input {i} (binding {i})");
-                    buffers.Add(input);
-                    WriteLocked(input, kernel.Inputs[i].Span);
-                }
-
-                for (int i = 0; i < kernel.OutputSizes.Count; i++)
-                {
-                    buffers.Add(Allocate(kernel.OutputSizes[i], $"Output {i} (binding {kernel.Inputs.Count + i})"));
-                }
-
-                TimeSpan upload = Stopwatch.GetElapsedTime(clock);
-                clock = Stopwatch.GetTimestamp();
-                GpuBuffer[] outputs = buffers.Skip(kernel.Inputs.Count).ToArray();
-                DispatchLocked(program, buffers, kernel.Workgroups, 1, clear: outputs);
-                FinishLocked();
-                TimeSpan compute = Stopwatch.GetElapsedTime(clock);
-                clock = Stopwatch.GetTimestamp();
-                var results = new byte[outputs.Length][];
-                for (int i = 0; i < outputs.Length; i++)
-                {
-                    results[i] = new byte[kernel.OutputSizes[i]];
-                    ReadLocked(outputs[i], results[i]);
-                }
-
-                return new GpuKernelResult(results, Adapter.Name, upload, compute, Stopwatch.GetElapsedTime(clock));
-            }
-            finally
-            {
-                foreach (GpuBuffer buffer in buffers)
-                {
-                    buffer.Dispose();
-                }
-            }
-        }
+        return GpuThread.Run(() => RunLocked(kernel));
     }
 
     /// <summary>A storage buffer of <paramref name="bytes"/> bytes on the device, zeroed, for chains of dispatches.</summary>
     /// <exception cref="GpuException">Beyond the device's buffer limits (<see cref="GpuProblem.LimitExceeded"/>), or the device was lost.</exception>
-    public GpuBuffer CreateBuffer(long bytes)
+    public GpuBuffer CreateBuffer(long bytes) => GpuThread.Run(() =>
     {
-        lock (_gate)
-        {
-            ThrowIfLost();
-            GpuBuffer buffer = Allocate(bytes, "The buffer");
-            ClearLocked(buffer);
-            return buffer;
-        }
-    }
+        ThrowIfLost();
+        GpuBuffer buffer = Allocate(bytes, "The buffer");
+        ClearLocked(buffer);
+        return buffer;
+    });
 
     /// <summary>Copies <paramref name="data"/> into <paramref name="buffer"/> from its start.</summary>
     public void Write(GpuBuffer buffer, ReadOnlySpan<byte> data)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        lock (_gate)
+        fixed (byte* pointer = data)
         {
-            ThrowIfLost();
-            WriteLocked(buffer, data);
+            // The caller waits for the GPU thread, so the pinned span outlives the call.
+            nint address = (nint)pointer;
+            int length = data.Length;
+            GpuThread.Run(() =>
+            {
+                ThrowIfLost();
+                WriteLocked(buffer, new ReadOnlySpan<byte>((void*)address, length));
+            });
         }
     }
 
@@ -163,32 +120,31 @@ public sealed unsafe class GpuDevice : IDisposable
     public void Read(GpuBuffer buffer, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        lock (_gate)
+        fixed (byte* pointer = destination)
         {
-            ThrowIfLost();
-            ReadLocked(buffer, destination);
+            nint address = (nint)pointer;
+            int length = destination.Length;
+            GpuThread.Run(() =>
+            {
+                ThrowIfLost();
+                ReadLocked(buffer, new Span<byte>((void*)address, length));
+            });
         }
     }
 
     /// <summary>Dispatches the shader's entry point over <paramref name="bindings"/> (bindings 0, 1, … of group 0), <paramref name="repeat"/> times in one submission, and waits for it.</summary>
-    public void Dispatch(string shader, string entryPoint, IReadOnlyList<GpuBuffer> bindings, GpuWorkgroups workgroups, int repeat = 1)
+    public void Dispatch(string shader, string entryPoint, IReadOnlyList<GpuBuffer> bindings, GpuWorkgroups workgroups, int repeat = 1) => GpuThread.Run(() =>
     {
-        lock (_gate)
-        {
-            Enqueue(shader, entryPoint, bindings, workgroups, repeat);
-            FinishLocked();
-        }
-    }
+        Enqueue(shader, entryPoint, bindings, workgroups, repeat);
+        FinishLocked();
+    });
 
     /// <summary>Waits until the work submitted so far has finished.</summary>
-    public void Finish()
+    public void Finish() => GpuThread.Run(() =>
     {
-        lock (_gate)
-        {
-            ThrowIfLost();
-            FinishLocked();
-        }
-    }
+        ThrowIfLost();
+        FinishLocked();
+    });
 
     /// <summary>Submits a dispatch without waiting for it: a later <see cref="Read"/> or <see cref="Finish"/> waits, in queue order.</summary>
     internal void Enqueue(string shader, string entryPoint, IReadOnlyList<GpuBuffer> bindings, GpuWorkgroups workgroups, int repeat = 1)
@@ -196,13 +152,13 @@ public sealed unsafe class GpuDevice : IDisposable
         ArgumentNullException.ThrowIfNull(bindings);
         ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
         workgroups.Validate();
-        lock (_gate)
+        GpuThread.Run(() =>
         {
             ThrowIfLost();
             CheckBindings(bindings.Count);
             CheckWorkgroups(workgroups);
             DispatchLocked(Compile(shader, entryPoint), bindings, workgroups, repeat, clear: []);
-        }
+        });
     }
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> on the device, <paramref name="repeat"/> times, and waits (the device's copy bandwidth).</summary>
@@ -210,7 +166,7 @@ public sealed unsafe class GpuDevice : IDisposable
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        lock (_gate)
+        GpuThread.Run(() =>
         {
             ThrowIfLost();
             long bytes = Math.Min(source.Size, destination.Size);
@@ -222,77 +178,65 @@ public sealed unsafe class GpuDevice : IDisposable
 
             SubmitLocked(encoder);
             FinishLocked();
-        }
+        });
     }
 
     /// <summary>Compiles (or finds cached) the shader, so its first dispatch does not pay for it.</summary>
     /// <exception cref="GpuException">It does not compile (<see cref="GpuProblem.InvalidShader"/>).</exception>
-    public void Prepare(string shader, string entryPoint)
+    public void Prepare(string shader, string entryPoint) => GpuThread.Run(() =>
     {
-        lock (_gate)
-        {
-            ThrowIfLost();
-            _ = Compile(shader, entryPoint);
-        }
-    }
+        ThrowIfLost();
+        _ = Compile(shader, entryPoint);
+    });
 
     /// <summary>Destroys the device as a driver reset would, so tests can see the loss reported and recovered from.</summary>
-    public void SimulateLoss()
+    public void SimulateLoss() => GpuThread.Run(() =>
     {
-        lock (_gate)
-        {
-            _api.DeviceDestroy(_device);
-            _api.InstanceProcessEvents(_instance);
-        }
-    }
+        _api.DeviceDestroy(_device);
+        _api.InstanceProcessEvents(_instance);
+    });
 
     /// <inheritdoc />
-    public void Dispose()
+    public void Dispose() => GpuThread.Run(() =>
     {
-        lock (_gate)
+        if (_device == 0)
         {
-            if (_device == 0)
-            {
-                return;
-            }
-
-            foreach (Program program in _programs.Values)
-            {
-                program.Release(_api);
-            }
-
-            _programs.Clear();
-            foreach (((bool _, long _), Stack<nint> stack) in _pool)
-            {
-                foreach (nint buffer in stack)
-                {
-                    _api.BufferRelease(buffer);
-                }
-            }
-
-            _pool.Clear();
-            _api.QueueRelease(_queue);
-            _api.DeviceRelease(_device);
-            _device = 0;
-            _api.InstanceProcessEvents(_instance);
-            _events.Dispose();
+            return;
         }
-    }
 
-    internal void Recycle(nint handle, long capacity, int generation)
+        foreach (Program program in _programs.Values)
+        {
+            program.Release(_api);
+        }
+
+        _programs.Clear();
+        foreach (((bool _, long _), Stack<nint> stack) in _pool)
+        {
+            foreach (nint buffer in stack)
+            {
+                _api.BufferRelease(buffer);
+            }
+        }
+
+        _pool.Clear();
+        _api.QueueRelease(_queue);
+        _api.DeviceRelease(_device);
+        _device = 0;
+        _api.InstanceProcessEvents(_instance);
+        _events.Dispose();
+    });
+
+    internal void Recycle(nint handle, long capacity, int generation) => GpuThread.Run(() =>
     {
-        lock (_gate)
+        if (_device == 0 || generation != Generation || _pooledBytes + capacity > MaxPooledBytes)
         {
-            if (_device == 0 || generation != Generation || _pooledBytes + capacity > MaxPooledBytes)
-            {
-                _api.BufferRelease(handle);
-                return;
-            }
-
-            PoolFor(readback: false, capacity).Push(handle);
-            _pooledBytes += capacity;
+            _api.BufferRelease(handle);
+            return;
         }
-    }
+
+        PoolFor(readback: false, capacity).Push(handle);
+        _pooledBytes += capacity;
+    });
 
     private static long Align4(long bytes) => (bytes + 3) & ~3L;
 
@@ -317,6 +261,53 @@ public sealed unsafe class GpuDevice : IDisposable
     [UnmanagedCallersOnly]
     private static void OnUncapturedError(nint* device, uint type, WGPUStringView message, void* userdata1, void* userdata2) =>
         DeviceEvents.From(userdata1).LastError = message.ToString();
+
+    private GpuKernelResult RunLocked(GpuKernel kernel)
+    {
+        ThrowIfLost();
+        CheckBindings(kernel.Inputs.Count + kernel.OutputSizes.Count);
+        CheckWorkgroups(kernel.Workgroups);
+        var buffers = new List<GpuBuffer>(kernel.Inputs.Count + kernel.OutputSizes.Count);
+        try
+        {
+            Program program = Compile(kernel.Shader, kernel.EntryPoint);
+            long clock = Stopwatch.GetTimestamp();
+            for (int i = 0; i < kernel.Inputs.Count; i++)
+            {
+                GpuBuffer input = Allocate(kernel.Inputs[i].Length, $"Input {i} (binding {i})");
+                buffers.Add(input);
+                WriteLocked(input, kernel.Inputs[i].Span);
+            }
+
+            for (int i = 0; i < kernel.OutputSizes.Count; i++)
+            {
+                buffers.Add(Allocate(kernel.OutputSizes[i], $"Output {i} (binding {kernel.Inputs.Count + i})"));
+            }
+
+            TimeSpan upload = Stopwatch.GetElapsedTime(clock);
+            clock = Stopwatch.GetTimestamp();
+            GpuBuffer[] outputs = buffers.Skip(kernel.Inputs.Count).ToArray();
+            DispatchLocked(program, buffers, kernel.Workgroups, 1, clear: outputs);
+            FinishLocked();
+            TimeSpan compute = Stopwatch.GetElapsedTime(clock);
+            clock = Stopwatch.GetTimestamp();
+            var results = new byte[outputs.Length][];
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                results[i] = new byte[kernel.OutputSizes[i]];
+                ReadLocked(outputs[i], results[i]);
+            }
+
+            return new GpuKernelResult(results, Adapter.Name, upload, compute, Stopwatch.GetElapsedTime(clock));
+        }
+        finally
+        {
+            foreach (GpuBuffer buffer in buffers)
+            {
+                buffer.Dispose();
+            }
+        }
+    }
 
     private void ThrowIfLost()
     {

@@ -8,6 +8,7 @@ namespace Repartir.Gpu;
 /// Discovery asks for a Vulkan adapter (high performance, then low power) and an OpenGL ES one in compatibility
 /// mode, keeps each distinct adapter once, and ranks the usable ones: discrete, integrated, then a CPU adapter;
 /// Vulkan before OpenGL ES at the same rank. An adapter on Dawn's Null backend is listed as unusable and never chosen.
+/// Every call runs on the one GPU thread (<see cref="GpuThread"/>).
 /// </summary>
 public sealed unsafe class GpuRuntime : IDisposable
 {
@@ -20,7 +21,6 @@ public sealed unsafe class GpuRuntime : IDisposable
         (WGPUBackendType.OpenGLES, WGPUFeatureLevel.Compatibility, WGPUPowerPreference.Undefined),
     ];
 
-    private readonly object _gate = new();
     private readonly (WGPUBackendType Backend, WGPUFeatureLevel Level, WGPUPowerPreference Power)[] _requests;
     private readonly string? _libraryPath;
     private WebGpuApi? _api;
@@ -47,52 +47,31 @@ public sealed unsafe class GpuRuntime : IDisposable
 
     /// <summary>The adapters found, in discovery order, the chosen one marked.</summary>
     /// <exception cref="GpuException">The library is missing (<see cref="GpuProblem.LibraryMissing"/>).</exception>
-    public IReadOnlyList<GpuAdapter> Adapters
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return Discover().Select(a => a.Info).ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<GpuAdapter> Adapters => GpuThread.Run(() => Discover().Select(a => a.Info).ToArray());
 
     /// <summary>Opens a device on the chosen adapter.</summary>
     /// <exception cref="GpuException">No library (<see cref="GpuProblem.LibraryMissing"/>) or no usable adapter (<see cref="GpuProblem.NoUsableGpu"/>).</exception>
-    public GpuDevice OpenDevice()
+    public GpuDevice OpenDevice() => GpuThread.Run(() =>
     {
-        lock (_gate)
-        {
-            List<DiscoveredAdapter> adapters = Discover();
-            DiscoveredAdapter chosen = adapters.FirstOrDefault(a => a.Info.Chosen)
-                ?? throw new GpuException(GpuProblem.NoUsableGpu, NoUsableGpuMessage(adapters));
-            return new GpuDevice(_api!, _instance, chosen.Handle, chosen.Limits, chosen.Info);
-        }
-    }
+        List<DiscoveredAdapter> adapters = Discover();
+        DiscoveredAdapter chosen = adapters.FirstOrDefault(a => a.Info.Chosen)
+            ?? throw new GpuException(GpuProblem.NoUsableGpu, NoUsableGpuMessage(adapters));
+        return new GpuDevice(_api!, _instance, chosen.Handle, chosen.Limits, chosen.Info);
+    });
 
     /// <summary>Forgets the adapters found, so the next use looks again (after a device was lost, say).</summary>
-    public void Rediscover()
-    {
-        lock (_gate)
-        {
-            ReleaseAdapters();
-        }
-    }
+    public void Rediscover() => GpuThread.Run(ReleaseAdapters);
 
     /// <inheritdoc />
-    public void Dispose()
+    public void Dispose() => GpuThread.Run(() =>
     {
-        lock (_gate)
+        ReleaseAdapters();
+        if (_instance != 0)
         {
-            ReleaseAdapters();
-            if (_instance != 0)
-            {
-                _api!.InstanceRelease(_instance);
-                _instance = 0;
-            }
+            _api!.InstanceRelease(_instance);
+            _instance = 0;
         }
-    }
+    });
 
     /// <summary>Waits for <paramref name="future"/>, at most <paramref name="timeout"/>; true when it completed.</summary>
     internal static bool Wait(WebGpuApi api, nint instance, WGPUFuture future, TimeSpan timeout)
