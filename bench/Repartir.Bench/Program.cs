@@ -97,6 +97,15 @@ if (suite is "tensor")
     results.Add(TensorSuite.Run(pairs));
 }
 
+if (suite is "gpu")
+{
+    // Not part of "all": issue 11's GPU figures, on the chosen adapter (--matmul N; --peak-tflops for the fraction of peak).
+    known = true;
+    string? size = Option("--matmul");
+    string? peak = Option("--peak-tflops");
+    results.Add(GpuSuite.Run(pairs, size is null ? null : int.Parse(size, CultureInfo.InvariantCulture), peak is null ? null : double.Parse(peak, CultureInfo.InvariantCulture)));
+}
+
 if (suite is "fuzz")
 {
     // Not part of "all": a correctness run with counts, not a ratio.
@@ -106,7 +115,7 @@ if (suite is "fuzz")
 
 if (!known)
 {
-    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, tensor, all)");
+    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, tensor, gpu, all)");
     return 2;
 }
 

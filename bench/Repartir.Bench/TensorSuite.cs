@@ -7,7 +7,7 @@ namespace Repartir.Bench;
 
 /// <summary>
 /// tensor: add, multiply and dot on 16M and 2K floats through <see cref="CpuTensor"/> (all cores when large) ÷
-/// <see cref="TensorPrimitives"/> on one thread, interleaved; matmul GFLOP/s at 1024² and its speed-up over a scalar loop.
+/// <see cref="TensorPrimitives"/> on one thread, interleaved; matmul GFLOP/s at 1024² and 4096² and its speed-up over a scalar loop.
 /// </summary>
 internal static class TensorSuite
 {
@@ -64,7 +64,7 @@ internal static class TensorSuite
 
     private static void MatMul(int pairs, JsonObject json)
     {
-        const int N = 1024, Small = 256;
+        const int N = 1024, Large = 4096, Small = 256;
         var random = new Random(7);
         float[] a = [.. Enumerable.Range(0, N * N).Select(_ => random.NextSingle())];
         float[] b = [.. Enumerable.Range(0, N * N).Select(_ => random.NextSingle())];
@@ -74,6 +74,15 @@ internal static class TensorSuite
         for (int i = 0; i < pairs; i++)
         {
             gflops.Add(2.0 * N * N * N / Measurement.Seconds(() => CpuTensor.MatMul(a, b, c, N, N, N)) / 1e9);
+        }
+
+        // 4096²: 137 GFLOP a run (seconds on a few cores), so at most three runs.
+        float[] la = [.. Enumerable.Range(0, Large * Large).Select(_ => random.NextSingle())];
+        float[] lc = new float[Large * Large];
+        var large = new List<double>();
+        for (int i = 0; i < Math.Min(pairs, 3); i++)
+        {
+            large.Add(2.0 * Large * Large * Large / Measurement.Seconds(() => CpuTensor.MatMul(la, la, lc, Large, Large, Large)) / 1e9);
         }
 
         // The speed-up over a plain triple loop (i, p, j order, what a person would write first), at 256² to keep it short.
@@ -94,8 +103,9 @@ internal static class TensorSuite
             }
         });
         double ours = Measurement.Seconds(() => CpuTensor.MatMul(sa, sb, sc, Small, Small, Small));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  matmul {N}²: {Measurement.Median(gflops):0.0} GFLOP/s ({gflops.Min():0.0}-{gflops.Max():0.0}); {Small}²: {scalar / ours:0.0}x a scalar loop"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  matmul {N}²: {Measurement.Median(gflops):0.0} GFLOP/s ({gflops.Min():0.0}-{gflops.Max():0.0}); {Large}²: {Measurement.Median(large):0.0} GFLOP/s ({large.Min():0.0}-{large.Max():0.0}); {Small}²: {scalar / ours:0.0}x a scalar loop"));
         json["matmul_1024_gflops"] = Measurement.Median(gflops);
+        json["matmul_4096_gflops"] = Measurement.Median(large);
         json["matmul_256_speedup_over_scalar"] = scalar / ours;
     }
 }

@@ -53,10 +53,10 @@ public sealed class GpuTensor
         }
 
         GpuDevice device = _executor.Device;
-        using GpuBuffer a = Upload(device, x);
+        using GpuBuffer a = UploadVectors(device, x);
         using GpuBuffer s = Upload(device, [scalar]);
-        using GpuBuffer c = device.CreateBuffer((long)x.Length * sizeof(float));
-        device.Enqueue(TensorShaders.Scale, "main", [a, s, c], Grid(x.Length, TensorShaders.GroupSize));
+        using GpuBuffer c = device.CreateBuffer(VectorBytes(x.Length));
+        device.Enqueue(TensorShaders.Scale, "main", [a, s, c], VectorGrid(x.Length));
         device.Read(c, MemoryMarshal.AsBytes(destination));
     }
 
@@ -142,13 +142,13 @@ public sealed class GpuTensor
         return Tensor.Matrix(m, n, result);
     }
 
-    /// <summary>The matmul kernel for the device's adapter: tiled in workgroup memory on a GPU, register-blocked on a CPU adapter.</summary>
-    internal static void EnqueueMatMul(GpuDevice device, GpuBuffer a, GpuBuffer b, GpuBuffer dims, GpuBuffer c, int m, int n, int repeat = 1)
+    /// <summary>The matmul kernel for the device's adapter (unless <paramref name="tiled"/> says which): tiled in workgroup memory on a GPU, register-blocked on a CPU adapter.</summary>
+    internal static void EnqueueMatMul(GpuDevice device, GpuBuffer a, GpuBuffer b, GpuBuffer dims, GpuBuffer c, int m, int n, int repeat = 1, bool? tiled = null)
     {
-        bool software = device.Adapter.Type == GpuAdapterType.Cpu;
-        int tile = software ? TensorShaders.MatMulBlockTile : TensorShaders.MatMulTile;
+        bool useTiles = tiled ?? device.Adapter.Type != GpuAdapterType.Cpu;
+        int tile = useTiles ? TensorShaders.MatMulTile : TensorShaders.MatMulBlockTile;
         var workgroups = new GpuWorkgroups((uint)((n + tile - 1) / tile), (uint)((m + tile - 1) / tile));
-        device.Enqueue(software ? TensorShaders.MatMulBlocked : TensorShaders.MatMulTiled, "main", [a, b, dims, c], workgroups, repeat);
+        device.Enqueue(useTiles ? TensorShaders.MatMulTiled : TensorShaders.MatMulBlocked, "main", [a, b, dims, c], workgroups, repeat);
     }
 
     /// <summary>A grid of workgroups of <paramref name="groupSize"/> covering <paramref name="count"/> items, folded into y past 65,535.</summary>
@@ -157,6 +157,20 @@ public sealed class GpuTensor
         long groups = Math.Max(1, (count + groupSize - 1) / groupSize);
         long x = Math.Min(groups, 65_535);
         return new GpuWorkgroups((uint)x, (uint)((groups + x - 1) / x));
+    }
+
+    /// <summary>The bytes of <paramref name="count"/> floats padded to whole vec4s, for the element-wise kernels.</summary>
+    internal static long VectorBytes(long count) => (count + TensorShaders.VectorWidth - 1) / TensorShaders.VectorWidth * TensorShaders.VectorWidth * sizeof(float);
+
+    /// <summary>The grid of an element-wise kernel over <paramref name="count"/> floats, a vec4 an invocation.</summary>
+    internal static GpuWorkgroups VectorGrid(long count) => Grid((count + TensorShaders.VectorWidth - 1) / TensorShaders.VectorWidth, TensorShaders.GroupSize);
+
+    /// <summary>A buffer of whole vec4s holding <paramref name="values"/>, the padding zeroed.</summary>
+    internal static GpuBuffer UploadVectors(GpuDevice device, ReadOnlySpan<float> values)
+    {
+        GpuBuffer buffer = device.CreateBuffer(VectorBytes(values.Length));
+        device.Write(buffer, MemoryMarshal.AsBytes(values));
+        return buffer;
     }
 
     internal static GpuBuffer Upload(GpuDevice device, ReadOnlySpan<float> values)
@@ -195,10 +209,10 @@ public sealed class GpuTensor
         }
 
         GpuDevice device = _executor.Device;
-        using GpuBuffer a = Upload(device, x);
-        using GpuBuffer b = Upload(device, y);
-        using GpuBuffer c = device.CreateBuffer((long)x.Length * sizeof(float));
-        device.Enqueue(TensorShaders.Binary(op), "main", [a, b, c], Grid(x.Length, TensorShaders.GroupSize));
+        using GpuBuffer a = UploadVectors(device, x);
+        using GpuBuffer b = UploadVectors(device, y);
+        using GpuBuffer c = device.CreateBuffer(VectorBytes(x.Length));
+        device.Enqueue(TensorShaders.Binary(op), "main", [a, b, c], VectorGrid(x.Length));
         device.Read(c, MemoryMarshal.AsBytes(destination));
     }
 }

@@ -18,21 +18,60 @@ public static class CpuTensor
     /// <summary>Below this many values (two chunks) an operation runs on the calling thread: splitting would not pay.</summary>
     public const int ParallelThreshold = 2 * ChunkLength;
 
+    /// <summary>
+    /// True for operands small enough to run on the calling thread, and well formed. Such a call goes straight to
+    /// TensorPrimitives with nothing between: at 2K values an operation takes about 100 ns, and a delegate call cost 8%.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool IsSmall(int x, int y, int destination) => x < ParallelThreshold && x == y && x == destination;
+
     /// <summary>x + y into <paramref name="destination"/>.</summary>
-    public static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination) =>
+    public static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
+    {
+        if (IsSmall(x.Length, y.Length, destination.Length))
+        {
+            TensorPrimitives.Add(x, y, destination);
+            return;
+        }
+
         Binary(x, y, destination, TensorPrimitives.Add);
+    }
 
     /// <summary>x − y into <paramref name="destination"/>.</summary>
-    public static void Subtract(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination) =>
+    public static void Subtract(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
+    {
+        if (IsSmall(x.Length, y.Length, destination.Length))
+        {
+            TensorPrimitives.Subtract(x, y, destination);
+            return;
+        }
+
         Binary(x, y, destination, TensorPrimitives.Subtract);
+    }
 
     /// <summary>x × y, element by element, into <paramref name="destination"/>.</summary>
-    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination) =>
+    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
+    {
+        if (IsSmall(x.Length, y.Length, destination.Length))
+        {
+            TensorPrimitives.Multiply(x, y, destination);
+            return;
+        }
+
         Binary(x, y, destination, TensorPrimitives.Multiply);
+    }
 
     /// <summary>x ÷ y, element by element, into <paramref name="destination"/> (IEEE: x/0 is ±∞ or NaN).</summary>
-    public static void Divide(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination) =>
+    public static void Divide(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
+    {
+        if (IsSmall(x.Length, y.Length, destination.Length))
+        {
+            TensorPrimitives.Divide(x, y, destination);
+            return;
+        }
+
         Binary(x, y, destination, TensorPrimitives.Divide);
+    }
 
     /// <summary>x × <paramref name="scalar"/> into <paramref name="destination"/>.</summary>
     public static unsafe void Scale(ReadOnlySpan<float> x, float scalar, Span<float> destination)

@@ -123,6 +123,33 @@ public sealed class GpuTensorTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1, 1, true)]
+    [InlineData(129, 17, 131, true)]
+    [InlineData(200, 300, 7, true)]
+    [InlineData(33, 9, 35, false)]
+    public void Both_matmul_kernels_are_right_whatever_the_adapter(int m, int k, int n, bool tiled)
+    {
+        // The adapter picks one kernel; the other is checked here too, so a GPU's kernel is tested on a CPU driver.
+        float[] a = Random(m * k, 9), b = Random(k * n, 10), gpu = new float[m * n], cpu = new float[m * n];
+        GpuDevice device = GpuExecutor.Shared.Device;
+        using (GpuBuffer da = GpuTensor.Upload(device, a))
+        using (GpuBuffer db = GpuTensor.Upload(device, b))
+        using (GpuBuffer dims = GpuTensor.Upload(device, System.Runtime.InteropServices.MemoryMarshal.Cast<uint, float>([(uint)m, (uint)k, (uint)n, 0u])))
+        using (GpuBuffer dc = device.CreateBuffer((long)m * n * sizeof(float)))
+        {
+            GpuTensor.EnqueueMatMul(device, da, db, dims, dc, m, n, tiled: tiled);
+            device.Read(dc, System.Runtime.InteropServices.MemoryMarshal.AsBytes(gpu.AsSpan()));
+        }
+
+        CpuTensor.MatMul(a, b, cpu, m, k, n);
+        float tolerance = GpuTensor.ReductionTolerance * k * 4 * 2;
+        for (int i = 0; i < m * n; i++)
+        {
+            Assert.InRange(gpu[i], cpu[i] - tolerance, cpu[i] + tolerance);
+        }
+    }
+
     [Fact]
     public void Tensors_keep_their_shape_and_mismatches_are_named()
     {
