@@ -15,11 +15,12 @@ internal static class TestPools
         OutputDrainGrace = TimeSpan.FromMilliseconds(500),
     };
 
-    internal static Pool Create(int workers = 2, int? maxQueue = null, QueueFullMode mode = QueueFullMode.Wait, ProcessExecutorOptions? process = null, IExecutor? executor = null) =>
+    internal static Pool Create(int workers = 2, int? maxQueue = null, QueueFullMode mode = QueueFullMode.Wait, ProcessExecutorOptions? process = null, IExecutor? executor = null, IReadOnlyList<string>? gpus = null) =>
         new(new PoolOptions
         {
             Name = "test",
             CpuWorkers = workers,
+            Gpus = gpus ?? [], // what the test machine has must not change what a test sees
             MaxQueue = maxQueue,
             QueueFullMode = mode,
             Process = process ?? FastKill,

@@ -28,6 +28,7 @@ internal sealed class RemotePlacement : IAsyncDisposable
     private Task? _loop;
     private ITimer? _availabilityCheck;
     private long _unusableSince = -1; // since when no worker could take a task (a timestamp); -1 while one can
+    private long _gpuUnusableSince = -1; // since when Gpu tasks waited while no worker with a GPU was usable; -1 otherwise
     private int _signaled;
 
     internal RemotePlacement(IAttemptSource source, PoolOptions options, ILogger logger, TimeProvider time)
@@ -113,7 +114,7 @@ internal sealed class RemotePlacement : IAsyncDisposable
     }
 
     /// <summary>The pool's next task a remote worker may run, already marked running; null when there is none.</summary>
-    internal TaskAttempt? TakeWork() => _source.TryTake();
+    internal TaskAttempt? TakeWork(bool gpu) => _source.TryTake(gpu);
 
     /// <summary>Asks every worker to cancel the pool's tasks it runs.</summary>
     internal void CancelRunning()
@@ -163,6 +164,11 @@ internal sealed class RemotePlacement : IAsyncDisposable
                 {
                     // Placed, or the slot was taken meanwhile by a result's hand-off: look again.
                 }
+
+                // Gpu tasks wait for a worker with a GPU free, which need not be the least loaded one.
+                while (_source.HasGpuWork && WithFreeGpu() is { } client && await client.TryPlaceNextAsync().ConfigureAwait(false) == Placement.Placed)
+                {
+                }
             }
         }
         catch (OperationCanceledException)
@@ -192,6 +198,7 @@ internal sealed class RemotePlacement : IAsyncDisposable
         if (clients.Any(c => c.IsUsable))
         {
             Volatile.Write(ref _unusableSince, -1);
+            CheckGpuAvailability(clients, now);
             return;
         }
 
@@ -211,8 +218,34 @@ internal sealed class RemotePlacement : IAsyncDisposable
             ? "it has no remote workers"
             : string.Join("; ", clients.Select(c => $"{c.Address} is {(c.State == RemoteWorkerState.Online ? "draining" : c.State.ToString())}{(c.LastError is { } error ? $" ({error})" : string.Empty)}"));
         string message = $"No worker of pool '{_options.Name}' could take the task within {limit.TotalSeconds:0.###} s (PlacementTimeout): {workers}.";
-        _source.AbandonUnplaced(queuedAt => _time.GetElapsedTime(queuedAt, now) >= limit, message);
+        _source.AbandonUnplaced(queuedAt => _time.GetElapsedTime(queuedAt, now) >= limit, message, gpuOnly: false);
     }
+
+    /// <summary>Gives up on the Gpu tasks that waited past the placement timeout while workers were usable but none with a GPU.</summary>
+    private void CheckGpuAvailability(WorkerClient[] clients, long now)
+    {
+        if (!_source.HasGpuWork || clients.Any(c => c.IsUsable && c.GpuCount > 0))
+        {
+            Volatile.Write(ref _gpuUnusableSince, -1);
+            return;
+        }
+
+        long since = Volatile.Read(ref _gpuUnusableSince);
+        if (since < 0)
+        {
+            Volatile.Write(ref _gpuUnusableSince, since = now);
+        }
+
+        TimeSpan limit = _options.PlacementTimeout;
+        if (_time.GetElapsedTime(since, now) >= limit)
+        {
+            string workers = string.Join("; ", clients.Select(c => $"{c.Address} {(c.GpuCount > 0 ? $"has {c.GpuCount} GPU(s) but is {c.State}" : "has no GPU")}"));
+            _source.AbandonUnplaced(queuedAt => _time.GetElapsedTime(queuedAt, now) >= limit, $"No worker of pool '{_options.Name}' with a GPU could take the task within {limit.TotalSeconds:0.###} s (PlacementTimeout): {workers}.", gpuOnly: true);
+        }
+    }
+
+    private WorkerClient? WithFreeGpu() =>
+        Clients.Where(c => c.FreeSlots > 0 && c.FreeGpus > 0).OrderBy(c => (double)c.InFlight / c.Slots).FirstOrDefault();
 
     private WorkerClient? LeastLoaded()
     {

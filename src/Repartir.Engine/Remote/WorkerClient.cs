@@ -136,6 +136,12 @@ public sealed class WorkerClient
         ? session.InFlight.Free
         : 0;
 
+    /// <summary>The GPUs the worker announced in its hello (its <c>Gpu</c> backend and the <c>gpus</c> host fact); 0 before it said hello.</summary>
+    public int GpuCount => GpusOf(Peer);
+
+    /// <summary>GPUs free for a Gpu task: the worker's GPUs less the Gpu tasks sent to it and not yet finished.</summary>
+    internal int FreeGpus => _session is { } session ? FreeGpuSlots(session) : 0;
+
     /// <summary>Completes once the first connection attempt has succeeded or failed (then see <see cref="State"/> and <see cref="LastError"/>).</summary>
     public Task FirstAttempt => _firstAttempt.Task;
 
@@ -155,7 +161,7 @@ public sealed class WorkerClient
             return Placement.NoSlot;
         }
 
-        TaskAttempt? work = _placement.TakeWork();
+        TaskAttempt? work = _placement.TakeWork(gpu: FreeGpuSlots(session) > 0);
         if (work is null)
         {
             session.InFlight.Release();
@@ -178,7 +184,9 @@ public sealed class WorkerClient
 
         try
         {
-            await session.Connection.SendAsync(new Submit(work.Id.Value, work.Number, work.Spec with { Backend = Backend.Cpu }), session.Ending.Token).ConfigureAwait(false);
+            // The worker runs a Gpu task as a process on a device of its own, and any other as a process.
+            Backend runAs = work.Spec.Backend == Backend.Gpu ? Backend.Gpu : Backend.Cpu;
+            await session.Connection.SendAsync(new Submit(work.Id.Value, work.Number, work.Spec with { Backend = runAs }), session.Ending.Token).ConfigureAwait(false);
         }
         catch (FrameException e)
         {
@@ -290,6 +298,18 @@ public sealed class WorkerClient
     }
 
     /// <summary>The outcome of an attempt this worker was given but did not report on.</summary>
+    /// <summary>The GPUs a worker's hello announces: the count of its <c>gpus</c> host fact, when it offers the Gpu backend.</summary>
+    internal static int GpusOf(Hello? hello) =>
+        hello is null || !hello.Backends.Contains(nameof(Backend.Gpu), StringComparer.Ordinal) ? 0
+        : hello.HostFacts.TryGetValue("gpus", out string? devices) && devices.Length > 0 ? devices.Split(',').Length
+        : 1;
+
+    private static int FreeGpuSlots(WorkerSession session)
+    {
+        int gpus = GpusOf(session.Peer);
+        return gpus == 0 ? 0 : gpus - session.InFlight.Attempts.Count(a => a.Attempt.Spec.Backend == Backend.Gpu);
+    }
+
     private TaskResult NotRunHere(WorkerSession session, TaskAttempt work, FailureKind failure, string message) =>
         TaskResult.NotRun(work.Id, work.Spec, failure, message, work.Number, EndPoint.ToString(), session.Peer.Name) with { Backend = Backend.Remote };
 
@@ -540,7 +560,7 @@ public sealed class WorkerClient
             Id = work.Id,
             Spec = work.Spec,
             Name = work.Spec.DisplayName,
-            Backend = Backend.Remote,
+            Backend = work.Spec.Backend == Backend.Gpu ? Backend.Gpu : Backend.Remote,
             Worker = $"{session.Peer.Name}/{result.Outcome.Worker}",
         };
         if (outcome.Failure is FailureKind.Rejected or FailureKind.WorkerLost)

@@ -37,6 +37,12 @@ public sealed record WorkerOptions
     public ProcessExecutorOptions Process { get; init; } = new();
 
     /// <summary>
+    /// The GPUs it offers Gpu tasks (announced in its hello), one task a device while devices are free; <c>null</c> to
+    /// detect them (<see cref="Gpu.GpuDeviceSlots.Detect"/>), empty for none: it then refuses Gpu tasks.
+    /// </summary>
+    public IReadOnlyList<string>? Gpus { get; init; }
+
+    /// <summary>
     /// Mutual TLS: the worker's certificate and the authorities a coordinator's certificate must chain to. Null
     /// serves plain TCP, which only a loopback address may do unless <see cref="AllowInsecure"/> says otherwise.
     /// </summary>
@@ -127,6 +133,7 @@ public sealed class WorkerServer : IAsyncDisposable
     private Security.TlsCredentials? _tls;
     private readonly RefusalLog _refusals;
     private readonly FairShare _slots;
+    private readonly Gpu.GpuDeviceSlots _gpus;
     private int _open; // connections accepted and not yet closed, handshakes included
 
     /// <summary>Creates a worker; <see cref="Start"/> begins listening.</summary>
@@ -139,6 +146,7 @@ public sealed class WorkerServer : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _started = _time.GetUtcNow();
         _pool = new Pool(new PoolOptions { Name = "worker", CpuWorkers = options.Slots, Process = options.Process }, _logger, timeProvider: _time);
+        _gpus = new Gpu.GpuDeviceSlots(options.Gpus ?? Gpu.GpuDeviceSlots.Detect());
         _listener = new TcpListener(options.Bind);
         _tls = options.Tls;
         _refusals = new RefusalLog(_time);
@@ -271,10 +279,11 @@ public sealed class WorkerServer : IAsyncDisposable
         _options.Name,
         Id,
         _options.Slots,
-        [nameof(Backend.Cpu)],
+        _gpus.Count > 0 ? [nameof(Backend.Cpu), nameof(Backend.Gpu)] : [nameof(Backend.Cpu)],
         _options.MaxFrameLength,
         new Dictionary<string, string>
         {
+            ["gpus"] = string.Join(',', _gpus.Devices),
             ["os"] = RuntimeInformation.OSDescription,
             ["architecture"] = RuntimeInformation.OSArchitecture.ToString(),
             ["cores"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
@@ -524,6 +533,11 @@ public sealed class WorkerServer : IAsyncDisposable
             return Refused(submit, refusal);
         }
 
+        if (submit.Spec.Backend == Backend.Gpu && _gpus.Count == 0)
+        {
+            return Refused(submit, $"Worker {_options.Name} has no GPU for a Gpu task.");
+        }
+
         if (session.Start(submit.TaskId) is not { } running)
         {
             return Refused(submit, $"Task {submit.TaskId} is already running on this worker.");
@@ -534,7 +548,9 @@ public sealed class WorkerServer : IAsyncDisposable
             // A slot when it is this connection's turn (connections take turns; its own tasks go in the order sent,
             // which a coordinator counts on to know which task it sent ahead starts when a slot frees), then the pool.
             using IDisposable slot = await _slots.AcquireAsync(session, running.Cancellation.Token).ConfigureAwait(false);
-            TaskResult outcome = await _pool.SubmitAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false);
+            TaskResult outcome = submit.Spec.Backend == Backend.Gpu
+                ? await OnGpuAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false)
+                : await _pool.SubmitAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false);
 
             // Held for the connection from now, before the slot goes back: a connection over its limit gets no next slot.
             session.Holding(OutputOf(outcome));
@@ -562,6 +578,25 @@ public sealed class WorkerServer : IAsyncDisposable
         finally
         {
             session.Finish(submit.TaskId);
+        }
+    }
+
+    /// <summary>
+    /// Runs a Gpu task as a process told its device: a free one while there is one, else the least busy (a coordinator
+    /// sends no more Gpu tasks than the worker has GPUs, but several coordinators may share it).
+    /// </summary>
+    private async Task<TaskResult> OnGpuAsync(TaskSpec spec, CancellationToken cancellationToken)
+    {
+        string device = _gpus.TryAcquire(out string free) ? free : _gpus.AcquireLeastLoaded();
+        try
+        {
+            TaskSpec placed = spec with { Backend = Backend.Cpu, Environment = Gpu.GpuDeviceSlots.EnvironmentFor(spec.Environment, device) };
+            TaskResult outcome = await _pool.SubmitAsync(placed, cancellationToken).ConfigureAwait(false);
+            return outcome with { Worker = $"{outcome.Worker}/gpu{device}", Backend = Backend.Gpu };
+        }
+        finally
+        {
+            _gpus.Release(device);
         }
     }
 

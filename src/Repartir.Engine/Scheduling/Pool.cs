@@ -65,7 +65,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
 
         _admission = new Admission(Options.MaxQueue);
-        _queues = new WorkQueues(_admission, _time);
+        _queues = new WorkQueues(_admission, _time, new Gpu.GpuDeviceSlots(Options.Gpus ?? Gpu.GpuDeviceSlots.Detect()));
         var workers = new PoolWorker[Options.CpuWorkers];
         for (int i = 0; i < workers.Length; i++)
         {
@@ -400,9 +400,36 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     {
         Backend.Cpu when Workers.Length == 0 => $"Pool '{Name}' has no CPU workers of its own to run a Cpu task; use Backend Auto or Remote.",
         Backend.Remote when _remote.Clients.Count == 0 => $"Pool '{Name}' has no remote workers to run a Remote task.",
-        Backend.Gpu => $"Pool '{Name}' has no Gpu backend.",
+        Backend.Gpu => MissingGpu(),
         _ => null,
     };
+
+    /// <summary>This machine's GPUs that Gpu tasks are placed on (its CPU workers run them, one a device at a time).</summary>
+    public IReadOnlyList<string> LocalGpus => Workers.Length > 0 ? _queues.LocalGpus.Devices : [];
+
+    /// <summary>
+    /// Why a Gpu task cannot run here, said at once: this machine has no GPU for it, and the pool has no remote worker
+    /// or every one of them said in its hello that it has none. A worker not yet reached may still have one: the task
+    /// waits for it (up to the placement timeout).
+    /// </summary>
+    private string? MissingGpu()
+    {
+        if (LocalGpus.Count > 0)
+        {
+            return null;
+        }
+
+        string here = Workers.Length == 0 ? "it runs nothing on this machine" : "this machine has no GPU it knows of (name them with the pool's Gpus option or REPARTIR_GPUS)";
+        IReadOnlyList<WorkerClient> clients = _remote.Clients;
+        if (clients.Count == 0)
+        {
+            return $"Pool '{Name}' has no GPU to run a Gpu task: {here}, and it has no remote workers.";
+        }
+
+        return clients.All(c => c.Peer is not null && c.GpuCount == 0)
+            ? $"No worker of pool '{Name}' offers a GPU ({string.Join(", ", clients.Select(c => c.Address))} said they have none), and {here}."
+            : null;
+    }
 
     private async Task EnqueueWhenRoomAsync(ProcessWorkItem item, CancellationToken cancellationToken)
     {

@@ -71,6 +71,13 @@ public sealed record PoolOptions
     /// <summary>What a submit does when <see cref="MaxQueue"/> is reached.</summary>
     public QueueFullMode QueueFullMode { get; init; } = QueueFullMode.Wait;
 
+    /// <summary>
+    /// This machine's GPUs that Gpu tasks run on, one task a device while devices are free (told in
+    /// <c>CUDA_VISIBLE_DEVICES</c> and <c>REPARTIR_GPU</c>); <c>null</c> to detect them
+    /// (<see cref="Gpu.GpuDeviceSlots.Detect"/>), empty for none: then only remote workers with GPUs run Gpu tasks.
+    /// </summary>
+    public IReadOnlyList<string>? Gpus { get; init; }
+
     /// <summary>Limits for the processes the pool starts.</summary>
     public ProcessExecutorOptions Process { get; init; } = new();
 

@@ -127,10 +127,25 @@ internal sealed class PoolWorker
         }
     }
 
+    /// <summary>The local GPU reserved for the Gpu task this worker took; given back once the task has run (or was not run).</summary>
+    internal string? ReservedGpu { get; set; }
+
     private void RunItem(WorkItem item)
     {
         _admission.Leave(item);
-        item.Run(this);
+        try
+        {
+            item.Run(this);
+        }
+        finally
+        {
+            if (ReservedGpu is { } device)
+            {
+                ReservedGpu = null;
+                _queues.LocalGpus.Release(device);
+            }
+        }
+
         _executed++;
     }
 
@@ -139,7 +154,7 @@ internal sealed class PoolWorker
         for (int priority = 0; priority < WorkQueues.PriorityLevels; priority++)
         {
             if (_deques[priority].TryPop(out WorkItem? item)
-                || (includeInjected && _queues.TryTakeForWorker(priority, out item))
+                || (includeInjected && _queues.TryTakeForWorker(this, priority, out item))
                 || TryStealFromOthers(priority, out item))
             {
                 return item;

@@ -39,6 +39,7 @@ internal sealed class ProcessWorkItem : WorkItem
     {
         Backend.Remote => WorkRoute.Remote,
         Backend.Auto => WorkRoute.Anywhere,
+        Backend.Gpu => WorkRoute.Gpu,
         _ => WorkRoute.Local,
     };
 
@@ -79,6 +80,15 @@ internal sealed class ProcessWorkItem : WorkItem
         using CancellationTokenSource? linked = _cancellationToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, poolToken)
             : null;
+        if (worker.ReservedGpu is { } device)
+        {
+            // A Gpu task on this machine: its own device while devices are free (the worker reserved it when it took the task).
+            TaskSpec placed = Spec with { Environment = Gpu.GpuDeviceSlots.EnvironmentFor(Spec.Environment, device) };
+            TaskResult ran = Pool.CpuExecutor.Execute(placed, new ExecutionSlot(Id, attempt.Number, $"{worker.Name}/gpu{device}"), linked?.Token ?? poolToken);
+            attempt.Complete(ran with { Spec = Spec, Backend = Backend.Gpu });
+            return;
+        }
+
         attempt.Complete(Pool.CpuExecutor.Execute(Spec, new ExecutionSlot(Id, attempt.Number, worker.Name), linked?.Token ?? poolToken));
     }
 

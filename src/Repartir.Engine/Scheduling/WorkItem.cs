@@ -13,6 +13,9 @@ internal enum WorkRoute
 
     /// <summary>Whichever worker is free first (Auto tasks).</summary>
     Anywhere = 2,
+
+    /// <summary>A node with a free GPU: this machine's workers while one of its GPUs is free, or a remote worker that has one (Gpu tasks).</summary>
+    Gpu = 3,
 }
 
 /// <summary>

@@ -17,6 +17,7 @@ internal sealed class WorkQueues : IAttemptSource
     private readonly ConcurrentQueue<WorkItem>[] _anywhere = NewQueues();
     private readonly ConcurrentQueue<WorkItem>[] _localOnly = NewQueues();
     private readonly ConcurrentQueue<WorkItem>[] _backendOnly = NewQueues();
+    private readonly ConcurrentQueue<WorkItem>[] _gpu = NewQueues();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Admission _admission;
     private readonly TimeProvider _time;
@@ -25,11 +26,18 @@ internal sealed class WorkQueues : IAttemptSource
     private int _sleepers;
     private volatile bool _stopping;
 
-    internal WorkQueues(Admission admission, TimeProvider time)
+    internal WorkQueues(Admission admission, TimeProvider time, Gpu.GpuDeviceSlots? localGpus = null)
     {
         _admission = admission;
         _time = time;
+        LocalGpus = localGpus ?? new Gpu.GpuDeviceSlots([]);
     }
+
+    /// <summary>This machine's GPUs that the pool's workers place Gpu tasks on (none: only remote workers with GPUs run them).</summary>
+    internal Gpu.GpuDeviceSlots LocalGpus { get; }
+
+    /// <summary>True while Gpu tasks wait to be placed.</summary>
+    public bool HasGpuWork => _gpu.Any(queue => !queue.IsEmpty);
 
     /// <summary>The pool's worker threads; empty for a pool that only has backends.</summary>
     internal PoolWorker[] Workers => _workers;
@@ -71,7 +79,8 @@ internal sealed class WorkQueues : IAttemptSource
     internal void Enqueue(WorkItem item, PoolWorker? worker)
     {
         WorkRoute route = item.Route;
-        if (worker is not null && route != WorkRoute.Remote)
+        bool localGpu = route == WorkRoute.Gpu && LocalGpus.Count > 0 && _workers.Length > 0;
+        if (worker is not null && route is not (WorkRoute.Remote or WorkRoute.Gpu))
         {
             worker.PushLocal(item);
             Interlocked.MemoryBarrier(); // the push must be visible before the sleepers are read
@@ -82,9 +91,10 @@ internal sealed class WorkQueues : IAttemptSource
             {
                 WorkRoute.Remote => _backendOnly,
                 WorkRoute.Anywhere => _anywhere,
+                WorkRoute.Gpu => _gpu,
                 _ => _localOnly,
             };
-            if (route == WorkRoute.Remote || (route == WorkRoute.Anywhere && _workers.Length == 0))
+            if (route == WorkRoute.Remote || (route == WorkRoute.Anywhere && _workers.Length == 0) || (route == WorkRoute.Gpu && !localGpu))
             {
                 item.QueuedAt = _time.GetTimestamp(); // only a backend can take it: its wait for one is bounded
             }
@@ -96,22 +106,41 @@ internal sealed class WorkQueues : IAttemptSource
             }
         }
 
-        if (route != WorkRoute.Remote && Volatile.Read(ref _sleepers) > 0)
+        if ((route is not (WorkRoute.Remote or WorkRoute.Gpu) || localGpu) && Volatile.Read(ref _sleepers) > 0)
         {
             WakeOne();
         }
     }
 
     /// <summary>Takes shared work a worker thread may run, at <paramref name="priority"/>.</summary>
-    internal bool TryTakeForWorker(int priority, out WorkItem? item) =>
-        _localOnly[priority].TryDequeue(out item) || _anywhere[priority].TryDequeue(out item);
+    /// <remarks>A Gpu task only with one of this machine's GPUs free, which it reserves for the task on <paramref name="worker"/>.</remarks>
+    internal bool TryTakeForWorker(PoolWorker worker, int priority, out WorkItem? item)
+    {
+        if (_localOnly[priority].TryDequeue(out item) || _anywhere[priority].TryDequeue(out item))
+        {
+            return true;
+        }
+
+        if (LocalGpus.Count > 0 && !_gpu[priority].IsEmpty && LocalGpus.TryAcquire(out string device))
+        {
+            if (_gpu[priority].TryDequeue(out item))
+            {
+                worker.ReservedGpu = device;
+                return true;
+            }
+
+            LocalGpus.Release(device);
+        }
+
+        return false;
+    }
 
     /// <inheritdoc />
-    public TaskAttempt? TryTake()
+    public TaskAttempt? TryTake(bool gpu)
     {
         for (int priority = 0; priority < PriorityLevels; priority++)
         {
-            while (_backendOnly[priority].TryDequeue(out WorkItem? item) || _anywhere[priority].TryDequeue(out item))
+            while ((gpu && _gpu[priority].TryDequeue(out WorkItem? item)) || _backendOnly[priority].TryDequeue(out item) || _anywhere[priority].TryDequeue(out item))
             {
                 _admission.Leave(item);
                 if (item.TryStart())
@@ -125,9 +154,13 @@ internal sealed class WorkQueues : IAttemptSource
     }
 
     /// <inheritdoc />
-    public void AbandonUnplaced(Func<long, bool> waitedTooLong, string message)
+    public void AbandonUnplaced(Func<long, bool> waitedTooLong, string message, bool gpuOnly)
     {
-        foreach (ConcurrentQueue<WorkItem>[] queues in _workers.Length == 0 ? [_backendOnly, _anywhere] : new[] { _backendOnly })
+        bool gpu = LocalGpus.Count == 0 || _workers.Length == 0; // else this machine's workers will take them
+        ConcurrentQueue<WorkItem>[][] all = gpuOnly ? (gpu ? [_gpu] : [])
+            : _workers.Length == 0 ? [_backendOnly, _anywhere, _gpu]
+            : gpu ? [_backendOnly, _gpu] : [_backendOnly];
+        foreach (ConcurrentQueue<WorkItem>[] queues in all)
         {
             foreach (ConcurrentQueue<WorkItem> queue in queues)
             {
@@ -148,7 +181,14 @@ internal sealed class WorkQueues : IAttemptSource
     }
 
     /// <summary>Gives up every queued task that only a backend may run (the pool has none left).</summary>
-    internal void AbandonBackendOnly(FailureKind reason, string message) => Abandon(_backendOnly, reason, message);
+    internal void AbandonBackendOnly(FailureKind reason, string message)
+    {
+        Abandon(_backendOnly, reason, message);
+        if (LocalGpus.Count == 0 || _workers.Length == 0)
+        {
+            Abandon(_gpu, reason, message);
+        }
+    }
 
     /// <summary>Gives up every task in the shared queues (a forced shutdown).</summary>
     internal void AbandonAll(FailureKind reason, string message)
@@ -156,6 +196,7 @@ internal sealed class WorkQueues : IAttemptSource
         Abandon(_anywhere, reason, message);
         Abandon(_localOnly, reason, message);
         Abandon(_backendOnly, reason, message);
+        Abandon(_gpu, reason, message);
     }
 
     /// <summary>Blocks the calling worker until there may be work (or the pool stops).</summary>
@@ -196,7 +237,7 @@ internal sealed class WorkQueues : IAttemptSource
 
     private static ConcurrentQueue<WorkItem>[] NewQueues() => [.. Enumerable.Range(0, PriorityLevels).Select(_ => new ConcurrentQueue<WorkItem>())];
 
-    private IEnumerable<ConcurrentQueue<WorkItem>> AllQueues() => _anywhere.Concat(_localOnly).Concat(_backendOnly);
+    private IEnumerable<ConcurrentQueue<WorkItem>> AllQueues() => _anywhere.Concat(_localOnly).Concat(_backendOnly).Concat(_gpu);
 
     private void Abandon(ConcurrentQueue<WorkItem>[] queues, FailureKind reason, string message)
     {
@@ -274,13 +315,16 @@ internal sealed class WorkQueues : IAttemptSource
 /// </summary>
 internal interface IAttemptSource
 {
-    /// <summary>The highest-priority queued task a backend may run, as its next attempt (already started); null when there is none.</summary>
-    TaskAttempt? TryTake();
+    /// <summary>The highest-priority queued task a backend may run, as its next attempt (already started); null when there is none. A Gpu task only when <paramref name="gpu"/> says the backend has a GPU free.</summary>
+    TaskAttempt? TryTake(bool gpu);
+
+    /// <summary>True while Gpu tasks wait to be placed.</summary>
+    bool HasGpuWork { get; }
 
     /// <summary>
     /// Gives up, as <see cref="FailureKind.NoWorker"/>, on the queued tasks that only a backend may run and whose wait
     /// <paramref name="waitedTooLong"/> (given when each was queued) says is over. Called while no backend place is
     /// usable, so nothing else takes from these queues but a backend coming back meanwhile.
     /// </summary>
-    void AbandonUnplaced(Func<long, bool> waitedTooLong, string message);
+    void AbandonUnplaced(Func<long, bool> waitedTooLong, string message, bool gpuOnly);
 }

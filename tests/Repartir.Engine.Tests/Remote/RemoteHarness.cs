@@ -34,12 +34,13 @@ internal static class TestRemote
         HeartbeatTimeout = TimeSpan.FromMilliseconds(600),
     };
 
-    internal static Pool Pool(IEnumerable<string> workers, int cpuWorkers = 0, RemoteOptions? remote = null, Microsoft.Extensions.Logging.ILogger? logger = null, TimeProvider? time = null) =>
+    internal static Pool Pool(IEnumerable<string> workers, int cpuWorkers = 0, RemoteOptions? remote = null, Microsoft.Extensions.Logging.ILogger? logger = null, TimeProvider? time = null, IReadOnlyList<string>? gpus = null) =>
         new(
             new PoolOptions
             {
                 Name = "remote-test",
                 CpuWorkers = cpuWorkers,
+                Gpus = gpus ?? [],
                 Workers = [.. workers],
                 Remote = remote ?? Fast,
                 Process = TestPools.FastKill,
@@ -47,13 +48,14 @@ internal static class TestRemote
             logger,
             timeProvider: time);
 
-    internal static WorkerServer StartWorker(string name, int slots)
+    internal static WorkerServer StartWorker(string name, int slots, IReadOnlyList<string>? gpus = null)
     {
         var worker = new WorkerServer(new WorkerOptions
         {
             Bind = new IPEndPoint(IPAddress.Loopback, 0),
             Name = name,
             Slots = slots,
+            Gpus = gpus ?? [],
             HeartbeatInterval = TimeSpan.FromMilliseconds(100),
             Process = TestPools.FastKill,
         });

@@ -27,15 +27,15 @@ public sealed class TaskAttemptTests
         await using Pool pool = BackendOnlyPool();
         Task<TaskResult> task = pool.SubmitAsync(new TaskSpec("anything"));
 
-        TaskAttempt attempt = Assert.IsType<TaskAttempt>(pool.Queues.TryTake());
-        Assert.Null(pool.Queues.TryTake()); // taken: nobody else gets it
+        TaskAttempt attempt = Assert.IsType<TaskAttempt>(pool.Queues.TryTake(gpu: false));
+        Assert.Null(pool.Queues.TryTake(gpu: false)); // taken: nobody else gets it
         attempt.Complete(Ran(attempt, exitCode: 7));
         attempt.Lose(Ran(attempt, exitCode: 0, FailureKind.WorkerLost));
         attempt.Complete(Ran(attempt, exitCode: 0));
 
         TaskResult result = await task.Within();
         Assert.Equal(7, result.ExitCode);
-        Assert.Null(pool.Queues.TryTake()); // and nothing was requeued
+        Assert.Null(pool.Queues.TryTake(gpu: false)); // and nothing was requeued
     }
 
     [Fact]
@@ -44,16 +44,16 @@ public sealed class TaskAttemptTests
         await using Pool pool = BackendOnlyPool();
         Task<TaskResult> task = pool.SubmitAsync(new TaskSpec("anything") { Retry = RetryPolicy.WithRetries(3) with { InitialDelay = TimeSpan.Zero } });
 
-        TaskAttempt first = pool.Queues.TryTake()!;
+        TaskAttempt first = pool.Queues.TryTake(gpu: false)!;
         first.Return();
-        TaskAttempt again = pool.Queues.TryTake()!;
+        TaskAttempt again = pool.Queues.TryTake(gpu: false)!;
         Assert.Equal(first.Number, again.Number);
         again.Lose(Ran(again, exitCode: 0, FailureKind.WorkerLost));
-        TaskAttempt rerun = pool.Queues.TryTake()!;
+        TaskAttempt rerun = pool.Queues.TryTake(gpu: false)!;
         Assert.Equal(1, rerun.Number); // a loss is not a retry
         rerun.Complete(Ran(rerun, exitCode: 2));
         TaskAttempt? retry = null;
-        await Eventually.TrueAsync(() => (retry = pool.Queues.TryTake()) is not null); // after the (zero) back-off
+        await Eventually.TrueAsync(() => (retry = pool.Queues.TryTake(gpu: false)) is not null); // after the (zero) back-off
         Assert.Equal(2, retry!.Number);
         retry.Complete(Ran(retry, exitCode: 0));
 
