@@ -75,6 +75,9 @@ namespace Repartir.Cli
             var restart = new Option<bool>("--restart") { Description = "With --journal: discard what the journal recorded, and run everything." };
             var store = new Option<string?>("--store") { Description = "The checkpoint store's directory for --journal (default: REPARTIR_HOME, else ~/.local/share/repartir)." };
             var results = new Option<string?>("--results") { Description = "Also write every result to this Parquet file, one row per task (written beside it and moved into place when the run ends)." };
+            var backend = new Option<string>("--backend") { Description = "Where tasks run: auto (this machine or a worker, whichever is free; the default), cpu (this machine), remote (the workers), gpu (a node with a free GPU: each task is told its device in CUDA_VISIBLE_DEVICES).", DefaultValueFactory = _ => "auto" };
+            backend.AcceptOnlyFromAmong("auto", "cpu", "remote", "gpu");
+            var gpus = new Option<string?>("--gpus") { Description = "This machine's GPUs for --backend gpu: 0,1 or none (default: REPARTIR_GPUS, else CUDA_VISIBLE_DEVICES, else /dev/nvidiaN)." };
             var command = new Argument<string[]>("command")
             {
                 Description = "The command and its arguments. {} is replaced by the input line (appended when absent); {#} by its number.",
@@ -83,7 +86,7 @@ namespace Repartir.Cli
             var tls = new TlsArguments("coordinator");
             var run = new Command("run", "Run COMMAND once per line of standard input, in parallel.")
             {
-                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, journal, restart, store, results, command,
+                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, journal, restart, store, results, backend, gpus, command,
             };
             foreach (Option option in tls.All)
             {
@@ -152,6 +155,19 @@ namespace Repartir.Cli
                     return UsageError(errors, "--restart and --store go with --journal NAME.");
                 }
 
+                IReadOnlyList<string>? localGpus = null;
+                if (parse.GetValue(gpus) is { } gpuText)
+                {
+                    try
+                    {
+                        localGpus = Repartir.Gpu.GpuDeviceSlots.Parse(gpuText, "--gpus");
+                    }
+                    catch (InvalidSettingException e)
+                    {
+                        return UsageError(errors, e.Message);
+                    }
+                }
+
                 string[] commandLine = parse.GetValue(command) ?? [];
                 if (commandLine.Length == 0 || string.IsNullOrEmpty(commandLine[0]))
                 {
@@ -163,6 +179,8 @@ namespace Repartir.Cli
                     Command = commandLine,
                     Workers = workerCount,
                     RemoteWorkers = remote,
+                    Backend = Enum.Parse<Repartir.Tasks.Backend>(parse.GetValue(backend)!, ignoreCase: true),
+                    Gpus = localGpus,
                     Timeout = limit,
                     Retries = retryCount,
                     KeepOrder = parse.GetValue(keepOrder),

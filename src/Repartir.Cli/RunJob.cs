@@ -23,6 +23,12 @@ internal sealed record RunSettings
     /// <summary>Worker daemons (<c>HOST:PORT</c>) to run tasks on as well.</summary>
     public IReadOnlyList<string> RemoteWorkers { get; init; } = [];
 
+    /// <summary>Where each task runs (Auto: whichever worker is free first).</summary>
+    public Backend Backend { get; init; } = Backend.Auto;
+
+    /// <summary>This machine's GPUs for Gpu tasks; null to detect them.</summary>
+    public IReadOnlyList<string>? Gpus { get; init; }
+
     public TimeSpan? Timeout { get; init; }
 
     public int Retries { get; init; }
@@ -109,7 +115,7 @@ internal sealed class RunJob
         try
         {
             pool = new Pool(
-                new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Remote = new RemoteOptions { Tls = _settings.Tls, AllowInsecure = _settings.AllowInsecure }, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes, PassOutputThrough = PassesOutputThrough, SnapshotEnvironment = true } },
+                new PoolOptions { Name = "run", CpuWorkers = _settings.Workers, Workers = _settings.RemoteWorkers, Gpus = _settings.Gpus, Remote = new RemoteOptions { Tls = _settings.Tls, AllowInsecure = _settings.AllowInsecure }, Process = new ProcessExecutorOptions { MaxOutputBytes = _settings.MaxOutputBytes, PassOutputThrough = PassesOutputThrough, SnapshotEnvironment = true } },
                 logging.CreateLogger("repartir.run"));
         }
         catch (InvalidSettingException e)
@@ -320,6 +326,7 @@ internal sealed class RunJob
             {
                 Timeout = _settings.Timeout,
                 Retry = RetryPolicy.WithRetries(_settings.Retries),
+                Backend = _settings.Backend,
                 InputObject = item,
             };
         }

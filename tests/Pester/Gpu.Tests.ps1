@@ -67,4 +67,23 @@ Describe 'GPU and tensor cmdlets on this machine''s adapter' -Tag 'Integration' 
         $message | Should -BeLike '*REPARTIR_WEBGPU_LIBRARY names /nonexistent/libwebgpu.so*CPU work is unaffected*'
         $cpu | Should -Be 10
     }
+
+    It 'places Gpu process tasks on the pool''s GPUs, one device a task, and rejects them where there is none' {
+        $name = "pester-gpu-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        try {
+            New-RepartirPool -Name $name -CpuWorkers 2 -Gpu 0, 1 | Out-Null
+            $results = 1..4 | Submit-RepartirTask -Pool $name -Backend Gpu -FilePath sh -ArgumentList '-c', 'echo $CUDA_VISIBLE_DEVICES'
+            $results.Count | Should -Be 4
+            $results.Backend | Sort-Object -Unique | Should -Be 'Gpu'
+            $results.Stdout.Trim() | Sort-Object -Unique | ForEach-Object { $_ | Should -BeIn '0', '1' }
+
+            New-RepartirPool -Name "$name-none" -CpuWorkers 1 -Gpu @() | Out-Null
+            $rejected = Submit-RepartirTask -Pool "$name-none" -Backend Gpu -FilePath true
+            $rejected.Failure | Should -Be 'Rejected'
+            $rejected.FailureMessage | Should -BeLike '*has no GPU*'
+        }
+        finally {
+            Get-RepartirPool -Name "$name*" | Remove-RepartirPool -Force -Confirm:$false
+        }
+    }
 }

@@ -29,6 +29,11 @@ public sealed class NewRepartirPoolCommand : MutualTlsCommand, IDisposable
     [ValidateNotNullOrEmpty]
     public string[] Worker { get; set; } = [];
 
+    /// <summary>This machine's GPUs that Gpu tasks run on, one task a device while devices are free (0, 1 … or UUIDs); detected when omitted, none with an empty list.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? Gpu { get; set; }
+
     /// <summary>How often, in seconds, the pool checks on its workers; a worker silent for 5 intervals is Offline.</summary>
     [Parameter]
     [ValidateRange(0.05, 3600.0)]
@@ -72,6 +77,7 @@ public sealed class NewRepartirPoolCommand : MutualTlsCommand, IDisposable
             Name = Name ?? PoolRegistry.Process.NextAutomaticName(),
             CpuWorkers = Worker.Length > 0 && !cpuWorkersGiven ? 0 : CpuWorkers, // with workers, this machine coordinates unless told otherwise
             Workers = Worker,
+            Gpus = Gpu,
             Remote = RemoteOptions.WithHeartbeat(TimeSpan.FromSeconds(HeartbeatIntervalSeconds)) with { Tls = tls, AllowInsecure = AllowInsecure },
             PlacementTimeout = PlacementTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(PlacementTimeoutSeconds),
             MaxQueue = MyInvocation.BoundParameters.ContainsKey(nameof(MaxQueue)) ? MaxQueue : null,

@@ -29,6 +29,11 @@ public sealed class StartRepartirWorkerCommand : MutualTlsCommand, IDisposable
     [ValidateRange(1, 4096)]
     public int Slots { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>The GPUs this worker offers Gpu tasks, announced to pools (0, 1 … or UUIDs); detected when omitted, none with an empty list.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? Gpu { get; set; }
+
     /// <summary>Run only programs at these absolute paths or globs; others are refused with a Rejected result and never run.</summary>
     [Parameter]
     [ValidateNotNull]
@@ -87,6 +92,7 @@ public sealed class StartRepartirWorkerCommand : MutualTlsCommand, IDisposable
                 Bind = endPoint!,
                 Name = Name,
                 Slots = Slots,
+                Gpus = Gpu,
                 Tls = tls,
                 AllowInsecure = AllowInsecure,
                 Policy = new TaskPolicy { AllowedExecutables = AllowExecutable, AllowedEnvironment = AllowEnvironment },

@@ -44,6 +44,10 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
     [Parameter]
     public TaskPriority Priority { get; set; } = TaskPriority.Normal;
 
+    /// <summary>Where each task runs: Auto (whichever worker is free first), Cpu (this machine), Remote (the pool's workers), Gpu (a node with a free GPU).</summary>
+    [Parameter]
+    public Backend Backend { get; set; } = Backend.Auto;
+
     /// <summary>Kill a task's process tree after this many seconds.</summary>
     [Parameter]
     [ValidateRange(0.001, 31536000.0)]
@@ -116,6 +120,7 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
                 ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
                 : GetUnresolvedProviderPathFromPSPath(WorkingDirectory),
             Priority = Priority,
+            Backend = Backend,
             Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeSpan.FromSeconds(TimeoutSeconds) : null,
             Retry = RetryPolicy.WithRetries(RetryCount),
             Ordered = Ordered,

@@ -20,6 +20,9 @@ public sealed record SubmitTaskRequest
     /// <summary>Scheduling priority.</summary>
     public TaskPriority Priority { get; init; } = TaskPriority.Normal;
 
+    /// <summary>Where each task runs.</summary>
+    public Backend Backend { get; init; } = Backend.Auto;
+
     /// <summary>Per-attempt timeout.</summary>
     public TimeSpan? Timeout { get; init; }
 

@@ -73,6 +73,7 @@ public sealed class SubmitTaskRunner : IDisposable
             Environment = _request.Environment,
             WorkingDirectory = _request.WorkingDirectory,
             Priority = _request.Priority,
+            Backend = _request.Backend,
             Timeout = _request.Timeout,
             Retry = _request.Retry,
             InputObject = inputObject,

@@ -105,6 +105,16 @@ public sealed partial class GpuDeviceSlots
         return devices;
     }
 
+    /// <summary>Checks a list of devices given as a setting: names a device can have, none twice.</summary>
+    /// <exception cref="InvalidSettingException">A name is malformed or repeated.</exception>
+    public static void Validate(IReadOnlyList<string>? devices, string setting)
+    {
+        if (devices is { Count: > 0 })
+        {
+            _ = Parse(string.Join(',', devices.Select(d => d ?? string.Empty)), setting);
+        }
+    }
+
     /// <summary>A free device for one task, or false when every device runs one.</summary>
     public bool TryAcquire(out string device)
     {

@@ -68,6 +68,7 @@ public sealed record WorkerOptions
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Bind, nameof(Bind));
+        Gpu.GpuDeviceSlots.Validate(Gpus, nameof(Gpus));
         if (string.IsNullOrWhiteSpace(Name))
         {
             throw new InvalidSettingException(nameof(Name), "The worker name must not be empty.");
@@ -208,7 +209,7 @@ public sealed class WorkerServer : IAsyncDisposable
     {
         _listener.Start();
         _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
-        _logger.LogInformation("Worker {Name} listening on {Endpoint} with {Slots} slots ({Transport})", _options.Name, LocalEndPoint, _options.Slots, UsesTls ? "mutual TLS" : "plain TCP");
+        _logger.LogInformation("Worker {Name} listening on {Endpoint} with {Slots} slots and {Gpus} ({Transport})", _options.Name, LocalEndPoint, _options.Slots, _gpus.Count == 0 ? "no GPU" : $"GPUs {string.Join(',', _gpus.Devices)}", UsesTls ? "mutual TLS" : "plain TCP");
         if (_options.IsInsecure)
         {
             _logger.LogWarning("Worker {Name} serves plain TCP on {Endpoint}, which other hosts can reach: anyone who connects can run programs as this user", _options.Name, LocalEndPoint);

@@ -85,6 +85,7 @@ public sealed record PoolOptions
     /// <exception cref="ArgumentException">A value is empty or out of range.</exception>
     public void Validate()
     {
+        Gpu.GpuDeviceSlots.Validate(Gpus, nameof(Gpus));
         if (string.IsNullOrWhiteSpace(Name))
         {
             throw new InvalidSettingException(nameof(Name), "The pool name must not be empty.");

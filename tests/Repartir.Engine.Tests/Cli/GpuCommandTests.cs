@@ -92,4 +92,34 @@ public sealed class GpuCommandTests : IDisposable
         Assert.Equal(1, missing);
         Assert.Contains("REPARTIR_WEBGPU_LIBRARY names /nonexistent/libwebgpu.so", missingError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_with_backend_gpu_places_tasks_on_the_gpus_named_and_says_when_there_is_none()
+    {
+        var (local, localOut, localError) = await CliProcess.RunAsync("a\nb\nc\n"u8.ToArray(), "run", "-k", "--backend", "gpu", "--gpus", "2", "--", "sh", "-c", "echo $1 $CUDA_VISIBLE_DEVICES", "sh", "{}");
+        Assert.True(local == 0, localError);
+        Assert.Equal("a 2\nb 2\nc 2\n", Encoding.UTF8.GetString(localOut));
+
+        var (none, _, noneError) = await CliProcess.RunAsync("a\n"u8.ToArray(), "run", "--backend", "gpu", "--gpus", "none", "--", "true");
+        Assert.NotEqual(0, none);
+        Assert.Contains("has no GPU", noneError, StringComparison.Ordinal);
+
+        var (bad, _, badError) = await CliProcess.RunAsync("a\n"u8.ToArray(), "run", "--backend", "gpu", "--gpus", "0,0", "--", "true");
+        Assert.Equal(2, bad);
+        Assert.Contains("twice", badError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_worker_started_with_gpus_takes_the_gpu_tasks_of_a_run()
+    {
+        await using Repartir.Tests.Remote.WorkerProcess gpu = await Repartir.Tests.Remote.WorkerProcess.StartAsync("gpu-daemon", slots: 2, more: ["--gpus", "4,5"]);
+        await using Repartir.Tests.Remote.WorkerProcess plain = await Repartir.Tests.Remote.WorkerProcess.StartAsync("plain-daemon", slots: 2, more: ["--gpus", "none"]);
+        var (code, stdout, stderr) = await CliProcess.RunAsync("1\n2\n3\n4\n"u8.ToArray(), "run", "--json", "--backend", "gpu", "--worker", gpu.EndPoint.ToString(), "--worker", plain.EndPoint.ToString(), "--", "sh", "-c", "echo $CUDA_VISIBLE_DEVICES");
+        Assert.True(code == 0, stderr);
+        JsonElement[] results = [.. Encoding.UTF8.GetString(stdout).Trim().Split('\n').Select(line => JsonDocument.Parse(line).RootElement)];
+        Assert.Equal(4, results.Length);
+        Assert.All(results, r => Assert.StartsWith("gpu-daemon/", r.GetProperty("worker").GetString(), StringComparison.Ordinal));
+        Assert.All(results, r => Assert.Contains(r.GetProperty("stdout").GetString()!.Trim(), new[] { "4", "5" }));
+        Assert.Contains("GPUs 4,5", gpu.Log, StringComparison.Ordinal);
+    }
 }
