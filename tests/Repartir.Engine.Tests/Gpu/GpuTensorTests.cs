@@ -1,5 +1,6 @@
 using Repartir.Gpu;
 using Repartir.Tensors;
+using Repartir.Tests.Tensors;
 
 namespace Repartir.Tests.Gpu;
 
@@ -15,17 +16,11 @@ public sealed class GpuTensorTests
 
     private static GpuTensor Gpu => GpuTensor.Shared;
 
-    private static float[] Random(int length, int seed)
-    {
-        var random = new Random(seed);
-        return [.. Enumerable.Range(0, length).Select(_ => (float)((random.NextDouble() * 4) - 2))];
-    }
-
     [Theory]
     [MemberData(nameof(Lengths))]
     public void Element_wise_operations_equal_a_scalar_loop(int length)
     {
-        float[] x = Random(length, 1), y = Random(length, 2), d = new float[length];
+        float[] x = TensorReference.Random(length, 1), y = TensorReference.Random(length, 2), d = new float[length];
         (Action<float[], float[], float[]> op, Func<float, float, float> scalar)[] cases =
         [
             ((a, b, r) => Gpu.Add(a, b, r), (a, b) => a + b),
@@ -56,7 +51,7 @@ public sealed class GpuTensorTests
     public void A_vector_past_the_grid_fold_is_added_whole()
     {
         int length = (65_535 * TensorShaders.GroupSize) + 3; // more workgroups than one dimension holds
-        float[] x = Random(length, 5), y = Random(length, 6), d = new float[length];
+        float[] x = TensorReference.Random(length, 5), y = TensorReference.Random(length, 6), d = new float[length];
         Gpu.Add(x, y, d);
         Assert.Equal(x[^1] + y[^1], d[^1]);
         Assert.Equal(x[length / 2] + y[length / 2], d[length / 2]);
@@ -67,16 +62,8 @@ public sealed class GpuTensorTests
     [MemberData(nameof(Lengths))]
     public void Dot_and_sum_equal_a_double_precision_loop_within_the_stated_tolerance(int length)
     {
-        float[] x = Random(length, 3), y = Random(length, 4);
-        double dot = 0, sum = 0, magnitude = 0;
-        for (int i = 0; i < length; i++)
-        {
-            dot += (double)x[i] * y[i];
-            sum += x[i];
-            magnitude += Math.Abs((double)x[i] * y[i]) + Math.Abs(x[i]);
-        }
-
-        double tolerance = (GpuTensor.ReductionTolerance * magnitude) + 1e-6;
+        float[] x = TensorReference.Random(length, 3), y = TensorReference.Random(length, 4);
+        (double dot, double sum, double tolerance) = TensorReference.DotAndSum(x, y, GpuTensor.ReductionTolerance); // float accumulation: relative to the sum of magnitudes
         Assert.InRange(Gpu.Dot(x, y), dot - tolerance, dot + tolerance);
         Assert.InRange(Gpu.Sum(x), sum - tolerance, sum + tolerance);
     }
@@ -113,7 +100,7 @@ public sealed class GpuTensorTests
     [InlineData(129, 257, 127)]
     public void Matmul_equals_the_cpu_within_the_stated_tolerance(int m, int k, int n)
     {
-        float[] a = Random(m * k, 7), b = Random(k * n, 8), gpu = new float[m * n], cpu = new float[m * n];
+        float[] a = TensorReference.Random(m * k, 7), b = TensorReference.Random(k * n, 8), gpu = new float[m * n], cpu = new float[m * n];
         Gpu.MatMul(a, b, gpu, m, k, n);
         CpuTensor.MatMul(a, b, cpu, m, k, n);
         for (int i = 0; i < m * n; i++)
@@ -131,7 +118,7 @@ public sealed class GpuTensorTests
     public void Both_matmul_kernels_are_right_whatever_the_adapter(int m, int k, int n, bool tiled)
     {
         // The adapter picks one kernel; the other is checked here too, so a GPU's kernel is tested on a CPU driver.
-        float[] a = Random(m * k, 9), b = Random(k * n, 10), gpu = new float[m * n], cpu = new float[m * n];
+        float[] a = TensorReference.Random(m * k, 9), b = TensorReference.Random(k * n, 10), gpu = new float[m * n], cpu = new float[m * n];
         GpuDevice device = GpuExecutor.Shared.Device;
         using (GpuBuffer da = GpuTensor.Upload(device, a))
         using (GpuBuffer db = GpuTensor.Upload(device, b))

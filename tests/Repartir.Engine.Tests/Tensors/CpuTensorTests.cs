@@ -8,17 +8,11 @@ public sealed class CpuTensorTests
     // Around every boundary: vector widths (4, 8, 16), the parallel threshold and the chunk length.
     public static TheoryData<int> Lengths => [1, 3, 7, 8, 15, 16, 17, 1023, CpuTensor.ChunkLength + 1, CpuTensor.ParallelThreshold - 1, CpuTensor.ParallelThreshold + 5, (3 * CpuTensor.ParallelThreshold) + 7];
 
-    private static float[] Random(int length, int seed)
-    {
-        var random = new Random(seed);
-        return [.. Enumerable.Range(0, length).Select(_ => (float)((random.NextDouble() * 4) - 2))];
-    }
-
     [Theory]
     [MemberData(nameof(Lengths))]
     public void Element_wise_operations_equal_a_scalar_loop(int length)
     {
-        float[] x = Random(length, 1), y = Random(length, 2), d = new float[length];
+        float[] x = TensorReference.Random(length, 1), y = TensorReference.Random(length, 2), d = new float[length];
         (Action<float[], float[], float[]> op, Func<float, float, float> scalar)[] cases =
         [
             ((a, b, r) => CpuTensor.Add(a, b, r), (a, b) => a + b),
@@ -41,16 +35,8 @@ public sealed class CpuTensorTests
     [MemberData(nameof(Lengths))]
     public void Dot_and_sum_equal_a_double_precision_loop_within_float_rounding(int length)
     {
-        float[] x = Random(length, 3), y = Random(length, 4);
-        double dot = 0, sum = 0, magnitude = 0;
-        for (int i = 0; i < length; i++)
-        {
-            dot += (double)x[i] * y[i];
-            sum += x[i];
-            magnitude += Math.Abs((double)x[i] * y[i]) + Math.Abs(x[i]);
-        }
-
-        double tolerance = 1e-6 * magnitude + 1e-6; // float accumulation: relative to the sum of magnitudes
+        float[] x = TensorReference.Random(length, 3), y = TensorReference.Random(length, 4);
+        (double dot, double sum, double tolerance) = TensorReference.DotAndSum(x, y, 1e-6); // float accumulation: relative to the sum of magnitudes
         Assert.InRange(CpuTensor.Dot(x, y), dot - tolerance, dot + tolerance);
         Assert.InRange(CpuTensor.Sum(x), sum - tolerance, sum + tolerance);
         Assert.Equal(CpuTensor.Dot(x, y), CpuTensor.Dot(x, y)); // chunks are summed in order: the same result every time
@@ -82,7 +68,7 @@ public sealed class CpuTensorTests
     [InlineData(257, 130, 129)]
     public void MatMul_equals_a_naive_triple_loop(int m, int k, int n)
     {
-        float[] a = Random(m * k, 5), b = Random(k * n, 6);
+        float[] a = TensorReference.Random(m * k, 5), b = TensorReference.Random(k * n, 6);
         Tensor product = CpuTensor.MatMul(Tensor.Matrix(m, k, a), Tensor.Matrix(k, n, b));
 
         Assert.Equal([m, n], product.Shape);
