@@ -50,8 +50,39 @@ internal static class TensorSuite
             }
         }
 
+        MemoryCeiling(pairs, json);
         MatMul(pairs, json);
         return json;
+    }
+
+    /// <summary>
+    /// The machine's memory bandwidth as all cores copying 16M floats in the same 1 Mi-value chunks (memcpy, 8 bytes a
+    /// value), interleaved with CpuTensor.Add (12 bytes a value): how close the element-wise work comes to the ceiling.
+    /// </summary>
+    private static void MemoryCeiling(int pairs, JsonObject json)
+    {
+        const int Length = 16 << 20;
+        float[] x = new float[Length], y = new float[Length], d = new float[Length];
+        Array.Fill(x, 1f);
+        Array.Fill(y, 2f);
+        void Copy() => Parallel.For(0, Length / CpuTensor.ChunkLength, i => x.AsSpan(i * CpuTensor.ChunkLength, CpuTensor.ChunkLength).CopyTo(d.AsSpan(i * CpuTensor.ChunkLength, CpuTensor.ChunkLength)));
+        void Add() => CpuTensor.Add(x, y, d);
+        Measurement.Warm(Copy);
+        Measurement.Warm(Add);
+        var copy = new List<double>();
+        var add = new List<double>();
+        for (int i = 0; i < pairs; i++)
+        {
+            copy.Add(8.0 * Length / Measurement.Seconds(Copy) / 1e9);
+            add.Add(12.0 * Length / Measurement.Seconds(Add) / 1e9);
+        }
+
+        Measurement.Ratio ratio = Measurement.Ratios(add, copy);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  memory: all cores copying {Measurement.Median(copy):0.0} GB/s; add_16M {Measurement.Median(add):0.0} GB/s = {ratio} of it"));
+        json["copy_16M_all_cores_gb_per_s"] = Measurement.Median(copy);
+        json["add_16M_over_copy_ratio"] = ratio.Median;
+        json["add_16M_over_copy_ratio_min"] = ratio.Min;
+        json["add_16M_over_copy_ratio_max"] = ratio.Max;
     }
 
     private static void Repeat(Action action, int times)
