@@ -17,8 +17,14 @@ internal sealed class JournalKey : IDisposable
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256); // one per run: a key per task costs no native context
 
     /// <summary>The key of the next task made from <paramref name="spec"/> and <paramref name="inputIdentity"/>. Not thread-safe: one submitting thread.</summary>
+    /// <exception cref="InvalidSettingException">A GPU kernel task: its key would not cover its shader and buffers, so it is not journaled.</exception>
     internal string Next(TaskSpec spec, string? inputIdentity)
     {
+        if (spec.Kernel is not null)
+        {
+            throw new InvalidSettingException(nameof(TaskSpec.Kernel), "A run journal records process tasks; a GPU kernel task cannot be journaled.");
+        }
+
         IncrementalHash hash = _hash;
         Append(hash, "repartir-journal-1");
         Append(hash, spec.Executable);

@@ -1,11 +1,16 @@
+using Repartir.Execution;
+using Repartir.Tasks;
+
 namespace Repartir.Gpu;
 
 /// <summary>
 /// Runs GPU work on the chosen adapter of a <see cref="GpuRuntime"/>, opening its device on first use and again
 /// after a loss: the call during which a device is lost fails with <see cref="GpuProblem.DeviceLost"/>, the next
-/// call gets a new device. Safe to share between threads: calls are serialised on the device.
+/// call gets a new device. Safe to share between threads: calls are serialised on the device. As an
+/// <see cref="IExecutor"/> it runs a pool's GPU kernel tasks (<see cref="TaskSpec.Kernel"/>), their output buffers on
+/// the result.
 /// </summary>
-public sealed class GpuExecutor : IDisposable
+public sealed class GpuExecutor : IExecutor, IDisposable
 {
     private static readonly Lazy<GpuExecutor> SharedExecutor = new(() => new GpuExecutor(GpuRuntime.Shared));
 
@@ -74,6 +79,58 @@ public sealed class GpuExecutor : IDisposable
     /// <summary>Runs <paramref name="kernel"/> once on the device.</summary>
     /// <exception cref="GpuException">Why it could not run (see <see cref="GpuProblem"/>).</exception>
     public GpuKernelResult Run(GpuKernel kernel) => Device.Run(kernel);
+
+    /// <inheritdoc />
+    public Backend Backend => Backend.Gpu;
+
+    /// <summary>
+    /// Runs the kernel of <paramref name="spec"/> on the calling thread and returns its result: the output buffers
+    /// (<see cref="TaskResult.GpuOutputs"/>) and exit code 0, or <see cref="FailureKind.GpuFailed"/> with why. A
+    /// dispatch cannot be stopped once submitted: cancellation and the timeout act before it starts.
+    /// </summary>
+    public TaskResult Execute(TaskSpec spec, ExecutionSlot slot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        if (spec.Kernel is null)
+        {
+            return TaskResult.NotRun(slot.Id, spec, FailureKind.Rejected, "The GPU executor runs GPU kernels; this task is a process.", slot.Attempt, Environment.MachineName, slot.Worker);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return TaskResult.NotRun(slot.Id, spec, FailureKind.Cancelled, "Cancelled before the kernel was dispatched.", slot.Attempt, Environment.MachineName, slot.Worker) with { Backend = Backend.Gpu };
+        }
+
+        var result = new TaskResult
+        {
+            Id = slot.Id,
+            Name = spec.DisplayName,
+            Spec = spec,
+            Attempt = slot.Attempt,
+            Host = Environment.MachineName,
+            Worker = slot.Worker,
+            Backend = Backend.Gpu,
+            StartTime = start,
+        };
+        try
+        {
+            int recoveries = Recoveries;
+            GpuKernelResult ran = Run(spec.Kernel);
+            return result with
+            {
+                ExitCode = 0,
+                GpuOutputs = ran.Outputs,
+                Worker = $"{slot.Worker}/{ran.Adapter}",
+                FailureMessage = Recoveries != recoveries ? LastLoss : null,
+                EndTime = DateTimeOffset.UtcNow,
+            };
+        }
+        catch (GpuException e)
+        {
+            return result with { Failure = FailureKind.GpuFailed, FailureMessage = $"{e.Problem}: {e.Message}", EndTime = DateTimeOffset.UtcNow };
+        }
+    }
 
     /// <inheritdoc />
     public void Dispose()

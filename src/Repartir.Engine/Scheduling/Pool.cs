@@ -28,6 +28,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     private readonly CancellationTokenSource _forcedShutdown = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IExecutor _cpuExecutor;
+    private readonly IExecutor? _kernelExecutor;
     private readonly bool _ownsCpuExecutor;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -47,9 +48,11 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <param name="logger">Where it logs; nowhere when null.</param>
     /// <param name="cpuExecutor">The executor for CPU tasks; the local process executor when null.</param>
     /// <param name="timeProvider">The clock for the placement timeout; the system clock when null.</param>
+    /// <param name="kernelExecutor">The executor for GPU kernel tasks; this process's <see cref="Gpu.GpuExecutor.Shared"/> when null.</param>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
-    public Pool(PoolOptions? options = null, ILogger? logger = null, IExecutor? cpuExecutor = null, TimeProvider? timeProvider = null)
+    public Pool(PoolOptions? options = null, ILogger? logger = null, IExecutor? cpuExecutor = null, TimeProvider? timeProvider = null, IExecutor? kernelExecutor = null)
     {
+        _kernelExecutor = kernelExecutor;
         Options = options ?? new PoolOptions();
         Options.Validate();
         _logger = logger ?? NullLogger.Instance;
@@ -183,7 +186,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             return new SubmittedTask(item.Id, spec, item.Completion);
         }
 
-        if (MissingBackend(spec.Backend) is { } missing)
+        if (MissingBackend(spec) is { } missing)
         {
             item.Reject(missing);
             return new SubmittedTask(item.Id, spec, item.Completion);
@@ -347,6 +350,9 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <summary>Forced shutdown; completes when every worker thread has ended.</summary>
     public async ValueTask DisposeAsync() => await ShutdownAsync(ShutdownMode.Forced).ConfigureAwait(false);
 
+    /// <summary>Runs the GPU kernel tasks this machine's workers take (WebGPU, on the chosen adapter).</summary>
+    internal IExecutor KernelExecutor => _kernelExecutor ?? Gpu.GpuExecutor.Shared;
+
     /// <summary>Runs the process tasks this machine's workers take (Gpu and Remote tasks never reach it).</summary>
     internal IExecutor CpuExecutor => _cpuExecutor;
 
@@ -395,8 +401,10 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         _ = RetryAfterAsync(item, delay);
     }
 
-    /// <summary>Why the pool cannot run a task of <paramref name="backend"/>, or null when it can.</summary>
-    private string? MissingBackend(Backend backend) => backend switch
+    /// <summary>Why the pool cannot run <paramref name="spec"/> where it asks to run, or null when it can.</summary>
+    private string? MissingBackend(TaskSpec spec) => spec.Kernel is not null
+        ? (Workers.Length == 0 ? $"Pool '{Name}' has no CPU workers of its own: a GPU kernel runs on this machine's GPU, from one of them." : null)
+        : spec.Backend switch
     {
         Backend.Cpu when Workers.Length == 0 => $"Pool '{Name}' has no CPU workers of its own to run a Cpu task; use Backend Auto or Remote.",
         Backend.Remote when _remote.Clients.Count == 0 => $"Pool '{Name}' has no remote workers to run a Remote task.",

@@ -35,7 +35,7 @@ internal sealed class ProcessWorkItem : WorkItem
     /// <summary>The caller's cancellation of this task.</summary>
     internal CancellationToken CancellationToken => _cancellationToken;
 
-    internal override WorkRoute Route => Spec.Backend switch
+    internal override WorkRoute Route => Spec.Kernel is not null ? WorkRoute.Local : Spec.Backend switch
     {
         Backend.Remote => WorkRoute.Remote,
         Backend.Auto => WorkRoute.Anywhere,
@@ -80,6 +80,13 @@ internal sealed class ProcessWorkItem : WorkItem
         using CancellationTokenSource? linked = _cancellationToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, poolToken)
             : null;
+        if (Spec.Kernel is not null)
+        {
+            // A GPU kernel: this machine's WebGPU executor, on this worker thread (the slot waits for the device).
+            attempt.Complete(Pool.KernelExecutor.Execute(Spec, new ExecutionSlot(Id, attempt.Number, worker.Name), linked?.Token ?? poolToken));
+            return;
+        }
+
         if (worker.ReservedGpu is { } device)
         {
             // A Gpu task on this machine: its own device while devices are free (the worker reserved it when it took the task).

@@ -35,4 +35,10 @@ public enum FailureKind
     /// unreachable, offline or draining the whole time (see <see cref="Scheduling.PoolOptions.PlacementTimeout"/>).
     /// </summary>
     NoWorker,
+
+    /// <summary>
+    /// A GPU kernel task could not run: no usable GPU or WebGPU library, WGSL that does not compile, a request beyond
+    /// one of the device's limits, or a device that failed or was lost (the message says which).
+    /// </summary>
+    GpuFailed,
 }

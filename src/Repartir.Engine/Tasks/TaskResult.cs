@@ -91,6 +91,9 @@ public sealed record TaskResult
     /// </summary>
     public bool FromJournal { get; init; }
 
+    /// <summary>The output buffers of a GPU kernel task (<see cref="TaskSpec.Kernel"/>), in binding order; <c>null</c> for a process.</summary>
+    public IReadOnlyList<byte[]>? GpuOutputs { get; init; }
+
     /// <summary>The spec the task was submitted with.</summary>
     public required TaskSpec Spec { get; init; }
 

@@ -50,8 +50,21 @@ public sealed record TaskSpec
     /// <summary>Which backend runs the task: by default whichever worker of the pool is free first, local or remote.</summary>
     public Backend Backend { get; init; } = Backend.Auto;
 
+    /// <summary>
+    /// A GPU kernel to run instead of a process (<see cref="ForKernel"/>): this machine's WebGPU executor runs it on a
+    /// worker thread of the pool, and its output buffers come back in <see cref="TaskResult.GpuOutputs"/>.
+    /// </summary>
+    public Gpu.GpuKernel? Kernel { get; init; }
+
     /// <summary>The item the task was made from; it travels unchanged onto the result.</summary>
     public object? InputObject { get; init; }
+
+    /// <summary>A task that runs <paramref name="kernel"/> on this machine's GPU (the Gpu backend).</summary>
+    public static TaskSpec ForKernel(Gpu.GpuKernel kernel)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        return new TaskSpec($"wgsl:{kernel.EntryPoint}") { Kernel = kernel, Backend = Backend.Gpu };
+    }
 
     /// <summary>The command line as a person would type it, for display only.</summary>
     public string CommandLine => Arguments.Count == 0
@@ -125,6 +138,22 @@ public sealed record TaskSpec
 
         ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));
         Retry.Validate();
+        if (Kernel is not null)
+        {
+            if (Backend != Backend.Gpu)
+            {
+                throw new InvalidSettingException(nameof(Kernel), $"A GPU kernel runs on the Gpu backend, not {Backend}.");
+            }
+
+            try
+            {
+                Kernel.Validate();
+            }
+            catch (Gpu.GpuException e)
+            {
+                throw new InvalidSettingException(nameof(Kernel), e.Message);
+            }
+        }
     }
 
     private static readonly IReadOnlyDictionary<string, string?> EmptyEnvironment = new Dictionary<string, string?>();

@@ -181,4 +181,42 @@ public sealed class GpuExecutorTests
         Assert.Contains("was lost", executor.LastLoss, StringComparison.Ordinal);
         Assert.NotSame(lost, executor.Device);
     }
+
+    [Fact]
+    public async Task A_pool_runs_kernel_tasks_through_the_gpu_executor_with_their_outputs_on_the_result()
+    {
+        await using Repartir.Scheduling.Pool pool = TestPools.Create(workers: 4);
+        Task<Repartir.Tasks.TaskResult>[] tasks = [.. Enumerable.Range(0, 16).Select(i => pool.SubmitAsync(Repartir.Tasks.TaskSpec.ForKernel(new GpuKernel
+        {
+            Shader = SumAndDifference,
+            Inputs = [Bytes(i), Bytes(100), Bytes(1000)],
+            OutputSizes = [4, 4],
+        })))];
+        Repartir.Tasks.TaskResult[] results = await Task.WhenAll(tasks).Within(60);
+        for (int i = 0; i < results.Length; i++)
+        {
+            Assert.True(results[i].Success, results[i].ToString());
+            Assert.Equal(Repartir.Tasks.Backend.Gpu, results[i].Backend);
+            Assert.Equal([i + 100f + 1000f], Floats(results[i].GpuOutputs![0]));
+            Assert.Equal([i - 100f], Floats(results[i].GpuOutputs![1]));
+            Assert.EndsWith(GpuExecutor.Shared.Device.Adapter.Name, results[i].Worker, StringComparison.Ordinal);
+        }
+
+        Repartir.Tasks.TaskResult invalid = await pool.SubmitAsync(Repartir.Tasks.TaskSpec.ForKernel(new GpuKernel { Shader = "fn main( {", OutputSizes = [4] })).Within();
+        Assert.Equal(Repartir.Tasks.FailureKind.GpuFailed, invalid.Failure);
+        Assert.StartsWith("InvalidShader: ", invalid.FailureMessage, StringComparison.Ordinal);
+        Assert.Null(invalid.GpuOutputs);
+    }
+
+    [Fact]
+    public void A_kernel_task_is_checked_like_any_task_and_is_never_journaled()
+    {
+        Repartir.Tasks.TaskSpec kernel = Repartir.Tasks.TaskSpec.ForKernel(new GpuKernel { Shader = SumAndDifference, OutputSizes = [4] });
+        kernel.Validate();
+        Assert.Equal("wgsl:main", kernel.DisplayName);
+        Assert.Contains("Gpu backend", Assert.Throws<InvalidSettingException>(() => (kernel with { Backend = Repartir.Tasks.Backend.Cpu }).Validate()).Message, StringComparison.Ordinal);
+        Assert.Contains("no output", Assert.Throws<InvalidSettingException>(() => (kernel with { Kernel = kernel.Kernel! with { OutputSizes = [] } }).Validate()).Message, StringComparison.Ordinal);
+        using var key = new Repartir.Checkpoints.JournalKey();
+        Assert.Contains("cannot be journaled", Assert.Throws<InvalidSettingException>(() => key.Next(kernel, null)).Message, StringComparison.Ordinal);
+    }
 }
