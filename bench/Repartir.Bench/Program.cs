@@ -97,6 +97,13 @@ if (suite is "tensor")
     results.Add(TensorSuite.Run(pairs));
 }
 
+if (suite is "telemetry")
+{
+    // Not part of "all": issue 12's overhead of metrics and spans.
+    known = true;
+    results.Add(TelemetrySuite.Run(int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), pairs, workers));
+}
+
 if (suite is "gpu")
 {
     // Not part of "all": issue 11's GPU figures, on the chosen adapter (--matmul N; --peak-tflops for the fraction of peak).
@@ -115,7 +122,7 @@ if (suite is "fuzz")
 
 if (!known)
 {
-    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, tensor, gpu, all)");
+    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, tensor, gpu, telemetry, all)");
     return 2;
 }
 

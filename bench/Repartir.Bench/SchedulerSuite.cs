@@ -77,7 +77,7 @@ internal static class SchedulerSuite
         return json;
     }
 
-    private static void PoolNoOps(Pool pool, int tasks)
+    internal static void PoolNoOps(Pool pool, int tasks)
     {
         int remaining = tasks;
         using var done = new ManualResetEventSlim();

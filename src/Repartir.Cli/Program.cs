@@ -75,6 +75,8 @@ namespace Repartir.Cli
             var restart = new Option<bool>("--restart") { Description = "With --journal: discard what the journal recorded, and run everything." };
             var store = new Option<string?>("--store") { Description = "The checkpoint store's directory for --journal (default: REPARTIR_HOME, else ~/.local/share/repartir)." };
             var results = new Option<string?>("--results") { Description = "Also write every result to this Parquet file, one row per task (written beside it and moved into place when the run ends)." };
+            var metrics = new Option<string?>("--metrics") { Description = "Serve the run's metrics for Prometheus at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464)." };
+            var otlp = new Option<string?>("--otlp") { Description = "Export metrics and traces over OTLP to this collector URL (e.g. http://localhost:4317)." };
             var backend = new Option<string>("--backend") { Description = "Where tasks run: auto (this machine or a worker, whichever is free; the default), cpu (this machine), remote (the workers), gpu (a node with a free GPU: each task is told its device in CUDA_VISIBLE_DEVICES).", DefaultValueFactory = _ => "auto" };
             backend.AcceptOnlyFromAmong("auto", "cpu", "remote", "gpu");
             var gpus = new Option<string?>("--gpus") { Description = "This machine's GPUs for --backend gpu: 0,1 or none (default: REPARTIR_GPUS, else CUDA_VISIBLE_DEVICES, else /dev/nvidiaN)." };
@@ -86,7 +88,7 @@ namespace Repartir.Cli
             var tls = new TlsArguments("coordinator");
             var run = new Command("run", "Run COMMAND once per line of standard input, in parallel.")
             {
-                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, journal, restart, store, results, backend, gpus, command,
+                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, journal, restart, store, results, backend, gpus, metrics, otlp, command,
             };
             foreach (Option option in tls.All)
             {
@@ -174,6 +176,17 @@ namespace Repartir.Cli
                     return UsageError(errors, "a command to run is required: repartir run [options] -- COMMAND [ARGS...]");
                 }
 
+                CliTelemetry telemetry;
+                try
+                {
+                    telemetry = CliTelemetry.Start(parse.GetValue(metrics), parse.GetValue(otlp));
+                }
+                catch (InvalidSettingException e)
+                {
+                    return UsageError(errors, e.Message);
+                }
+
+                using CliTelemetry exporting = telemetry;
                 var job = new RunJob(new RunSettings
                 {
                     Command = commandLine,

@@ -18,6 +18,8 @@ internal static class WorkerCommand
         var bind = new Option<string>("--bind") { Description = "Address and port to listen on (default 127.0.0.1:9000; 0.0.0.0:PORT for every interface).", DefaultValueFactory = _ => $"127.0.0.1:{WorkerOptions.DefaultPort}" };
         var name = new Option<string?>("--name") { Description = "The worker's name (default: the host name)." };
         var slots = new Option<int?>("--slots") { Description = "Tasks to run at once (default: the number of processors)." };
+        var metrics = new Option<string?>("--metrics") { Description = "Serve the worker's metrics for Prometheus at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464)." };
+        var otlp = new Option<string?>("--otlp") { Description = "Export metrics and traces over OTLP to this collector URL (e.g. http://localhost:4317)." };
         var gpus = new Option<string?>("--gpus") { Description = "The GPUs offered to Gpu tasks, one task a device while devices are free: 0,1 or none (default: REPARTIR_GPUS, else CUDA_VISIBLE_DEVICES, else /dev/nvidiaN)." };
         var heartbeat = new Option<string>("--heartbeat") { Description = "Heartbeat interval: 500ms, 1s, …", DefaultValueFactory = _ => "1s" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log lines written to stderr: Trace, Debug, Information, Warning, Error.", DefaultValueFactory = _ => LogLevel.Information };
@@ -29,7 +31,7 @@ internal static class WorkerCommand
         var maxTasks = new Option<int?>("--max-tasks-per-connection") { Description = "Tasks one connection may have here before its messages are left unread (default: twice --slots, at least 8)." };
         var maxUnread = new Option<string?>("--max-unread-output") { Description = "Output a connection may leave unread before it gets no more slots and its messages are left unread: 64M (the default), 1G." };
         var tls = new TlsArguments("worker");
-        var command = new Command("worker", "Serve tasks to coordinators over the network (the worker daemon). SIGTERM or Ctrl+C drains; SIGHUP re-reads --cert, --key and --ca.") { bind, name, slots, gpus, heartbeat, logLevel, allow, allowEnvironment, maxConnections, idleTimeout, handshakeTimeout, maxTasks, maxUnread };
+        var command = new Command("worker", "Serve tasks to coordinators over the network (the worker daemon). SIGTERM or Ctrl+C drains; SIGHUP re-reads --cert, --key and --ca.") { bind, name, slots, gpus, metrics, otlp, heartbeat, logLevel, allow, allowEnvironment, maxConnections, idleTimeout, handshakeTimeout, maxTasks, maxUnread };
         foreach (Option option in tls.All)
         {
             command.Options.Add(option);
@@ -133,6 +135,17 @@ internal static class WorkerCommand
                 return CommandLineApp.UsageError(errors, e.Message);
             }
 
+            CliTelemetry telemetry;
+            try
+            {
+                telemetry = CliTelemetry.Start(parse.GetValue(metrics), parse.GetValue(otlp));
+            }
+            catch (InvalidSettingException e)
+            {
+                return CommandLineApp.UsageError(errors, e.Message);
+            }
+
+            using CliTelemetry exporting = telemetry;
             using ILoggerFactory logging = CliLogging.Create(parse.GetValue(logLevel));
             return await ServeAsync(options, tlsPaths, logging.CreateLogger("repartir.worker"), errors).ConfigureAwait(false);
         });

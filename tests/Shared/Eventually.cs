@@ -24,6 +24,17 @@ internal static class Eventually
             await Task.Delay(5);
         }
     }
+
+    /// <summary>Polls an asynchronous <paramref name="condition"/> (a scrape, a request) until it holds, failing the test after <paramref name="seconds"/>.</summary>
+    internal static async Task TrueAsync(Func<Task<bool>> condition, int seconds = 10)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
+            await Task.Delay(50);
+        }
+    }
 }
 
 /// <summary>What the kernel says about a process.</summary>

@@ -26,8 +26,17 @@ public sealed class Connection : IAsyncDisposable
 
     /// <summary>Sends one message.</summary>
     /// <exception cref="FrameException">The message is larger than the peer accepts (nothing was sent).</exception>
-    public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default) =>
-        _writer.WriteAsync((ref MessagePackWriter writer) => MessageCodec.Write(ref writer, message), cancellationToken);
+    public async ValueTask SendAsync(Message message, CancellationToken cancellationToken = default)
+    {
+        int sent = await _writer.WriteAsync((ref MessagePackWriter writer) => MessageCodec.Write(ref writer, message), cancellationToken).ConfigureAwait(false);
+        if (MeteredPeer is { } peer)
+        {
+            Telemetry.RepartirTelemetry.OnNetworkIo(peer, transmit: true, sent);
+        }
+    }
+
+    /// <summary>The peer this connection's bytes are counted for (<c>repartir.worker.network.io</c>); null counts nothing.</summary>
+    internal string? MeteredPeer { get; set; }
 
     /// <summary>The next message, or null when the peer closed the connection cleanly.</summary>
     /// <exception cref="FrameException">The peer sent a frame that is too large or cut short.</exception>
@@ -35,6 +44,11 @@ public sealed class Connection : IAsyncDisposable
     public async ValueTask<Message?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         using Frame? frame = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (frame is not null && MeteredPeer is { } peer)
+        {
+            Telemetry.RepartirTelemetry.OnNetworkIo(peer, transmit: false, frame.Span.Length + 4);
+        }
+
         return frame is null ? null : MessageCodec.Read(frame.Span, _readerOptions);
     }
 

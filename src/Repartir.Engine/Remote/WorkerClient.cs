@@ -128,6 +128,9 @@ public sealed class WorkerClient
     /// <summary>The worker's hello from the last connection (name, version, slots, host facts).</summary>
     public Hello? Peer { get; private set; }
 
+    /// <summary>Online, Suspected, Offline, or Draining (Online and finishing what it has), for people and metrics.</summary>
+    internal string StateName => State == RemoteWorkerState.Online && _session is { Draining: true } ? "Draining" : State.ToString();
+
     /// <summary>True while the worker can take new tasks (Online, serving, and still used by the pool), busy or not.</summary>
     internal bool IsUsable => _accepting && State == RemoteWorkerState.Online && _session is { Draining: false };
 
@@ -186,7 +189,7 @@ public sealed class WorkerClient
         {
             // The worker runs a Gpu task as a process on a device of its own, and any other as a process.
             Backend runAs = work.Spec.Backend == Backend.Gpu ? Backend.Gpu : Backend.Cpu;
-            await session.Connection.SendAsync(new Submit(work.Id.Value, work.Number, work.Spec with { Backend = runAs }), session.Ending.Token).ConfigureAwait(false);
+            await session.Connection.SendAsync(new Submit(work.Id.Value, work.Number, work.Spec with { Backend = runAs }, work.TraceParent), session.Ending.Token).ConfigureAwait(false);
         }
         catch (FrameException e)
         {
@@ -414,6 +417,7 @@ public sealed class WorkerClient
 
             connection = new Connection(stream);
             Hello peer = await HandshakeAsync(connection, timeout.Token).ConfigureAwait(false);
+            connection.MeteredPeer = Address;
             if (peer.Slots < 1)
             {
                 // Placement divides by a worker's slots and fills them; a worker with none can take nothing.

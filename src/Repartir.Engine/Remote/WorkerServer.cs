@@ -377,6 +377,7 @@ public sealed class WorkerServer : IAsyncDisposable
         try
         {
             Hello peer = await session.Connection.HandshakeAsync(MyHello(), handshake.Token).ConfigureAwait(false);
+            session.Connection.MeteredPeer = peer.Name;
             _logger.LogInformation("Coordinator {Peer} ({Remote}) connected", peer.Name, remote);
             using var heartbeats = new CancellationTokenSource();
             Task beating = SendHeartbeatsAsync(session, heartbeats.Token);
@@ -548,6 +549,10 @@ public sealed class WorkerServer : IAsyncDisposable
         {
             // A slot when it is this connection's turn (connections take turns; its own tasks go in the order sent,
             // which a coordinator counts on to know which task it sent ahead starts when a slot frees), then the pool.
+            // The coordinator's attempt span continues here: the worker's own task spans become its children.
+            using System.Diagnostics.Activity? span = submit.TraceParent is { } parent && System.Diagnostics.ActivityContext.TryParse(parent, null, out System.Diagnostics.ActivityContext context)
+                ? Telemetry.RepartirTelemetry.Source.StartActivity("repartir.worker.run", System.Diagnostics.ActivityKind.Server, context)?.SetTag("repartir.worker", _options.Name)
+                : null;
             using IDisposable slot = await _slots.AcquireAsync(session, running.Cancellation.Token).ConfigureAwait(false);
             TaskResult outcome = submit.Spec.Backend == Backend.Gpu
                 ? await OnGpuAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false)

@@ -88,6 +88,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         }
 
         CreatedAt = _time.GetUtcNow();
+        Telemetry.RepartirTelemetry.Register(this);
         _logger.LogDebug("Pool {Pool} started with {Workers} CPU workers and {Remote} remote workers", Name, Workers.Length, Options.Workers.Count);
     }
 
@@ -150,6 +151,9 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <summary>The bound on the queue, whose slots queued items give back when they are taken.</summary>
     internal Admission Admission => _admission;
 
+    /// <summary>The pool's clock (queue waits, the placement timeout).</summary>
+    internal TimeProvider Time => _time;
+
     internal bool AcceptsRetries => !_forcedShutdown.IsCancellationRequested;
 
     internal CancellationToken ForcedShutdownToken => _forcedShutdown.Token;
@@ -178,6 +182,8 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     {
         var item = new ProcessWorkItem(this, new TaskId(Interlocked.Increment(ref _nextId)), spec, cancellationToken);
         Interlocked.Increment(ref _submitted);
+        Telemetry.RepartirTelemetry.OnSubmitted(Name, spec.Backend);
+        item.TaskActivity = Telemetry.RepartirTelemetry.StartTask(Name, item.Id, spec);
         Interlocked.Increment(ref _outstanding);
         refusal ??= State != PoolState.Running ? $"Pool '{Name}' is shutting down and accepts no new tasks." : null;
         if (refusal is not null)
@@ -362,6 +368,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         if (failed is not null)
         {
             Interlocked.Increment(ref _retries);
+            Telemetry.RepartirTelemetry.OnRequeued(Name);
             _logger.LogDebug("Task {Id} ({Name}) attempt {Attempt} lost ({Message}); requeued", item.Id, failed.Name, failed.Attempt, failed.FailureMessage);
         }
 
@@ -384,6 +391,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     internal void OnTaskCompleted(TaskResult result)
     {
         Interlocked.Increment(ref _completed);
+        Telemetry.RepartirTelemetry.OnCompleted(Name, result);
         if (result.Failure == FailureKind.Rejected)
         {
             Interlocked.Increment(ref _rejected);
@@ -397,6 +405,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     internal void ScheduleRetry(ProcessWorkItem item, TimeSpan delay, TaskResult failed)
     {
         Interlocked.Increment(ref _retries);
+        Telemetry.RepartirTelemetry.OnRetried(Name);
         _logger.LogDebug("Task {Id} ({Name}) attempt {Attempt} failed ({Failure}, exit {Exit}); retrying in {Delay}", item.Id, failed.Name, failed.Attempt, failed.Failure, failed.ExitCode, delay);
         _ = RetryAfterAsync(item, delay);
     }
@@ -537,6 +546,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
             executor.Dispose(); // every task has ended: its watchdog goes too
         }
 
+        Telemetry.RepartirTelemetry.Unregister(this);
         _logger.LogDebug("Pool {Pool} stopped", Name);
     }
 

@@ -14,6 +14,8 @@ internal sealed class ProcessWorkItem : WorkItem
     private readonly CancellationToken _cancellationToken;
     private CancellationTokenRegistration _registration;
     private int _losses;
+    private int _started;
+    private readonly long _submittedAt;
 
     internal ProcessWorkItem(Pool pool, TaskId id, TaskSpec spec, CancellationToken cancellationToken)
         : base(pool, spec.Priority)
@@ -21,9 +23,13 @@ internal sealed class ProcessWorkItem : WorkItem
         Id = id;
         Spec = spec;
         _cancellationToken = cancellationToken;
+        _submittedAt = pool.Time.GetTimestamp();
     }
 
     internal TaskId Id { get; }
+
+    /// <summary>The task's span (submission to result), when someone traces.</summary>
+    internal System.Diagnostics.Activity? TaskActivity { get; set; }
 
     internal TaskSpec Spec { get; }
 
@@ -64,7 +70,14 @@ internal sealed class ProcessWorkItem : WorkItem
     }
 
     /// <summary>The next run of the task, for a backend to run and conclude; the item must be marked running (<see cref="WorkItem.TryStart"/>).</summary>
-    internal TaskAttempt StartAttempt() => new(this);
+    internal TaskAttempt StartAttempt()
+    {
+        // The queue wait is the first attempt's: a retry or a rerun after a loss waited for other reasons.
+        bool first = Interlocked.Exchange(ref _started, 1) == 0;
+        TimeSpan? waited = first ? Pool.Time.GetElapsedTime(_submittedAt) : null;
+        Telemetry.RepartirTelemetry.OnStarted(Pool.Name, waited);
+        return new(this, Telemetry.RepartirTelemetry.StartAttempt(TaskActivity, Attempt, waited));
+    }
 
     /// <summary>Puts back an item that was taken but never run (<see cref="TaskAttempt.Return"/>).</summary>
     internal void Return()
@@ -160,6 +173,7 @@ internal sealed class ProcessWorkItem : WorkItem
 
         // The pool's counters change before the result is published, so whoever sees the result sees them settled.
         Pool.OnTaskCompleted(result);
+        Telemetry.RepartirTelemetry.Stop(TaskActivity, result);
         ReportDone();
         _completion.TrySetResult(result);
     }

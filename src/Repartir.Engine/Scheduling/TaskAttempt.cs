@@ -13,9 +13,10 @@ public sealed class TaskAttempt
     private readonly ProcessWorkItem _item;
     private int _concluded;
 
-    internal TaskAttempt(ProcessWorkItem item)
+    internal TaskAttempt(ProcessWorkItem item, System.Diagnostics.Activity? activity = null)
     {
         _item = item;
+        Activity = activity;
         Number = item.Attempt;
     }
 
@@ -28,6 +29,12 @@ public sealed class TaskAttempt
     /// <summary>Which attempt of the task's retry policy this is (1 = the first); a rerun after a loss keeps it.</summary>
     public int Number { get; }
 
+    /// <summary>This attempt's span, a child of its task's; null when nobody traces.</summary>
+    internal System.Diagnostics.Activity? Activity { get; }
+
+    /// <summary>The attempt's span as a W3C <c>traceparent</c>, for a worker to continue the trace; null when nobody traces.</summary>
+    public string? TraceParent => Activity?.Id;
+
     /// <summary>The caller's cancellation of the task: a backend forwards it to wherever the run is.</summary>
     public CancellationToken CancellationToken => _item.CancellationToken;
 
@@ -37,6 +44,7 @@ public sealed class TaskAttempt
         ArgumentNullException.ThrowIfNull(result);
         if (TryConclude())
         {
+            Telemetry.RepartirTelemetry.Stop(Activity, result);
             _item.Conclude(result, lostWithWorker: false);
         }
     }
@@ -47,6 +55,7 @@ public sealed class TaskAttempt
         ArgumentNullException.ThrowIfNull(result);
         if (TryConclude())
         {
+            Telemetry.RepartirTelemetry.Stop(Activity, result, "lost");
             _item.Conclude(result, lostWithWorker: true);
         }
     }
@@ -56,6 +65,7 @@ public sealed class TaskAttempt
     {
         if (TryConclude())
         {
+            Telemetry.RepartirTelemetry.Stop(Activity, null, "returned");
             _item.Return();
         }
     }

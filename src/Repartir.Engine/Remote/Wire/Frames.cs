@@ -181,9 +181,9 @@ public sealed class FrameWriter
         set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The maximum frame length must be positive.");
     }
 
-    /// <summary>Sends one frame whose value <paramref name="write"/> writes.</summary>
+    /// <summary>Sends one frame whose value <paramref name="write"/> writes; returns the bytes sent, its length prefix included.</summary>
     /// <exception cref="FrameException">The value is larger than the peer accepts (nothing was sent).</exception>
-    public async ValueTask WriteAsync(FrameContent write, CancellationToken cancellationToken = default)
+    public async ValueTask<int> WriteAsync(FrameContent write, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(write);
 
@@ -205,6 +205,7 @@ public sealed class FrameWriter
             BinaryPrimitives.WriteUInt32BigEndian(buffer.WrittenSpan, (uint)length);
             await _stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return length + 4;
         }
         finally
         {

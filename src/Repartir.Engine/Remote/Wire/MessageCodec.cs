@@ -285,6 +285,7 @@ public static class MessageCodec
         var timeoutMs = Integer<Submit>("timeoutMs", m => m.Spec.Timeout is { } timeout ? (long)Math.Ceiling(timeout.TotalMilliseconds) : null);
         var name = Text<Submit>("name", m => m.Spec.Name);
         var backend = Text<Submit>("backend", m => m.Spec.Backend.ToString());
+        var traceParent = Text<Submit>("traceParent", m => m.TraceParent);
         return new(
             "submit",
             v => new Submit(v.Required<long>(taskId), v.Required<int>(attempt), new TaskSpec(v.Required<string>(executable), [.. v.Optional<IReadOnlyList<string>>(arguments) ?? []])
@@ -297,8 +298,9 @@ public static class MessageCodec
                 Timeout = v.Optional<long?>(timeoutMs) is { } milliseconds ? TimeSpan.FromMilliseconds(milliseconds) : null,
                 Name = v.Optional<string>(name),
                 Backend = v.Optional<string>(backend) is { } kind ? v.ParseEnum<Backend>(backend, kind) : Backend.Cpu,
-            }),
-            taskId, attempt, executable, arguments, environment, workingDirectory, standardInput, priority, timeoutMs, name, backend);
+            },
+            v.Optional<string>(traceParent)),
+            taskId, attempt, executable, arguments, environment, workingDirectory, standardInput, priority, timeoutMs, name, backend, traceParent);
     }
 
     private static MessageSchema<Result> ResultSchema()

@@ -35,7 +35,8 @@ public sealed record Hello(
 /// <param name="TaskId">The coordinator's id for the task; results and cancels refer to it.</param>
 /// <param name="Attempt">Which attempt this is (1-based).</param>
 /// <param name="Spec">What to run. Its input object does not travel; the coordinator keeps it.</param>
-public sealed record Submit(long TaskId, int Attempt, TaskSpec Spec) : Message;
+/// <param name="TraceParent">The coordinator's span for this attempt as a W3C <c>traceparent</c>, so the worker's spans continue its trace; null when nobody traces.</param>
+public sealed record Submit(long TaskId, int Attempt, TaskSpec Spec, string? TraceParent = null) : Message;
 
 /// <summary>The outcome of one attempt, correlated by task id; results may arrive in any order.</summary>
 /// <param name="TaskId">The task it belongs to.</param>

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Repartir.Testing;
+using Repartir.Tests.Remote;
+
+namespace Repartir.Tests.Cli;
+
+/// <summary><c>--metrics</c> on <c>repartir run</c> and <c>repartir worker</c>: a Prometheus endpoint scraped while they work, checked against the real counts.</summary>
+public sealed partial class MetricsOptionTests : IDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    private static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    /// <summary>The sum of the samples of <paramref name="metric"/> whose labels contain <paramref name="label"/> (0 when there is none).</summary>
+    private static double Sample(string scrape, string metric, string label = "") => scrape.Split('\n')
+        .Select(line => SampleLine().Match(line))
+        .Where(match => match.Success && match.Groups["name"].Value == metric && match.Groups["labels"].Value.Contains(label, StringComparison.Ordinal))
+        .Sum(match => double.Parse(match.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+    private static async Task<string> ScrapeAsync(int port)
+    {
+        try
+        {
+            return await Http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        }
+        catch (HttpRequestException)
+        {
+            return string.Empty; // not serving yet
+        }
+    }
+
+    [Fact]
+    public async Task A_run_serves_its_metrics_while_it_works()
+    {
+        int port = FreePort();
+        string release = Path.Combine(_directory.Path, "release");
+        ProcessStartInfo start = CliProcess.StartInfo("run", "-j", "2", "--metrics", $"127.0.0.1:{port}", "--", "sh", "-c", $"while [ ! -e '{release}' ]; do sleep 0.02; done", "sh", "{}");
+        using Process run = Process.Start(start)!;
+        await run.StandardInput.WriteAsync("1\n2\n3\n4\n");
+        run.StandardInput.Close();
+
+        string scrape = string.Empty;
+        await Eventually.TrueAsync(async () => Sample(scrape = await ScrapeAsync(port), "repartir_tasks_started_total") == 2, seconds: 30);
+        Assert.Equal(2, Sample(scrape, "repartir_pool_running", "repartir_pool=\"run\""));
+        Assert.Equal(2, Sample(scrape, "repartir_pool_workers", "repartir_worker_state=\"Local\""));
+        Assert.Equal(0, Sample(scrape, "repartir_tasks_completed_total"));
+
+        await File.WriteAllTextAsync(release, string.Empty);
+        await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, run.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_worker_serves_counts_that_match_the_runs_it_served_and_a_bad_address_is_bad_usage()
+    {
+        int port = FreePort();
+        await using WorkerProcess worker = await WorkerProcess.StartAsync("metered", slots: 2, more: ["--metrics", $"127.0.0.1:{port}"]);
+        var (code, _, _) = await CliProcess.RunAsync("1\n2\n3\n4\n5\n"u8.ToArray(), "run", "--worker", worker.EndPoint.ToString(), "--", "sh", "-c", "exit $(( $1 == 3 ))", "sh", "{}");
+        Assert.Equal(1, code); // one task failed
+
+        string scrape = string.Empty;
+        await Eventually.TrueAsync(async () => Sample(scrape = await ScrapeAsync(port), "repartir_tasks_completed_total", "repartir_outcome=\"success\"") == 4, seconds: 30);
+        Assert.Equal(1, Sample(scrape, "repartir_tasks_completed_total", "repartir_outcome=\"non_zero_exit\""));
+        Assert.Equal(5, Sample(scrape, "repartir_task_duration_seconds_count"));
+        Assert.True(Sample(scrape, "repartir_worker_network_io_bytes_total", "network_io_direction=\"receive\"") > 0, scrape);
+        Assert.Contains("# TYPE repartir_task_duration_seconds histogram", scrape, StringComparison.Ordinal);
+
+        var (bad, _, badError) = await CliProcess.RunAsync([], "worker", "--metrics", "localhost");
+        Assert.Equal(2, bad);
+        Assert.Contains("--metrics takes an address and port", badError, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex("^(?<name>[a-z_]+)(\\{(?<labels>[^}]*)\\})? (?<value>[-+0-9.eE]+|NaN)")]
+    private static partial Regex SampleLine();
+}
