@@ -77,6 +77,7 @@ namespace Repartir.Cli
             var results = new Option<string?>("--results") { Description = "Also write every result to this Parquet file, one row per task (written beside it and moved into place when the run ends)." };
             var metrics = new Option<string?>("--metrics") { Description = "Serve the run's metrics for Prometheus at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464)." };
             var otlp = new Option<string?>("--otlp") { Description = "Export metrics and traces over OTLP to this collector URL (e.g. http://localhost:4317)." };
+            var progress = new Option<bool>("--progress") { Description = "Show a live progress line on stderr (done/total, failures, rate, ETA) when it is a terminal." };
             var backend = new Option<string>("--backend") { Description = "Where tasks run: auto (this machine or a worker, whichever is free; the default), cpu (this machine), remote (the workers), gpu (a node with a free GPU: each task is told its device in CUDA_VISIBLE_DEVICES).", DefaultValueFactory = _ => "auto" };
             backend.AcceptOnlyFromAmong("auto", "cpu", "remote", "gpu");
             var gpus = new Option<string?>("--gpus") { Description = "This machine's GPUs for --backend gpu: 0,1 or none (default: REPARTIR_GPUS, else CUDA_VISIBLE_DEVICES, else /dev/nvidiaN)." };
@@ -88,7 +89,7 @@ namespace Repartir.Cli
             var tls = new TlsArguments("coordinator");
             var run = new Command("run", "Run COMMAND once per line of standard input, in parallel.")
             {
-                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, journal, restart, store, results, backend, gpus, metrics, otlp, command,
+                workers, remoteWorkers, timeout, retries, keepOrder, json, maxOutput, journal, restart, store, results, backend, gpus, metrics, otlp, progress, command,
             };
             foreach (Option option in tls.All)
             {
@@ -193,6 +194,7 @@ namespace Repartir.Cli
                     Workers = workerCount,
                     RemoteWorkers = remote,
                     Backend = Enum.Parse<Repartir.Tasks.Backend>(parse.GetValue(backend)!, ignoreCase: true),
+                    Progress = parse.GetValue(progress),
                     Gpus = localGpus,
                     Timeout = limit,
                     Retries = retryCount,

@@ -57,6 +57,9 @@ internal sealed record RunSettings
 
     /// <summary>A Parquet file to write every result to; null for none.</summary>
     public string? ResultsPath { get; init; }
+
+    /// <summary>A live progress line on stderr, when stderr is a terminal.</summary>
+    public bool Progress { get; init; }
 }
 
 /// <summary>
@@ -105,6 +108,8 @@ internal sealed class RunJob
     /// process's stdout and stderr (as with xargs -P), so no output is held however large. With --json or
     /// --keep-order the output must be held for its result, and 0 keeps all of it.
     /// </summary>
+    private ProgressLine? _progress;
+
     private bool PassesOutputThrough => _settings.MaxOutputBytes == 0 && !_settings.Json && !_settings.KeepOrder;
 
     private async Task<int> RunCoreAsync(Stream input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
@@ -163,6 +168,7 @@ internal sealed class RunJob
         int failures = 0;
         try
         {
+            _progress = ProgressLine.For(_settings.Progress, stderr);
             failures = await PrintResultsAsync(pool.RunAsync(ReadSpecs(input, cancellationToken), _settings.KeepOrder, journal: journal, cancellationToken: cancellationToken), table, stdout, stderr, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -239,6 +245,11 @@ internal sealed class RunJob
         int failures = 0;
         await foreach (TaskResult result in results.ConfigureAwait(false))
         {
+            if (_progress is not null && (_settings.Json || result.StdoutBytes.Length > 0 || result.StderrBytes.Length > 0 || result.Failure != FailureKind.None || result.StdoutTruncated || result.StderrTruncated))
+            {
+                _progress.Clear(); // the line goes, the output is written, the line comes back with the next result
+            }
+
             if (table is not null)
             {
                 await table.AddAsync(ResultRow.From(result, ((Item)result.InputObject!).Text), cancellationToken).ConfigureAwait(false);
@@ -268,8 +279,10 @@ internal sealed class RunJob
 
             await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
             await ReportCutsAsync(result, stderr, cancellationToken).ConfigureAwait(false);
+            _progress?.Finished(result.Success);
         }
 
+        _progress?.Complete();
         return failures;
     }
 
@@ -321,6 +334,7 @@ internal sealed class RunJob
         await foreach (string line in InputLines.ReadAsync(input, cancellationToken).ConfigureAwait(false))
         {
             number++;
+            _progress?.Submitted();
             var item = new Item(line, number);
             yield return new TaskSpec(_settings.Command[0], _template.Expand(line, number, InvariantItemFormatter.Instance))
             {
@@ -330,6 +344,8 @@ internal sealed class RunJob
                 InputObject = item,
             };
         }
+
+        _progress?.InputEnded();
     }
 
     /// <summary>One input line and its 1-based number, carried on the task to its result.</summary>
