@@ -23,6 +23,7 @@ public sealed class GpuPlacementTests : IDisposable
             """).Succeeded();
         Assert.Equal(4, run.Output.Count);
         Assert.All(run.Output, r => Assert.Equal("Gpu", r.Get<string>("Backend")));
+        Assert.Equal(["0", "1"], _session.Run($"(Get-RepartirPool -Name {_prefix}).Gpus").Succeeded().Output.Select(o => o.BaseObject));
         Assert.All(run.Output, r => Assert.Contains(r.Get<string>("Stdout").Trim(), new[] { "0", "1" }));
     }
 
@@ -52,6 +53,7 @@ public sealed class GpuPlacementTests : IDisposable
             """).Succeeded();
         Assert.Equal(3, run.Output.Count);
         Assert.All(run.Output, r => Assert.Equal("6", r.Get<string>("Stdout").Trim()));
+        Assert.Equal(1, _session.Run($"(Get-RepartirPoolWorker -Pool {_prefix}).Gpus").Succeeded().Single().BaseObject);
         Assert.All(run.Output, r => Assert.EndsWith("/gpu6", r.Get<string>("Worker"), StringComparison.Ordinal));
     }
 }

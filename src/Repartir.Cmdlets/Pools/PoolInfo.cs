@@ -53,6 +53,9 @@ public sealed class PoolInfo
     /// <summary>Work items taken from another worker's deque.</summary>
     public long Steals => Pool.Statistics.Steals;
 
+    /// <summary>This machine's GPUs that the pool's Gpu tasks run on (empty: only remote workers with GPUs run them).</summary>
+    public IReadOnlyList<string> Gpus => Pool.LocalGpus;
+
     /// <summary>When the pool was created.</summary>
     public DateTimeOffset CreatedAt => Pool.CreatedAt;
 

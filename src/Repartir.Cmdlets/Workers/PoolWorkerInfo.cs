@@ -31,6 +31,9 @@ public sealed class PoolWorkerInfo
     /// <summary>Tasks it runs at once (0 before it was first reached).</summary>
     public int Slots => Client.Slots;
 
+    /// <summary>The GPUs the worker announced for Gpu tasks (0 before it was reached, or when it has none).</summary>
+    public int Gpus => Client.GpuCount;
+
     /// <summary>Tasks of this pool running on it now.</summary>
     public int Running => Client.Running;
 
