@@ -105,7 +105,7 @@ internal static class WorkerCommand
             IReadOnlyList<string>? offered;
             try
             {
-                offered = parse.GetValue(gpus) is { } gpuText ? Repartir.Gpu.GpuDeviceSlots.Parse(gpuText, "--gpus") : null;
+                offered = parse.GetValue(gpus) is { } gpuText ? Repartir.Gpu.GpuDeviceSlots.Parse(gpuText, "--gpus") : Repartir.Gpu.GpuDeviceSlots.Detect();
             }
             catch (ArgumentException e)
             {

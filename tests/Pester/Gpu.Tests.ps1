@@ -86,4 +86,17 @@ Describe 'GPU and tensor cmdlets on this machine''s adapter' -Tag 'Integration' 
             Get-RepartirPool -Name "$name*" | Remove-RepartirPool -Force -Confirm:$false
         }
     }
+
+    It 'names a malformed REPARTIR_GPUS when the default pool is made (in a session of its own)' {
+        $script = {
+            param($manifest)
+            $env:REPARTIR_GPUS = '0,0'
+            Import-Module $manifest
+            try { Submit-RepartirTask -FilePath true; 'no error' } catch { "$($_.FullyQualifiedErrorId)|$($_.Exception.Message)" }
+        }
+        $out = & $script:Pwsh -NoProfile -NonInteractive -Command $script -args $script:RepartirManifest
+        $id, $message = "$out" -split '\|'
+        $id | Should -Be 'InvalidPoolSettings,Repartir.Cmdlets.Commands.SubmitRepartirTaskCommand'
+        $message | Should -BeLike "*REPARTIR_GPUS: '0,0' names a GPU device twice*"
+    }
 }

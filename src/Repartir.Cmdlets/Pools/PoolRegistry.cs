@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Repartir.Cmdlets.Output;
 using Repartir.Scheduling;
 
 namespace Repartir.Cmdlets.Pools;
@@ -57,6 +58,7 @@ public sealed class PoolRegistry
     public bool TryGet(string name, out PoolInfo? pool) => _pools.TryGetValue(name, out pool);
 
     /// <summary>The default pool, created (with one worker per processor) the first time it is asked for.</summary>
+    /// <exception cref="TerminatingCommandException">It cannot be created: a setting from the environment is malformed.</exception>
     public PoolInfo GetOrCreateDefault()
     {
         lock (_createGate)
@@ -66,7 +68,17 @@ public sealed class PoolRegistry
                 return existing;
             }
 
-            var info = new PoolInfo(new Pool(new PoolOptions { Name = DefaultPoolName }));
+            PoolInfo info;
+            try
+            {
+                info = new PoolInfo(new Pool(new PoolOptions { Name = DefaultPoolName }));
+            }
+            catch (ArgumentException e)
+            {
+                // What the environment says about this machine (REPARTIR_GPUS) is malformed: the pool's settings, named.
+                throw new TerminatingCommandException(ErrorRecords.BadPoolSettings(DefaultPoolName, e));
+            }
+
             _pools[DefaultPoolName] = info;
             return info;
         }

@@ -94,12 +94,12 @@ public sealed partial class GpuDeviceSlots
         string[] devices = text.Split(',', StringSplitOptions.TrimEntries);
         if (devices.Any(d => !DeviceName().IsMatch(d)))
         {
-            throw new InvalidSettingException(setting, $"'{text}' is not a list of GPU devices: give numbers or UUIDs separated by commas (0,1 or GPU-8f3c...), or none.");
+            throw new InvalidSettingException(setting, $"{setting}: '{text}' is not a list of GPU devices: give numbers or UUIDs separated by commas (0,1 or GPU-8f3c...), or none.");
         }
 
         if (devices.Distinct(StringComparer.Ordinal).Count() != devices.Length)
         {
-            throw new InvalidSettingException(setting, $"'{text}' names a GPU device twice.");
+            throw new InvalidSettingException(setting, $"{setting}: '{text}' names a GPU device twice.");
         }
 
         return devices;

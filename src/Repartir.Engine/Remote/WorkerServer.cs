@@ -146,7 +146,8 @@ public sealed class WorkerServer : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _started = _time.GetUtcNow();
-        _pool = new Pool(new PoolOptions { Name = "worker", CpuWorkers = options.Slots, Process = options.Process }, _logger, timeProvider: _time);
+        // The worker's own pool places nothing on GPUs: the worker gives each Gpu task its device (OnGpuAsync).
+        _pool = new Pool(new PoolOptions { Name = "worker", CpuWorkers = options.Slots, Process = options.Process, Gpus = [] }, _logger, timeProvider: _time);
         _gpus = new Gpu.GpuDeviceSlots(options.Gpus ?? Gpu.GpuDeviceSlots.Detect());
         _listener = new TcpListener(options.Bind);
         _tls = options.Tls;
