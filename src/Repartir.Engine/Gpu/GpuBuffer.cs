@@ -8,13 +8,12 @@ public sealed class GpuBuffer : IDisposable
 {
     private readonly GpuDevice _device;
 
-    internal GpuBuffer(GpuDevice device, nint handle, long size, long capacity, int generation)
+    internal GpuBuffer(GpuDevice device, nint handle, long size, long capacity)
     {
         _device = device;
         Handle = handle;
         Size = size;
         Capacity = capacity;
-        Generation = generation;
     }
 
     /// <summary>The bytes bound and copied: the size asked for, rounded up to a multiple of 4.</summary>
@@ -24,9 +23,6 @@ public sealed class GpuBuffer : IDisposable
 
     internal nint Handle { get; private set; }
 
-    /// <summary>The device generation it was made on: a buffer of a lost device is not used again.</summary>
-    internal int Generation { get; }
-
     /// <inheritdoc />
     public void Dispose()
     {
@@ -34,7 +30,7 @@ public sealed class GpuBuffer : IDisposable
         Handle = 0;
         if (handle != 0)
         {
-            _device.Recycle(handle, Capacity, Generation);
+            _device.Recycle(handle, Capacity);
         }
     }
 }

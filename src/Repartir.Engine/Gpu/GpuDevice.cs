@@ -78,8 +78,6 @@ public sealed unsafe class GpuDevice : IDisposable
     /// <summary>Why the device was lost, as the driver said; <c>null</c> while it is not.</summary>
     public string? LossReason => _events.Lost;
 
-    internal int Generation => 1;
-
     /// <summary>Runs <paramref name="kernel"/>: uploads its inputs, dispatches it once, reads its outputs back.</summary>
     /// <exception cref="GpuException">The kernel is malformed, beyond a limit, does not compile, or the device failed or was lost.</exception>
     public GpuKernelResult Run(GpuKernel kernel)
@@ -226,9 +224,10 @@ public sealed unsafe class GpuDevice : IDisposable
         _events.Dispose();
     });
 
-    internal void Recycle(nint handle, long capacity, int generation) => GpuThread.Run(() =>
+    /// <summary>Takes back a buffer a <see cref="GpuBuffer"/> was done with: pooled, or released when the device is gone or lost (a lost device's buffers are never reused) or the pool is full.</summary>
+    internal void Recycle(nint handle, long capacity) => GpuThread.Run(() =>
     {
-        if (_device == 0 || generation != Generation || _pooledBytes + capacity > MaxPooledBytes)
+        if (_device == 0 || IsLost || _pooledBytes + capacity > MaxPooledBytes)
         {
             _api.BufferRelease(handle);
             return;
@@ -350,7 +349,7 @@ public sealed unsafe class GpuDevice : IDisposable
         }
 
         long capacity = Math.Min(CapacityFor(size), (long)Math.Min(_limits.MaxBufferSize, _limits.MaxStorageBufferBindingSize));
-        return new GpuBuffer(this, Take(readback: false, capacity), size, capacity, Generation);
+        return new GpuBuffer(this, Take(readback: false, capacity), size, capacity);
     }
 
     private nint Take(bool readback, long capacity)
