@@ -16,13 +16,31 @@ public sealed partial class MetricsOptionTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
+    /// <summary>
+    /// A port no one listens on, below the kernel's ephemeral range (32768 and up on Linux): the loopback workers other
+    /// tests start take ephemeral ports, and one of them could take a port picked from that range between this probe and
+    /// the endpoint binding it.
+    /// </summary>
     private static int FreePort()
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
+        while (true)
+        {
+            int port = Random.Shared.Next(20_000, 32_000);
+            var probe = new TcpListener(IPAddress.Loopback, port);
+            try
+            {
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: another
+            }
+            finally
+            {
+                probe.Stop();
+            }
+        }
     }
 
     /// <summary>The sum of the samples of <paramref name="metric"/> whose labels contain <paramref name="label"/> (0 when there is none).</summary>
