@@ -35,6 +35,24 @@ public sealed class WorkerTests : IDisposable
     }
 
     [Fact]
+    public void Get_RepartirWorker_carries_the_workers_own_figures()
+    {
+        PSObject worker = _session.Run($$"""
+            $worker = Start-RepartirWorker -Bind 127.0.0.1:0 -Name {{_prefix}} -Slots 2 -Gpu 0, 1
+            New-RepartirPool -Name {{_prefix}} -Worker $worker.Endpoint | Out-Null
+            try { 1..4 | Submit-RepartirTask -Pool {{_prefix}} -FilePath sh -ArgumentList '-c', 'exit $(( $1 == 2 ))', sh, '{}' | Out-Null }
+            finally { Remove-RepartirPool -Name {{_prefix}} -Force -Confirm:$false }
+            Get-RepartirWorker -Name {{_prefix}}
+            """).Succeeded().Single();
+
+        Assert.Equal(4L, worker.Get<long>("Completed"));
+        Assert.Equal(1L, worker.Get<long>("Failed"));
+        Assert.Equal(0, worker.Get<int>("Running"));
+        Assert.Equal(0, worker.Get<int>("Waiting"));
+        Assert.Equal(new[] { "0", "1" }, ((System.Collections.IEnumerable)worker.Value("Gpus")!).Cast<object>().Select(o => o.ToString()));
+    }
+
+    [Fact]
     public void Get_RepartirWorker_piped_to_Stop_RepartirWorker_stops_the_daemon()
     {
         string endpoint = _session.Run($"(Start-RepartirWorker -Bind 127.0.0.1:0 -Name {_prefix}).Endpoint").Succeeded().Single().BaseObject.ToString()!;

@@ -32,6 +32,21 @@ public sealed class WorkerInfo
     /// <summary>Coordinators connected now.</summary>
     public int Connections => Server.Connections;
 
+    /// <summary>Tasks running now, for all coordinators.</summary>
+    public int Running => Server.Running;
+
+    /// <summary>Tasks waiting for a slot (their coordinator's turn, or its unread output).</summary>
+    public int Waiting => Server.WaitingTasks;
+
+    /// <summary>Tasks run that have their result, since it started.</summary>
+    public long Completed => Server.Completed;
+
+    /// <summary>Of those, the ones that did not succeed.</summary>
+    public long Failed => Server.Failed;
+
+    /// <summary>The GPUs it offers Gpu tasks.</summary>
+    public IReadOnlyList<string> Gpus => Server.Gpus;
+
     /// <summary>When it started.</summary>
     public DateTimeOffset StartedAt => Server.StartedAt;
 

@@ -201,6 +201,25 @@ public sealed class WorkerServer : IAsyncDisposable
     /// <summary>Connections whose messages are left unread for now: too many tasks here, or too much output waiting for them to read.</summary>
     public int ThrottledConnections => _sessions.Keys.Count(c => c.IsThrottled);
 
+    /// <summary>Tasks running here now, for all coordinators.</summary>
+    public int Running
+    {
+        get
+        {
+            PoolStatistics statistics = _pool.Statistics;
+            return (int)Math.Min(int.MaxValue, statistics.Outstanding - statistics.Queued);
+        }
+    }
+
+    /// <summary>Tasks run here that have their result, since the worker started.</summary>
+    public long Completed => _pool.Statistics.Completed;
+
+    /// <summary>Of <see cref="Completed"/>, those that did not succeed.</summary>
+    public long Failed => _pool.Statistics.Failed;
+
+    /// <summary>The GPUs it offers Gpu tasks (announced in its hello).</summary>
+    public IReadOnlyList<string> Gpus => _gpus.Devices;
+
     /// <summary>Tasks received and waiting for a slot (connections take turns).</summary>
     public int WaitingTasks => _slots.Waiting;
 
@@ -295,14 +314,7 @@ public sealed class WorkerServer : IAsyncDisposable
 
     private WorkerStatus Status()
     {
-        PoolStatistics statistics = _pool.Statistics;
-        return new WorkerStatus(
-            State,
-            _options.Slots,
-            (int)Math.Min(int.MaxValue, statistics.Outstanding - statistics.Queued),
-            statistics.Completed,
-            statistics.Failed,
-            _time.GetUtcNow() - _started);
+        return new WorkerStatus(State, _options.Slots, Running, Completed, Failed, _time.GetUtcNow() - _started);
     }
 
     private async Task AcceptLoopAsync()
