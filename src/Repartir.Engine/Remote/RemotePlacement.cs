@@ -116,6 +116,9 @@ internal sealed class RemotePlacement : IAsyncDisposable
     /// <summary>The pool's next task a remote worker may run, already marked running; null when there is none.</summary>
     internal TaskAttempt? TakeWork(bool gpu) => _source.TryTake(gpu);
 
+    /// <summary>True while Gpu tasks wait to be placed.</summary>
+    internal bool HasGpuWork => _source.HasGpuWork;
+
     /// <summary>Asks every worker to cancel the pool's tasks it runs.</summary>
     internal void CancelRunning()
     {
@@ -239,7 +242,10 @@ internal sealed class RemotePlacement : IAsyncDisposable
         TimeSpan limit = _options.PlacementTimeout;
         if (_time.GetElapsedTime(since, now) >= limit)
         {
-            string workers = string.Join("; ", clients.Select(c => $"{c.Address} {(c.GpuCount > 0 ? $"has {c.GpuCount} GPU(s) but is {c.State}" : "has no GPU")}"));
+            string workers = string.Join("; ", clients.Select(c =>
+                c.Peer is null ? $"{c.Address} is {c.StateName}{(c.LastError is { } error ? $" ({error})" : string.Empty)}"
+                : c.GpuCount > 0 ? $"{c.Address} has {c.GpuCount} GPU(s) but is {c.StateName}"
+                : $"{c.Address} has no GPU"));
             _source.AbandonUnplaced(queuedAt => _time.GetElapsedTime(queuedAt, now) >= limit, $"No worker of pool '{_options.Name}' with a GPU could take the task within {limit.TotalSeconds:0.###} s (PlacementTimeout): {workers}.", gpuOnly: true);
         }
     }

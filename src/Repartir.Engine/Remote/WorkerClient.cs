@@ -164,7 +164,8 @@ public sealed class WorkerClient
             return Placement.NoSlot;
         }
 
-        TaskAttempt? work = _placement.TakeWork(gpu: FreeGpuSlots(session) > 0);
+        // Counting the Gpu tasks in flight walks the table: only when a Gpu task waits, and only on a worker with GPUs.
+        TaskAttempt? work = _placement.TakeWork(gpu: session.Gpus > 0 && _placement.HasGpuWork && FreeGpuSlots(session) > 0);
         if (work is null)
         {
             session.InFlight.Release();
@@ -307,11 +308,8 @@ public sealed class WorkerClient
         : hello.HostFacts.TryGetValue("gpus", out string? devices) && devices.Length > 0 ? devices.Split(',').Length
         : 1;
 
-    private static int FreeGpuSlots(WorkerSession session)
-    {
-        int gpus = GpusOf(session.Peer);
-        return gpus == 0 ? 0 : gpus - session.InFlight.Attempts.Count(a => a.Attempt.Spec.Backend == Backend.Gpu);
-    }
+    private static int FreeGpuSlots(WorkerSession session) =>
+        session.Gpus == 0 ? 0 : session.Gpus - session.InFlight.Attempts.Count(a => a.Attempt.Spec.Backend == Backend.Gpu);
 
     private TaskResult NotRunHere(WorkerSession session, TaskAttempt work, FailureKind failure, string message) =>
         TaskResult.NotRun(work.Id, work.Spec, failure, message, work.Number, EndPoint.ToString(), session.Peer.Name) with { Backend = Backend.Remote };

@@ -16,6 +16,9 @@ internal sealed class WorkerSession(Connection connection, TcpClient client, Hel
 
     public Hello Peer { get; } = peer;
 
+    /// <summary>The GPUs the worker announced in this connection's hello, read once.</summary>
+    public int Gpus { get; } = WorkerClient.GpusOf(peer);
+
     /// <summary>When the handshake completed (a <see cref="TimeProvider"/> timestamp).</summary>
     public long ConnectedAt { get; } = connectedAt;
 

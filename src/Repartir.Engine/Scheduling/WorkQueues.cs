@@ -37,7 +37,21 @@ internal sealed class WorkQueues : IAttemptSource
     internal Gpu.GpuDeviceSlots LocalGpus { get; }
 
     /// <summary>True while Gpu tasks wait to be placed.</summary>
-    public bool HasGpuWork => _gpu.Any(queue => !queue.IsEmpty);
+    public bool HasGpuWork
+    {
+        get
+        {
+            foreach (ConcurrentQueue<WorkItem> queue in _gpu)
+            {
+                if (!queue.IsEmpty)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>The pool's worker threads; empty for a pool that only has backends.</summary>
     internal PoolWorker[] Workers => _workers;
