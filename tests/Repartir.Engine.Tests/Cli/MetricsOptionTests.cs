@@ -102,6 +102,18 @@ public sealed partial class MetricsOptionTests : IDisposable
         Assert.Contains("--metrics takes an address and port", badError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Otlp_takes_a_collector_url_and_a_collector_that_is_down_does_not_stop_the_run()
+    {
+        var (bad, _, badError) = await CliProcess.RunAsync("a\n"u8.ToArray(), "run", "--otlp", "localhost:4317", "--", "true");
+        Assert.Equal(2, bad);
+        Assert.Contains("--otlp takes the collector's URL", badError, StringComparison.Ordinal);
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync("a\nb\n"u8.ToArray(), "run", "-k", "--otlp", "http://127.0.0.1:1", "--", "echo");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("a\nb\n", Encoding.UTF8.GetString(stdout));
+    }
+
     [GeneratedRegex("^(?<name>[a-z_]+)(\\{(?<labels>[^}]*)\\})? (?<value>[-+0-9.eE]+|NaN)")]
     private static partial Regex SampleLine();
 }

@@ -26,7 +26,7 @@ public sealed class PlacementTimeoutTests
     };
 
     private static Pool PoolOver(string[] workers, FakeTimeProvider clock, int cpuWorkers = 0) => new(
-        new PoolOptions { Name = "placement", CpuWorkers = cpuWorkers, Workers = workers, Remote = Remote, PlacementTimeout = Limit, Process = TestPools.FastKill },
+        new PoolOptions { Name = "placement", CpuWorkers = cpuWorkers, Workers = workers, Remote = Remote, PlacementTimeout = Limit, Process = TestPools.FastKill, Gpus = [] },
         timeProvider: clock);
 
     /// <summary>Advances the fake clock a second at a time, as the placement's timer would see real time pass.</summary>
@@ -69,6 +69,27 @@ public sealed class PlacementTimeoutTests
         Assert.True((await anywhere.Within()).Success);
         Pass(clock, Limit + TimeSpan.FromSeconds(2));
         Assert.Equal(FailureKind.NoWorker, (await remoteOnly.Within(10)).Failure);
+    }
+
+    [Fact]
+    public async Task Gpu_tasks_give_up_when_only_workers_without_a_gpu_stay_usable_and_say_which_is_which()
+    {
+        var clock = new FakeTimeProvider();
+        await using WorkerServer plain = TestRemote.StartWorker("plain", slots: 1);
+        await using Pool pool = PoolOver(["127.0.0.1:1", plain.Address()], clock);
+        await pool.WhenWorkersTriedAsync();
+        await Eventually.TrueAsync(() => pool.RemoteWorkers[1].State == RemoteWorkerState.Online);
+
+        // 127.0.0.1:1 never said whether it has a GPU: the task waits for it rather than being refused at once.
+        Task<TaskResult> gpu = pool.SubmitAsync(new TaskSpec("true") { Backend = Backend.Gpu });
+        Assert.True((await pool.SubmitAsync(new TaskSpec("true") { Backend = Backend.Remote }).Within()).Success); // the plain worker is usable
+        Pass(clock, Limit - TimeSpan.FromSeconds(2));
+        Assert.False(gpu.IsCompleted);
+
+        Pass(clock, TimeSpan.FromSeconds(4));
+        TaskResult result = await gpu.Within(10);
+        Assert.Equal(FailureKind.NoWorker, result.Failure);
+        Assert.Equal($"No worker of pool 'placement' with a GPU could take the task within 30 s (PlacementTimeout): 127.0.0.1:1 is Offline (Connection refused); {plain.Address()} has no GPU.", result.FailureMessage);
     }
 
     [Fact]
