@@ -179,14 +179,6 @@ public sealed unsafe class GpuDevice : IDisposable
         });
     }
 
-    /// <summary>Compiles (or finds cached) the shader, so its first dispatch does not pay for it.</summary>
-    /// <exception cref="GpuException">It does not compile (<see cref="GpuProblem.InvalidShader"/>).</exception>
-    public void Prepare(string shader, string entryPoint) => GpuThread.Run(() =>
-    {
-        ThrowIfLost();
-        _ = Compile(shader, entryPoint);
-    });
-
     /// <summary>Destroys the device as a driver reset would, so tests can see the loss reported and recovered from.</summary>
     public void SimulateLoss() => GpuThread.Run(() =>
     {
