@@ -211,7 +211,7 @@ namespace Repartir.Cli
                 return await job.RunAsync(input, stdout, stderr, cancellationToken).ConfigureAwait(false);
             });
 
-            return new RootCommand("Repartir: run work across the cores of this machine and on worker daemons.") { run, WorkerCommand.Build(errors), CertCommand.Build(errors), CheckpointCommand.Build(input, stdout, errors), GpuCommand.Build(stdout, errors) };
+            return new RootCommand("Repartir: run work across the cores of this machine and on worker daemons.") { run, WorkerCommand.Build(errors), CertCommand.Build(errors), CheckpointCommand.Build(input, stdout, errors), GpuCommand.Build(stdout, errors), TopCommand.Build(stdout, errors) };
         }
 
         internal static int UsageError(TextWriter errors, string message)

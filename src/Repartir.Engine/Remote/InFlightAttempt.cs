@@ -36,13 +36,17 @@ internal sealed class InFlightAttempt(TaskAttempt attempt)
         }
     }
 
-    /// <summary>Starts the pool's deadline for the result, once the attempt runs on the worker (at once, or when a slot freed for it).</summary>
-    internal void StartDeadline(Func<ITimer?> deadline)
+    /// <summary>When it began to run on the worker (a <see cref="TimeProvider"/> timestamp); 0 while it waits in the worker's queue.</summary>
+    internal long RunningSince { get; private set; }
+
+    /// <summary>Starts the pool's deadline for the result, once the attempt runs on the worker (at once, or when a slot freed for it) at <paramref name="now"/>.</summary>
+    internal void StartDeadline(long now, Func<ITimer?> deadline)
     {
         lock (_gate)
         {
             if (!_ended && _deadline is null)
             {
+                RunningSince = now;
                 _deadline = deadline();
             }
         }

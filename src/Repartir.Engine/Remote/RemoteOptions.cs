@@ -22,6 +22,12 @@ public sealed record RemoteOptions
     /// <summary>Speak plain TCP to workers on other hosts: whoever is on the path sees and can change every task and result.</summary>
     public bool AllowInsecure { get; init; }
 
+    /// <summary>
+    /// Connect as a read-only monitor (<c>repartir top</c>): the hello says so, workers refuse its tasks and send it their
+    /// own figures (<see cref="WorkerClient.LastStatus"/>) every heartbeat, and the pool never places a task on them.
+    /// </summary>
+    public bool Observe { get; init; }
+
     /// <summary>How long one connection attempt (TCP connect and handshake) may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -49,7 +49,8 @@ internal sealed class RemotePlacement : IAsyncDisposable
             {
                 ["os"] = RuntimeInformation.OSDescription,
                 ["processId"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-            });
+            },
+            options.Remote.Observe ? Hello.MonitorRole : Hello.CoordinatorRole);
     }
 
     /// <summary>The pool's remote workers, in the order they were added.</summary>

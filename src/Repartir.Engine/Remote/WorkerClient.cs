@@ -95,6 +95,11 @@ public sealed class WorkerClient
     /// <summary>Tasks of this pool sent ahead, waiting in the worker's queue for a slot (<see cref="RemoteOptions.Prefetch"/>).</summary>
     public int Waiting => _session is { } session ? Math.Max(0, session.InFlight.Count - session.InFlight.Running) : 0;
 
+    /// <summary>This pool's attempts running on the worker now (waiting ones excluded), with when each began there.</summary>
+    internal IEnumerable<RunningAttempt> RunningAttempts => _session is { } session
+        ? session.InFlight.Attempts.Where(a => a.Running && a.RunningSince != 0).Select(a => new RunningAttempt(a.Attempt, a.RunningSince))
+        : [];
+
     /// <summary>Tasks of this pool on the worker, running or waiting.</summary>
     internal int InFlight => _session?.InFlight.Count ?? 0;
 
@@ -129,15 +134,25 @@ public sealed class WorkerClient
     public Hello? Peer { get; private set; }
 
     /// <summary>Online, Suspected, Offline, or Draining (Online and finishing what it has), for people and metrics.</summary>
-    internal string StateName => State == RemoteWorkerState.Online && _session is { Draining: true } ? "Draining" : State.ToString();
+    public string StateName => State == RemoteWorkerState.Online && _session is { Draining: true } ? "Draining" : State.ToString();
 
-    /// <summary>True while the worker can take new tasks (Online, serving, and still used by the pool), busy or not.</summary>
-    internal bool IsUsable => _accepting && State == RemoteWorkerState.Online && _session is { Draining: false };
+    /// <summary>True while the worker can take new tasks (Online, serving, and still used by the pool), busy or not; never for a monitor.</summary>
+    internal bool IsUsable => _accepting && !_options.Observe && State == RemoteWorkerState.Online && _session is { Draining: false };
 
-    /// <summary>Slots free for a new task: none unless the worker is Online and serving.</summary>
-    internal int FreeSlots => _accepting && State == RemoteWorkerState.Online && _session is { Draining: false } session
-        ? session.InFlight.Free
-        : 0;
+    /// <summary>Slots free for a new task: none unless the worker is Online and serving (and none for a monitor).</summary>
+    internal int FreeSlots => IsUsable && _session is { } session ? session.InFlight.Free : 0;
+
+    /// <summary>The worker's own figures for all its coordinators, from its last status (every heartbeat to a monitor; on a drain to a pool); null before one came.</summary>
+    public WorkerStatus? LastStatus => _session?.LastStatus;
+
+    /// <summary>Tasks running on the worker now, for all its coordinators, from its last heartbeat; null while not connected.</summary>
+    public int? WorkerRunning => _session is { LastHeartbeat: { } beat } ? beat.Running : null;
+
+    /// <summary>Tasks waiting for a slot on the worker, for all its coordinators, from its last heartbeat; null while not connected.</summary>
+    public int? WorkerQueued => _session is { LastHeartbeat: { } beat } ? beat.Queued : null;
+
+    /// <summary>The worker machine's one-minute load average from its last heartbeat; null when unknown or not connected.</summary>
+    public double? Load => _session is { LastHeartbeat: { Load: >= 0 } beat } ? beat.Load : null;
 
     /// <summary>The GPUs the worker announced in its hello (its <c>Gpu</c> backend and the <c>gpus</c> host fact); 0 before it said hello.</summary>
     public int GpuCount => GpusOf(Peer);
@@ -211,7 +226,7 @@ public sealed class WorkerClient
         attempt.ArmCancel(() => CancelOnWorker(session, work));
         if (session.InFlight.Sent(attempt))
         {
-            attempt.StartDeadline(() => ResultDeadline(session, attempt)); // it runs at once; otherwise it waits in the worker's queue
+            attempt.StartDeadline(_time.GetTimestamp(), () => ResultDeadline(session, attempt)); // it runs at once; otherwise it waits in the worker's queue
         }
 
         return Placement.Placed;
@@ -228,7 +243,7 @@ public sealed class WorkerClient
             return false;
         }
 
-        started?.StartDeadline(() => ResultDeadline(session, started));
+        started?.StartDeadline(_time.GetTimestamp(), () => ResultDeadline(session, started));
         return true;
     }
 
@@ -528,11 +543,13 @@ public sealed class WorkerClient
                 }
 
                 session.LastWorkerSequence = heartbeat.Sequence;
+                session.LastHeartbeat = heartbeat;
                 return null;
             case WorkerStatus status:
-                session.Draining = status.State == "Draining";
-                if (session.Draining)
+                session.LastStatus = status;
+                if (status.State == "Draining" && !session.Draining)
                 {
+                    session.Draining = true;
                     _logger.LogInformation("Worker {Name} is draining: no new tasks go to it", session.Peer.Name);
                 }
 

@@ -23,10 +23,20 @@ internal sealed class WorkerConnection(Connection connection)
 
     public long LastEcho { get; set; } = -1;
 
+    /// <summary>The coordinator's hello, once the handshake is done.</summary>
+    public Wire.Hello? Peer { get; set; }
+
+    /// <summary>Whether the peer is a read-only monitor rather than a coordinator.</summary>
+    public bool IsMonitor => Peer is { IsMonitor: true };
+
+    /// <summary>Its tasks that have a slot, with when they got it.</summary>
+    public IEnumerable<RunningTask> Started => _running.Values.Where(task => task.StartedAt is not null);
+
     /// <summary>Registers a task as running here; null when one with its id already is.</summary>
-    public RunningTask? Start(long taskId)
+    public RunningTask? Start(Wire.Submit submit)
     {
-        var running = new RunningTask();
+        long taskId = submit.TaskId;
+        var running = new RunningTask(taskId, submit.Attempt, submit.Spec.DisplayName);
         if (_running.TryAdd(taskId, running))
         {
             return running;

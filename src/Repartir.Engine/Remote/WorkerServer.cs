@@ -310,11 +310,38 @@ public sealed class WorkerServer : IAsyncDisposable
             ["cores"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
             ["memoryBytes"] = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes.ToString(CultureInfo.InvariantCulture),
             ["uptimeMs"] = ((long)(_time.GetUtcNow() - _started).TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-        });
+        },
+        Hello.WorkerRole);
 
-    private WorkerStatus Status()
+    /// <summary>The worker's figures; a monitor's also name the longest-running tasks.</summary>
+    private WorkerStatus Status(bool forMonitor = false) => new(
+        State,
+        _options.Slots,
+        Running,
+        Completed,
+        Failed,
+        _time.GetUtcNow() - _started,
+        WaitingTasks,
+        LoadAverage(),
+        Coordinators,
+        Throughput,
+        forMonitor ? LongestRunning() : null);
+
+    /// <summary>Tasks it completed per second over the last ten seconds.</summary>
+    public double Throughput => _pool.Throughput;
+
+    /// <summary>Coordinators connected (monitors only observe, and are not counted).</summary>
+    public int Coordinators => _sessions.Keys.Count(c => !c.IsMonitor);
+
+    /// <summary>The tasks that have run longest here, longest first, for every coordinator.</summary>
+    private List<RunningTaskStatus> LongestRunning()
     {
-        return new WorkerStatus(State, _options.Slots, Running, Completed, Failed, _time.GetUtcNow() - _started);
+        long now = _time.GetTimestamp();
+        return _sessions.Keys
+            .SelectMany(session => session.Started.Select(task => new RunningTaskStatus(task.TaskId, task.Attempt, task.Name, session.Peer?.Name ?? string.Empty, _time.GetElapsedTime(task.StartedAt ?? now, now))))
+            .OrderByDescending(task => task.Elapsed)
+            .Take(WorkerStatus.MaxLongestRunning)
+            .ToList();
     }
 
     private async Task AcceptLoopAsync()
@@ -390,8 +417,14 @@ public sealed class WorkerServer : IAsyncDisposable
         try
         {
             Hello peer = await session.Connection.HandshakeAsync(MyHello(), handshake.Token).ConfigureAwait(false);
+            session.Peer = peer;
             session.Connection.MeteredPeer = peer.Name;
-            _logger.LogInformation("Coordinator {Peer} ({Remote}) connected", peer.Name, remote);
+            _logger.LogInformation("{Role} {Peer} ({Remote}) connected", peer.IsMonitor ? "Monitor" : "Coordinator", peer.Name, remote);
+            if (peer.IsMonitor)
+            {
+                await session.Connection.SendAsync(Status(forMonitor: true), _stopping.Token).ConfigureAwait(false); // a first view at once, not an interval later
+            }
+
             using var heartbeats = new CancellationTokenSource();
             Task beating = SendHeartbeatsAsync(session, heartbeats.Token);
             try
@@ -553,7 +586,12 @@ public sealed class WorkerServer : IAsyncDisposable
             return Refused(submit, $"Worker {_options.Name} has no GPU for a Gpu task.");
         }
 
-        if (session.Start(submit.TaskId) is not { } running)
+        if (session.IsMonitor)
+        {
+            return Refused(submit, $"Worker {_options.Name} runs no tasks for a monitor: a monitor connection only observes.");
+        }
+
+        if (session.Start(submit) is not { } running)
         {
             return Refused(submit, $"Task {submit.TaskId} is already running on this worker.");
         }
@@ -567,6 +605,7 @@ public sealed class WorkerServer : IAsyncDisposable
                 ? Telemetry.RepartirTelemetry.Source.StartActivity("repartir.worker.run", System.Diagnostics.ActivityKind.Server, context)?.SetTag("repartir.worker", _options.Name)
                 : null;
             using IDisposable slot = await _slots.AcquireAsync(session, running.Cancellation.Token).ConfigureAwait(false);
+            running.Started(_time.GetTimestamp());
             TaskResult outcome = submit.Spec.Backend == Backend.Gpu
                 ? await OnGpuAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false)
                 : await _pool.SubmitAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false);
@@ -631,6 +670,12 @@ public sealed class WorkerServer : IAsyncDisposable
         async () =>
         {
             await session.Connection.SendAsync(NextHeartbeat(session), cancellationToken).ConfigureAwait(false);
+            if (session.IsMonitor)
+            {
+                // What a monitor is for: the worker's own figures, every interval.
+                await session.Connection.SendAsync(Status(forMonitor: true), cancellationToken).ConfigureAwait(false);
+            }
+
             return true;
         },
         cancellationToken);
@@ -655,17 +700,7 @@ public sealed class WorkerServer : IAsyncDisposable
             return Volatile.Read(ref _load);
         }
 
-        double load;
-        try
-        {
-            string text = File.ReadAllText("/proc/loadavg");
-            load = double.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
-        {
-            load = -1;
-        }
-
+        double load = Monitoring.SystemLoad.OneMinute();
         Volatile.Write(ref _load, load);
         Interlocked.Exchange(ref _loadReadAt, now);
         return load;

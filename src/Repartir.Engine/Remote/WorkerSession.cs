@@ -37,6 +37,12 @@ internal sealed class WorkerSession(Connection connection, TcpClient client, Hel
 
     public long LastWorkerSequence { get; set; } = -1;
 
+    /// <summary>The worker's last heartbeat: its running, queued and load.</summary>
+    public Heartbeat? LastHeartbeat { get; set; }
+
+    /// <summary>The worker's last status: its own totals (and, to a monitor, its longest-running tasks).</summary>
+    public WorkerStatus? LastStatus { get; set; }
+
     public void Close()
     {
         // Closing the socket ends a receive that is waiting; the connection's buffers go with it.

@@ -38,6 +38,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     private long _outstanding;
     private long _submitted;
     private long _completed;
+    private readonly CompletionRate _completionRate;
     private long _failed;
     private long _rejected;
     private long _retries;
@@ -57,6 +58,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         Options.Validate();
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
+        _completionRate = new CompletionRate(_time);
         _ownsCpuExecutor = cpuExecutor is null;
         _cpuExecutor = cpuExecutor ?? new LocalProcessExecutor(Options.Process);
         foreach (string address in Options.Workers)
@@ -121,6 +123,15 @@ public sealed class Pool : IAsyncDisposable, IDisposable
                 Executed: Workers.Sum(w => w.Executed));
         }
     }
+
+    /// <summary>Process tasks completed per second over the last ten seconds (fewer just after the pool was created).</summary>
+    public double Throughput => _completionRate.PerSecond;
+
+    /// <summary>
+    /// When the tasks accepted and not yet finished should be done at the current <see cref="Throughput"/>; null while
+    /// nothing completes (no pace to go by) or nothing is outstanding.
+    /// </summary>
+    public TimeSpan? EstimatedTimeLeft => Monitoring.SnapshotCapture.TimeLeft(Statistics.Outstanding, Throughput);
 
     /// <summary>How many submitted-but-unfinished tasks a streaming caller should allow: enough to keep every worker busy, few enough to bound memory.</summary>
     public int DefaultInFlightWindow => Math.Max(64, (Workers.Length + _remote.KnownSlots) * 64);
@@ -391,6 +402,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     internal void OnTaskCompleted(TaskResult result)
     {
         Interlocked.Increment(ref _completed);
+        _completionRate.Record();
         Telemetry.RepartirTelemetry.OnCompleted(Name, result);
         if (result.Failure == FailureKind.Rejected)
         {
@@ -411,7 +423,9 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Why the pool cannot run <paramref name="spec"/> where it asks to run, or null when it can.</summary>
-    private string? MissingBackend(TaskSpec spec) => spec.Kernel is not null
+    private string? MissingBackend(TaskSpec spec) => Options.Remote.Observe
+        ? $"Pool '{Name}' observes its workers (a monitor): it runs no tasks."
+        : spec.Kernel is not null
         ? (Workers.Length == 0 ? $"Pool '{Name}' has no CPU workers of its own: a GPU kernel runs on this machine's GPU, from one of them." : null)
         : spec.Backend switch
     {

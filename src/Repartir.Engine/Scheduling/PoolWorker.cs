@@ -127,6 +127,15 @@ internal sealed class PoolWorker
         }
     }
 
+    /// <summary>The process task this worker runs now and when it began (a <see cref="TimeProvider"/> timestamp), for monitors; null between tasks.</summary>
+    internal RunningAttempt? CurrentTask
+    {
+        get => Volatile.Read(ref _currentTask);
+        set => Volatile.Write(ref _currentTask, value);
+    }
+
+    private RunningAttempt? _currentTask;
+
     /// <summary>The local GPU reserved for the Gpu task this worker took; given back once the task has run (or was not run).</summary>
     internal string? ReservedGpu { get; set; }
 

@@ -89,6 +89,19 @@ internal sealed class ProcessWorkItem : WorkItem
     protected override void Execute(PoolWorker worker)
     {
         TaskAttempt attempt = StartAttempt();
+        worker.CurrentTask = new RunningAttempt(attempt, Pool.Time.GetTimestamp());
+        try
+        {
+            Run(worker, attempt);
+        }
+        finally
+        {
+            worker.CurrentTask = null;
+        }
+    }
+
+    private void Run(PoolWorker worker, TaskAttempt attempt)
+    {
         CancellationToken poolToken = Pool.ForcedShutdownToken;
         using CancellationTokenSource? linked = _cancellationToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, poolToken)

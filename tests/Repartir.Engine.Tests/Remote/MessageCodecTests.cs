@@ -123,6 +123,57 @@ public sealed class MessageCodecTests
     }
 
     [Fact]
+    public void A_hello_says_its_role_and_one_without_a_role_is_a_coordinators()
+    {
+        var monitor = new Hello(MessageCodec.ProtocolVersion, "0.1.0", "top", "m", 0, [], 1 << 20, new Dictionary<string, string>(), Hello.MonitorRole);
+        Assert.True(RoundTrip(monitor).IsMonitor);
+
+        // An older peer's hello has no role key at all.
+        byte[] frame = MessagePackTree.Encode(new Map
+        {
+            new("type", "hello"), new("protocolVersion", (long)MessageCodec.ProtocolVersion), new("softwareVersion", "0.0.9"), new("name", "old"),
+            new("id", "o"), new("slots", 0L), new("maxFrameLength", 4096L),
+        });
+        Hello old = Assert.IsType<Hello>(MessageCodec.Read(frame));
+        Assert.Equal(Hello.CoordinatorRole, old.Role);
+        Assert.False(old.IsMonitor);
+    }
+
+    [Fact]
+    public void A_status_carries_the_workers_figures_and_its_longest_running_tasks()
+    {
+        var status = new WorkerStatus("Serving", 8, 3, 120, 4, TimeSpan.FromMinutes(5), Waiting: 2, Load: 1.25, Coordinators: 2, Throughput: 3.5,
+            LongestRunning: [new RunningTaskStatus(41, 2, "sleep 60", "host/run", TimeSpan.FromMilliseconds(61_250)), new RunningTaskStatus(7, 1, "échelle ☃", "other", TimeSpan.Zero)]);
+        WorkerStatus back = RoundTrip(status);
+
+        Assert.Equal(status with { LongestRunning = null }, back with { LongestRunning = null });
+        Assert.Equal(status.LongestRunning, back.LongestRunning);
+
+        // An older worker's status has none of the figures after the uptime: they read as unknown, not as errors.
+        byte[] frame = MessagePackTree.Encode(new Map
+        {
+            new("type", "status"), new("state", "Draining"), new("slots", 4L), new("running", 1L), new("completed", 9L), new("failed", 0L), new("uptimeMs", 1000L),
+        });
+        WorkerStatus old = Assert.IsType<WorkerStatus>(MessageCodec.Read(frame));
+        Assert.Equal(new WorkerStatus("Draining", 4, 1, 9, 0, TimeSpan.FromSeconds(1)), old);
+        Assert.Equal(-1, old.Load);
+        Assert.Null(old.LongestRunning);
+    }
+
+    [Fact]
+    public void A_running_task_with_too_few_fields_is_named()
+    {
+        byte[] frame = MessagePackTree.Encode(new Map
+        {
+            new("type", "status"), new("state", "Serving"), new("slots", 4L), new("running", 1L), new("completed", 9L), new("failed", 0L), new("uptimeMs", 1000L),
+            new("longestRunning", new List<object?> { new List<object?> { 1L, 1L, "x" } }),
+        });
+        ProtocolException e = Assert.Throws<ProtocolException>(() => MessageCodec.Read(frame));
+        Assert.Equal(MessageCodec.BadMessage, e.Code);
+        Assert.Contains("Running task 0 of a status has 3 fields, not 5", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_keys_are_ignored_and_the_type_may_stand_anywhere()
     {
         byte[] frame = MessagePackTree.Encode(new Map

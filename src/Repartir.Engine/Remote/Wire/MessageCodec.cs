@@ -190,6 +190,7 @@ public static class MessageCodec
                     FieldKind.Time => reader.ReadDateTimeOffset(),
                     FieldKind.StringList => ReadStringList(ref reader),
                     FieldKind.StringMap => ReadStringMap(ref reader),
+                    FieldKind.RunningTaskList => ReadRunningTasks(ref reader),
                     _ => ReadEnvironment(ref reader),
                 };
             }
@@ -226,6 +227,29 @@ public static class MessageCodec
             return map;
         }
 
+        /// <summary>Each task is an array: task id, attempt, name, coordinator, elapsed milliseconds.</summary>
+        private static List<RunningTaskStatus> ReadRunningTasks(ref MessagePackReader reader)
+        {
+            int count = reader.ReadArrayHeader();
+            var list = new List<RunningTaskStatus>(Math.Min(count, WorkerStatus.MaxLongestRunning));
+            for (int i = 0; i < count; i++)
+            {
+                int fields = reader.ReadArrayHeader();
+                if (fields < 5)
+                {
+                    throw new ProtocolException(BadMessage, $"Running task {i} of a status has {fields} fields, not 5.");
+                }
+
+                list.Add(new RunningTaskStatus(reader.ReadInt64(), (int)Math.Clamp(reader.ReadInt64(), 0, int.MaxValue), reader.ReadString() ?? string.Empty, reader.ReadString() ?? string.Empty, TimeSpan.FromMilliseconds(Math.Max(0, reader.ReadInt64()))));
+                for (int extra = 5; extra < fields; extra++)
+                {
+                    reader.Skip(); // a field from a newer peer
+                }
+            }
+
+            return list;
+        }
+
         private static Dictionary<string, string?> ReadEnvironment(ref MessagePackReader reader)
         {
             int count = reader.ReadMapHeader();
@@ -258,6 +282,7 @@ public static class MessageCodec
         var backends = new StringListField<Hello>("backends", m => m.Backends);
         var maxFrameLength = Integer<Hello>("maxFrameLength", m => m.MaxFrameLength);
         var hostFacts = new StringMapField<Hello>("hostFacts", m => m.HostFacts);
+        var role = Text<Hello>("role", m => m.Role);
         return new(
             "hello",
             v => new Hello(
@@ -268,8 +293,9 @@ public static class MessageCodec
                 v.Required<int>(slots),
                 v.Optional<IReadOnlyList<string>>(backends) ?? [],
                 v.Required<int>(maxFrameLength),
-                v.Optional<IReadOnlyDictionary<string, string>>(hostFacts) ?? new Dictionary<string, string>()),
-            protocolVersion, softwareVersion, name, id, slots, backends, maxFrameLength, hostFacts);
+                v.Optional<IReadOnlyDictionary<string, string>>(hostFacts) ?? new Dictionary<string, string>(),
+                v.Optional<string>(role) ?? Hello.CoordinatorRole),
+            protocolVersion, softwareVersion, name, id, slots, backends, maxFrameLength, hostFacts, role);
     }
 
     private static MessageSchema<Submit> SubmitSchema()
@@ -375,10 +401,26 @@ public static class MessageCodec
         var completed = Integer<WorkerStatus>("completed", m => m.Completed);
         var failed = Integer<WorkerStatus>("failed", m => m.Failed);
         var uptimeMs = Integer<WorkerStatus>("uptimeMs", m => (long)m.Uptime.TotalMilliseconds);
+        var waiting = Integer<WorkerStatus>("waiting", m => m.Waiting);
+        var load = new FloatField<WorkerStatus>("load", m => m.Load);
+        var coordinators = Integer<WorkerStatus>("coordinators", m => m.Coordinators);
+        var throughput = new FloatField<WorkerStatus>("throughput", m => m.Throughput);
+        var longestRunning = new RunningTaskListField<WorkerStatus>("longestRunning", m => m.LongestRunning);
         return new(
             "status",
-            v => new WorkerStatus(v.Required<string>(state), v.Required<int>(slots), v.Required<int>(running), v.Required<long>(completed), v.Required<long>(failed), TimeSpan.FromMilliseconds(v.Required<long>(uptimeMs))),
-            state, slots, running, completed, failed, uptimeMs);
+            v => new WorkerStatus(
+                v.Required<string>(state),
+                v.Required<int>(slots),
+                v.Required<int>(running),
+                v.Required<long>(completed),
+                v.Required<long>(failed),
+                TimeSpan.FromMilliseconds(v.Required<long>(uptimeMs)),
+                v.Optional<int?>(waiting) ?? 0,
+                v.Optional<double?>(load) ?? -1,
+                v.Optional<int?>(coordinators) ?? 0,
+                v.Optional<double?>(throughput) ?? 0,
+                v.Optional<IReadOnlyList<RunningTaskStatus>>(longestRunning)),
+            state, slots, running, completed, failed, uptimeMs, waiting, load, coordinators, throughput, longestRunning);
     }
 
     private static MessageSchema<ErrorMessage> ErrorSchema()
@@ -415,6 +457,7 @@ public static class MessageCodec
         StringList,
         StringMap,
         Environment,
+        RunningTaskList,
     }
 
     /// <summary>A message type on the wire: its name, its fields in order, and how a read one is built.</summary>
@@ -554,6 +597,29 @@ public static class MessageCodec
             {
                 writer.Write(pair.Key);
                 writer.Write(pair.Value);
+            }
+        }
+    }
+
+    private sealed class RunningTaskListField<T>(string key, Func<T, IReadOnlyList<RunningTaskStatus>?> value) : Field<T>(key, FieldKind.RunningTaskList)
+    {
+        public override void WriteValue(ref MessagePackWriter writer, T message)
+        {
+            if (value(message) is not { } tasks)
+            {
+                writer.WriteNil();
+                return;
+            }
+
+            writer.WriteArrayHeader(tasks.Count);
+            foreach (RunningTaskStatus task in tasks)
+            {
+                writer.WriteArrayHeader(5);
+                writer.Write(task.TaskId);
+                writer.Write(task.Attempt);
+                writer.Write(task.Name);
+                writer.Write(task.Coordinator);
+                writer.Write((long)task.Elapsed.TotalMilliseconds);
             }
         }
     }
