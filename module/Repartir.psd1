@@ -33,6 +33,7 @@
         'Get-RepartirGpu'
         'Invoke-RepartirTensor'
         'Invoke-RepartirGpuKernel'
+        'Watch-RepartirPool'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()

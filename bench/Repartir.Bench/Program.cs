@@ -8,7 +8,8 @@ using Repartir.Bench;
 //   cmdlet takes [--pwsh PATH] [--module PSD1] [--repartir PATH] (3 pairs unless --pairs says otherwise);
 //   cli takes [--repartir PATH] [--memory-tasks N]; remote-spawn takes [--worker HOST:PORT] (a worker started elsewhere);
 //   tls takes [--handshakes N]; flood takes [--repartir PATH]; fuzz takes [--tls];
-//   checkpoint takes [--records N] [--rows N] [--large-mb N] (--tasks is its local-spawn size).
+//   checkpoint takes [--records N] [--rows N] [--large-mb N] (--tasks is its local-spawn size);
+//   monitor takes [--repartir PATH] [--seconds N].
 string suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string? jsonPath = Option("--json");
 int pairs = int.Parse(Option("--pairs") ?? "7", CultureInfo.InvariantCulture);
@@ -104,6 +105,14 @@ if (suite is "telemetry")
     results.Add(TelemetrySuite.Run(int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), pairs, workers));
 }
 
+if (suite is "monitor")
+{
+    // Not part of "all": issue 12's cost of repartir top itself, against real worker processes.
+    known = true;
+    string repartir = Option("--repartir") ?? Path.Combine(RepositoryRoot(), "src", "Repartir.Cli", "bin", "Release", "net10.0", "repartir");
+    results.Add(MonitorSuite.Run(repartir, int.Parse(Option("--seconds") ?? "30", CultureInfo.InvariantCulture)));
+}
+
 if (suite is "gpu")
 {
     // Not part of "all": issue 11's GPU figures, on the chosen adapter (--matmul N; --peak-tflops for the fraction of peak).
@@ -122,7 +131,7 @@ if (suite is "fuzz")
 
 if (!known)
 {
-    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, tensor, gpu, telemetry, all)");
+    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, tensor, gpu, telemetry, monitor, all)");
     return 2;
 }
 

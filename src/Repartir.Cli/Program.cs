@@ -137,20 +137,9 @@ namespace Repartir.Cli
                     return UsageError(errors, "--max-output: " + sizeError);
                 }
 
-                if (!tls.TryGetPaths(parse, out var tlsPaths, out string? tlsError))
+                if (tls.Read(parse, errors, out Repartir.Security.TlsCredentials? credentials, out var _) is not 0 and var failed)
                 {
-                    return UsageError(errors, tlsError!);
-                }
-
-                Repartir.Security.TlsCredentials? credentials;
-                try
-                {
-                    credentials = tlsPaths is { } paths ? TlsArguments.Load(paths) : null;
-                }
-                catch (Repartir.Security.CertificateException e)
-                {
-                    await errors.WriteLineAsync("repartir: " + e.Message).ConfigureAwait(false);
-                    return 1;
+                    return failed;
                 }
 
                 if (parse.GetValue(journal) is null && (parse.GetValue(restart) || parse.GetValue(store) is not null))

@@ -30,7 +30,7 @@ internal sealed class TlsArguments
     internal IEnumerable<Option> All => [Certificate, Key, Authority, Insecure];
 
     /// <summary>The paths given, or null when none was; an error when only some were.</summary>
-    internal bool TryGetPaths(ParseResult parse, out (string Certificate, string Key, string Authority)? paths, out string? error)
+    private bool TryGetPaths(ParseResult parse, out (string Certificate, string Key, string Authority)? paths, out string? error)
     {
         string? certificate = parse.GetValue(Certificate), key = parse.GetValue(Key), authority = parse.GetValue(Authority);
         paths = null;
@@ -48,6 +48,30 @@ internal sealed class TlsArguments
 
         paths = (certificate, key, authority);
         return true;
+    }
+
+    /// <summary>
+    /// Reads the options and loads the credentials they name (null when none was given). Returns 0, or the exit code
+    /// after saying on <paramref name="errors"/> what was wrong: 2 for options given only in part, 1 for a file at fault.
+    /// </summary>
+    internal int Read(ParseResult parse, TextWriter errors, out TlsCredentials? credentials, out (string Certificate, string Key, string Authority)? paths)
+    {
+        credentials = null;
+        if (!TryGetPaths(parse, out paths, out string? error))
+        {
+            return CommandLineApp.UsageError(errors, error!);
+        }
+
+        try
+        {
+            credentials = paths is { } given ? Load(given) : null;
+            return 0;
+        }
+        catch (CertificateException e)
+        {
+            errors.WriteLine("repartir: " + e.Message);
+            return 1;
+        }
     }
 
     /// <summary>Loads the credentials from <paramref name="paths"/>; a <see cref="CertificateException"/> names the file at fault.</summary>

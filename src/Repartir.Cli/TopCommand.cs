@@ -45,20 +45,9 @@ internal static class TopCommand
                 return CommandLineApp.UsageError(errors, "--interval: " + (intervalError ?? "must be at least 100ms."));
             }
 
-            if (!tls.TryGetPaths(parse, out var tlsPaths, out string? tlsError))
+            if (tls.Read(parse, errors, out Repartir.Security.TlsCredentials? credentials, out var _) is not 0 and var failed)
             {
-                return CommandLineApp.UsageError(errors, tlsError!);
-            }
-
-            Repartir.Security.TlsCredentials? credentials;
-            try
-            {
-                credentials = tlsPaths is { } paths ? TlsArguments.Load(paths) : null;
-            }
-            catch (Repartir.Security.CertificateException e)
-            {
-                await errors.WriteLineAsync("repartir: " + e.Message).ConfigureAwait(false);
-                return 1;
+                return failed;
             }
 
             var options = new PoolOptions

@@ -86,20 +86,9 @@ internal static class WorkerCommand
                 return CommandLineApp.UsageError(errors, "--handshake-timeout: " + handshakeError);
             }
 
-            if (!tls.TryGetPaths(parse, out var tlsPaths, out string? tlsError))
+            if (tls.Read(parse, errors, out Repartir.Security.TlsCredentials? credentials, out var tlsPaths) is not 0 and var failed)
             {
-                return CommandLineApp.UsageError(errors, tlsError!);
-            }
-
-            Repartir.Security.TlsCredentials? credentials = null;
-            try
-            {
-                credentials = tlsPaths is { } paths ? TlsArguments.Load(paths) : null;
-            }
-            catch (Repartir.Security.CertificateException e)
-            {
-                await errors.WriteLineAsync("repartir: " + e.Message).ConfigureAwait(false);
-                return 1;
+                return failed;
             }
 
             IReadOnlyList<string>? offered;

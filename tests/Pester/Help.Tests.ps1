@@ -3,7 +3,7 @@ BeforeDiscovery {
         'New-RepartirPool', 'Get-RepartirPool', 'Remove-RepartirPool', 'Submit-RepartirTask', 'Wait-RepartirTask',
         'Start-RepartirWorker', 'Get-RepartirWorker', 'Stop-RepartirWorker', 'Add-RepartirPoolWorker', 'Get-RepartirPoolWorker', 'Remove-RepartirPoolWorker',
         'New-RepartirCertificate', 'Save-RepartirCheckpoint', 'Restore-RepartirCheckpoint', 'Get-RepartirCheckpoint', 'Remove-RepartirCheckpoint',
-        'Export-RepartirResult', 'Import-RepartirResult', 'Get-RepartirGpu', 'Invoke-RepartirTensor', 'Invoke-RepartirGpuKernel')
+        'Export-RepartirResult', 'Import-RepartirResult', 'Get-RepartirGpu', 'Invoke-RepartirTensor', 'Invoke-RepartirGpuKernel', 'Watch-RepartirPool')
 }
 
 BeforeAll {

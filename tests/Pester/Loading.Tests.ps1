@@ -26,7 +26,7 @@ Describe 'Import-Module -Force' -Tag 'Integration' {
     It 'keeps every cmdlet when the module is imported again' {
         Import-Module $RepartirManifest -Force
         Import-Module $RepartirManifest -Force
-        (Get-Command -Module Repartir).Count | Should -Be 21
+        (Get-Command -Module Repartir).Count | Should -Be 22
         (Submit-RepartirTask -FilePath true).Success | Should -BeTrue
         (Get-Help New-RepartirPool).description.Text -join ' ' | Should -Match 'work-stealing' # help survives the re-import too
     }

@@ -46,9 +46,9 @@ public sealed class CmdletMetadataTests
     [MemberData(nameof(AllCmdlets))]
     public void Cmdlets_that_change_state_support_ShouldProcess(Type type)
     {
-        // Restore and Import read into the session and change nothing, so they have no -WhatIf.
+        // Restore and Import read into the session and change nothing, and Watch only reads, so they have no -WhatIf.
         string verb = Metadata.Cmdlet(type).VerbName;
-        Assert.Equal(verb is not ("Get" or "Submit" or "Wait" or "Restore" or "Import"), Metadata.Cmdlet(type).SupportsShouldProcess);
+        Assert.Equal(verb is not ("Get" or "Submit" or "Wait" or "Restore" or "Import" or "Watch"), Metadata.Cmdlet(type).SupportsShouldProcess);
     }
 
     [Theory]

@@ -11,7 +11,7 @@ public sealed class ModuleTests : IDisposable
     [
         "Add-RepartirPoolWorker", "Export-RepartirResult", "Get-RepartirCheckpoint", "Get-RepartirGpu", "Get-RepartirPool", "Get-RepartirPoolWorker", "Get-RepartirWorker", "Import-RepartirResult", "Invoke-RepartirGpuKernel", "Invoke-RepartirTensor", "New-RepartirCertificate", "New-RepartirPool",
         "Remove-RepartirCheckpoint", "Remove-RepartirPool", "Remove-RepartirPoolWorker", "Restore-RepartirCheckpoint", "Save-RepartirCheckpoint", "Start-RepartirWorker",
-        "Stop-RepartirWorker", "Submit-RepartirTask", "Wait-RepartirTask",
+        "Stop-RepartirWorker", "Submit-RepartirTask", "Wait-RepartirTask", "Watch-RepartirPool",
     ];
 
     private readonly PowerShellSession _session = new();

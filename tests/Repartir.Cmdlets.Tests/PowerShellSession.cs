@@ -87,6 +87,9 @@ public sealed class RunningScript : IDisposable
 
     public PSDataStreams Streams => _shell.Streams;
 
+    /// <summary>How many objects it has written so far.</summary>
+    public int OutputCount => _output.Count;
+
     /// <summary>Waits for the script to end.</summary>
     public Invocation Wait(TimeSpan? limit = null)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
+using Repartir.Cmdlets.Pools;
 using Repartir.Checkpoints;
 using Repartir.Cmdlets.Tasks;
 using Repartir.Tasks;
@@ -118,6 +119,18 @@ public static class ErrorRecords
     /// <summary>No pool is named <paramref name="name"/>.</summary>
     public static CommandError NoSuchPool(string name) =>
         new(PoolNotFound, ErrorCategory.ObjectNotFound, new PoolNotFoundException(name), name);
+
+    /// <summary>No pool was named and none is the obvious one: <paramref name="pools"/> are the session's.</summary>
+    public static CommandError NoPoolToWatch(IReadOnlyList<string> pools) =>
+        new(
+            PoolNotFound,
+            ErrorCategory.ObjectNotFound,
+            new PoolNotFoundException(
+                PoolRegistry.DefaultPoolName,
+                pools.Count == 0
+                    ? "This session has no Repartir pool to watch: create one with New-RepartirPool (or submit a task, which creates the default pool)."
+                    : $"Name the pool to watch with -Pool: this session has {pools.Count} ({string.Join(", ", pools)}) and none is named '{PoolRegistry.DefaultPoolName}'."),
+            null);
 
     /// <summary>A pool named <paramref name="name"/> exists already.</summary>
     public static CommandError PoolNameTaken(string name) =>

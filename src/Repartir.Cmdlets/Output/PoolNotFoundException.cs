@@ -5,7 +5,13 @@ public sealed class PoolNotFoundException : Exception
 {
     /// <summary>Creates the exception for <paramref name="poolName"/>.</summary>
     public PoolNotFoundException(string poolName)
-        : base($"No Repartir pool is named '{poolName}'. Get-RepartirPool lists the pools.")
+        : this(poolName, $"No Repartir pool is named '{poolName}'. Get-RepartirPool lists the pools.")
+    {
+    }
+
+    /// <summary>Creates the exception for <paramref name="poolName"/> with a message of its own.</summary>
+    public PoolNotFoundException(string poolName, string message)
+        : base(message)
     {
         PoolName = poolName;
     }

@@ -56,6 +56,15 @@ public sealed class PoolInfo
     /// <summary>This machine's GPUs that the pool's Gpu tasks run on (empty: only remote workers with GPUs run them).</summary>
     public IReadOnlyList<string> Gpus => Pool.LocalGpus;
 
+    /// <summary>Tasks running now, here and on its workers.</summary>
+    public long Running => Pool.Statistics is var statistics ? Math.Max(0, statistics.Outstanding - statistics.Queued) : 0;
+
+    /// <summary>Tasks completed per second over the last ten seconds.</summary>
+    public double Throughput => Math.Round(Pool.Throughput, 3);
+
+    /// <summary>When the outstanding tasks should be done at that pace; null without a pace or without work.</summary>
+    public TimeSpan? EstimatedTimeLeft => Pool.EstimatedTimeLeft;
+
     /// <summary>When the pool was created.</summary>
     public DateTimeOffset CreatedAt => Pool.CreatedAt;
 

@@ -25,14 +25,20 @@ public sealed class PoolWorkerInfo
     /// <summary>The worker's name from its hello; empty before it was first reached.</summary>
     public string Name => Client.Name ?? string.Empty;
 
-    /// <summary>Online, Suspected (silent for two heartbeats: no new tasks) or Offline (being reconnected).</summary>
-    public string State => Client.State.ToString();
+    /// <summary>Online, Suspected (silent for two heartbeats: no new tasks), Offline (being reconnected) or Draining (finishing what it has, taking nothing new).</summary>
+    public string State => Client.StateName;
 
     /// <summary>Tasks it runs at once (0 before it was first reached).</summary>
     public int Slots => Client.Slots;
 
     /// <summary>The GPUs the worker announced for Gpu tasks (0 before it was reached, or when it has none).</summary>
     public int Gpus => Client.GpuCount;
+
+    /// <summary>Slots running a task there now, for every coordinator it serves (from its last heartbeat); null while not connected.</summary>
+    public int? SlotsUsed => Client.WorkerRunning;
+
+    /// <summary>The worker machine's one-minute load average (from its last heartbeat); null while not connected or unknown.</summary>
+    public double? Load => Client.Load;
 
     /// <summary>Tasks of this pool running on it now.</summary>
     public int Running => Client.Running;

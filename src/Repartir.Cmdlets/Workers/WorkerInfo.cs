@@ -32,6 +32,12 @@ public sealed class WorkerInfo
     /// <summary>Coordinators connected now.</summary>
     public int Connections => Server.Connections;
 
+    /// <summary>Of those, coordinators that send tasks (the others are monitors, such as repartir top).</summary>
+    public int Coordinators => Server.Coordinators;
+
+    /// <summary>Tasks it completed per second over the last ten seconds.</summary>
+    public double Throughput => Math.Round(Server.Throughput, 3);
+
     /// <summary>Tasks running now, for all coordinators.</summary>
     public int Running => Server.Running;
 

@@ -12,18 +12,20 @@ namespace Repartir.Tests.Cli;
 /// <summary><c>repartir top</c>: redirected (plain lines, JSON, one snapshot) and its bad usage; the terminal view is in <see cref="TopTerminalTests"/>.</summary>
 public sealed class TopCommandTests
 {
-    private static string ClosedPort()
+    /// <summary>A port bound and not listening: connections are refused, and no other test's worker can take it while the socket lives.</summary>
+    private static Socket RefusingPort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return listener.LocalEndpoint.ToString()!;
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
     }
 
     [Fact]
     public async Task Once_with_json_prints_one_snapshot_of_every_worker_reachable_or_not()
     {
         await using WorkerProcess worker = await WorkerProcess.StartAsync("alpha", slots: 3);
-        string closed = ClosedPort();
+        using Socket refusing = RefusingPort();
+        string closed = refusing.LocalEndPoint!.ToString()!;
         var (code, stdout, stderr) = await CliProcess.RunAsync([], "top", "--once", "--json", "--worker", worker.EndPoint.ToString(), "--worker", closed);
 
         Assert.True(code == 0, stderr);
@@ -45,7 +47,8 @@ public sealed class TopCommandTests
     [Fact]
     public async Task Once_exits_1_naming_the_workers_when_none_could_be_reached()
     {
-        string closed = ClosedPort();
+        using Socket refusing = RefusingPort();
+        string closed = refusing.LocalEndPoint!.ToString()!;
         var (code, stdout, stderr) = await CliProcess.RunAsync([], "top", "--once", "--worker", closed);
 
         Assert.Equal(1, code);

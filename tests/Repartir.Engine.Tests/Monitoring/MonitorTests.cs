@@ -123,10 +123,10 @@ public sealed class MonitorTests
     public async Task A_worker_that_cannot_be_reached_is_Offline_with_the_reason_and_counts_for_nothing()
     {
         await using WorkerServer worker = TestRemote.StartWorker("up", slots: 1);
-        using var unused = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        unused.Start();
-        string closed = unused.LocalEndpoint.ToString()!;
-        unused.Stop();
+        // Bound and not listening: connections are refused, and no other test's worker can take the port meanwhile.
+        using var unused = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        unused.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        string closed = unused.LocalEndPoint!.ToString()!;
         await using Pool monitor = TestRemote.Pool([worker.Address(), closed], remote: TestRemote.Fast with { Observe = true });
         await monitor.WhenWorkersTriedAsync();
 
