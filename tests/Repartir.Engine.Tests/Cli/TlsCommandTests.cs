@@ -55,6 +55,25 @@ public sealed class TlsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Top_watches_a_TLS_worker_with_a_client_certificate_and_without_one_shows_it_Offline_with_the_reason()
+    {
+        await MakeClusterAsync();
+        await using WorkerProcess worker = await WorkerProcess.StartAsync("tls-watched", slots: 2, more: WorkerTls);
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync([], ["top", "--once", "--json", "--worker", worker.EndPoint.ToString(), .. RunTls]);
+        Assert.True(code == 0, stderr);
+        using (var snapshot = System.Text.Json.JsonDocument.Parse(stdout))
+        {
+            Assert.Equal("Online", snapshot.RootElement.GetProperty("workers")[0].GetProperty("status").GetString());
+            Assert.Equal("tls-watched", snapshot.RootElement.GetProperty("workers")[0].GetProperty("name").GetString());
+        }
+
+        var (plainCode, _, plainError) = await CliProcess.RunAsync([], "top", "--once", "--worker", worker.EndPoint.ToString());
+        Assert.Equal(1, plainCode);
+        Assert.Contains("If the worker requires TLS", plainError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_worker_on_every_interface_without_TLS_is_refused_unless_insecure_is_given_and_then_it_warns()
     {
         var (code, _, stderr) = await CliProcess.RunAsync([], "worker", "--bind", "0.0.0.0:0");

@@ -173,6 +173,9 @@ public sealed partial class TopTerminalTests
                 beta.Signal("CONT");
             }
 
+            // Workers come back too: the monitor reconnects with back-off, as a pool does.
+            await PaneWhereAsync(socket, s => Row(s, "beta").Contains("Online", StringComparison.Ordinal), "beta Online again");
+
             await TmuxAsync(socket, "send-keys", "-t", "top", "q");
             DateTime deadline = DateTime.UtcNow.AddSeconds(30);
             while ((await TmuxAsync(socket, "has-session", "-t", "top")).Code == 0)
@@ -186,6 +189,25 @@ public sealed partial class TopTerminalTests
             await TmuxAsync(socket, "kill-server");
             run.Kill(entireProcessTree: true);
             await run.WaitForExitAsync();
+        }
+    }
+
+    [SkippableFact]
+    public async Task On_a_dumb_terminal_it_prints_plain_lines_instead_of_redrawing()
+    {
+        Skip.If(Tmux is null, "tmux is not installed: no terminal to watch the live view in.");
+        string socket = "repartir-top-" + Guid.NewGuid().ToString("N")[..8];
+        await using WorkerProcess alpha = await WorkerProcess.StartAsync("alpha", slots: 1);
+        try
+        {
+            await TmuxAsync(socket, "new-session", "-d", "-s", "top", "-x", "180", "-y", "45", "env", "TERM=dumb", CliProcess.Executable, "top", "--interval", "200ms", "--worker", alpha.EndPoint.ToString());
+            string screen = await PaneWhereAsync(socket, s => s.Split('\n').Count(l => l.Contains("workers 1/1 active", StringComparison.Ordinal)) >= 3, "three plain lines");
+            Assert.DoesNotContain("Longest running", screen, StringComparison.Ordinal);
+            Assert.Contains("alpha Online 0/1", screen, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await TmuxAsync(socket, "kill-server");
         }
     }
 
