@@ -1,3 +1,4 @@
+using Repartir.Execution;
 using Repartir.Remote;
 using Repartir.Remote.Wire;
 using Repartir.Scheduling;
@@ -70,7 +71,7 @@ public static class SnapshotCapture
             completed,
             failed,
             throughput,
-            TimeLeft(pending + running, throughput),
+            CompletionRate.TimeLeft(pending + running, throughput),
             rows,
             Longest(longest));
     }
@@ -144,8 +145,4 @@ public static class SnapshotCapture
 
     private static List<RunningTaskRow> Longest(List<RunningTaskRow> tasks) =>
         tasks.OrderByDescending(t => t.Elapsed).Take(WorkerStatus.MaxLongestRunning).ToList();
-
-    /// <summary>When <paramref name="work"/> tasks are done at <paramref name="throughput"/> a second; null without either.</summary>
-    internal static TimeSpan? TimeLeft(long work, double throughput) =>
-        work > 0 && throughput > 0 ? TimeSpan.FromSeconds(Math.Min(work / throughput, TimeSpan.MaxValue.TotalSeconds / 2)) : null;
 }

@@ -700,7 +700,7 @@ public sealed class WorkerServer : IAsyncDisposable
             return Volatile.Read(ref _load);
         }
 
-        double load = Monitoring.SystemLoad.OneMinute();
+        double load = SystemLoad.OneMinute();
         Volatile.Write(ref _load, load);
         Interlocked.Exchange(ref _loadReadAt, now);
         return load;

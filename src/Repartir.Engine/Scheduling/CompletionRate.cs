@@ -67,5 +67,9 @@ internal sealed class CompletionRate
         }
     }
 
+    /// <summary>When <paramref name="work"/> tasks are done at <paramref name="perSecond"/>; null without either.</summary>
+    internal static TimeSpan? TimeLeft(long work, double perSecond) =>
+        work > 0 && perSecond > 0 ? TimeSpan.FromSeconds(Math.Min(work / perSecond, TimeSpan.MaxValue.TotalSeconds / 2)) : null;
+
     private long Second() => (long)_time.GetElapsedTime(_origin).TotalSeconds;
 }

@@ -131,7 +131,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// When the tasks accepted and not yet finished should be done at the current <see cref="Throughput"/>; null while
     /// nothing completes (no pace to go by) or nothing is outstanding.
     /// </summary>
-    public TimeSpan? EstimatedTimeLeft => Monitoring.SnapshotCapture.TimeLeft(Statistics.Outstanding, Throughput);
+    public TimeSpan? EstimatedTimeLeft => CompletionRate.TimeLeft(Statistics.Outstanding, Throughput);
 
     /// <summary>How many submitted-but-unfinished tasks a streaming caller should allow: enough to keep every worker busy, few enough to bound memory.</summary>
     public int DefaultInFlightWindow => Math.Max(64, (Workers.Length + _remote.KnownSlots) * 64);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Repartir.Monitoring;
+namespace Repartir.Execution;
 
 /// <summary>This machine's load average, as the kernel reports it (Linux <c>/proc/loadavg</c>).</summary>
 internal static class SystemLoad
