@@ -133,13 +133,19 @@ public sealed record Invocation(
     IReadOnlyList<string> Verbose,
     ErrorRecord? Terminating)
 {
+    /// <summary>The information records it wrote (Write-Information, Write-Host).</summary>
+    public IReadOnlyList<InformationRecord> Information { get; init; } = [];
+
     internal static Invocation From(PowerShell shell, IEnumerable<PSObject> output, ErrorRecord? terminating) => new(
         [.. output],
         [.. shell.Streams.Error],
         [.. shell.Streams.Progress],
         [.. shell.Streams.Warning.Select(w => w.Message)],
         [.. shell.Streams.Verbose.Select(v => v.Message)],
-        terminating);
+        terminating)
+    {
+        Information = [.. shell.Streams.Information],
+    };
 
     /// <summary>The one output object (fails otherwise).</summary>
     public PSObject Single() => Assert.Single(Output);

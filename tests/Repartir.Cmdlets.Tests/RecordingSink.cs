@@ -29,6 +29,18 @@ internal sealed class RecordingSink(bool shouldProcess = true) : ICommandSink
 
     public void WriteWarning(string message) => Record(() => Warnings.Add(message));
 
+    public List<System.Management.Automation.ErrorRecord> ErrorRecords { get; } = [];
+
+    public List<string> Debug { get; } = [];
+
+    public List<System.Management.Automation.InformationRecord> Information { get; } = [];
+
+    public void WriteErrorRecord(System.Management.Automation.ErrorRecord record) => Record(() => ErrorRecords.Add(record));
+
+    public void WriteDebug(string message) => Record(() => Debug.Add(message));
+
+    public void WriteInformation(System.Management.Automation.InformationRecord record) => Record(() => Information.Add(record));
+
     public bool ShouldProcess(string target, string action)
     {
         Record(() => ShouldProcessCalls.Add((target, action)));

@@ -8,19 +8,40 @@ using Repartir.Tasks;
 
 namespace Repartir.Cmdlets.Commands;
 
-/// <summary>Submit-RepartirTask: runs a program once per input item on a pool and streams the results.</summary>
-[Cmdlet(VerbsLifecycle.Submit, "RepartirTask", HelpUri = HelpUris.Pages + "Submit-RepartirTask.md")]
+/// <summary>Submit-RepartirTask: runs a program, or a script block, once per input item on a pool and streams the results.</summary>
+[Cmdlet(VerbsLifecycle.Submit, "RepartirTask", DefaultParameterSetName = ProgramSet, HelpUri = HelpUris.Pages + "Submit-RepartirTask.md")]
 [OutputType(typeof(TaskResultInfo), typeof(TaskHandle))]
 public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
 {
+    private const string ProgramSet = "Program";
+    private const string ScriptSet = "ScriptBlock";
     private SubmitTaskRunner? _runner;
 
     /// <summary>The program: a name looked up on PATH, or a path (relative to the current location).</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ProgramSet)]
     [ValidateNotNullOrEmpty]
     public string FilePath { get; set; } = string.Empty;
 
-    /// <summary>The arguments: {} is the input item, {#} its number, {Name} one of its properties; a script block is run per item with $_ bound.</summary>
+    /// <summary>A script block to run once per input item, with $_ bound to it, in a runspace of the pool's (reused, reset between tasks).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ScriptSet)]
+    [ValidateNotNull]
+    public ScriptBlock? ScriptBlock { get; set; }
+
+    /// <summary>Modules (names or paths) imported into the script block's runspaces.</summary>
+    [Parameter(ParameterSetName = ScriptSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] ImportModule { get; set; } = [];
+
+    /// <summary>Functions of this session made available to the script block, as they are defined now.</summary>
+    [Parameter(ParameterSetName = ScriptSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] ImportFunction { get; set; } = [];
+
+    /// <summary>Write each script task's output objects and records to this command's streams instead of a result object.</summary>
+    [Parameter(ParameterSetName = ScriptSet)]
+    public SwitchParameter Stream { get; set; }
+
+    /// <summary>A program's arguments: {} is the input item, {#} its number, {Name} one of its properties; a script block is run per item with $_ bound. A script block's arguments: $args, or its param() block.</summary>
     [Parameter(Position = 1)]
     [Alias("Args")]
     [AllowEmptyCollection]
@@ -32,11 +53,11 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
     public PSObject? InputObject { get; set; }
 
     /// <summary>Environment variables to set for the tasks; a $null value removes the variable.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ProgramSet)]
     public Hashtable? Environment { get; set; }
 
     /// <summary>The directory the tasks start in; the current location when omitted.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ProgramSet)]
     [ValidateNotNullOrEmpty]
     public string? WorkingDirectory { get; set; }
 
@@ -77,16 +98,16 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
     public SwitchParameter ErrorOnFailure { get; set; }
 
     /// <summary>Record each success in this journal (in the checkpoint store); a task an earlier run with the same journal recorded is not run again, and its recorded result comes back with FromJournal set.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ProgramSet)]
     [ValidateNotNullOrEmpty]
     public string? Journal { get; set; }
 
     /// <summary>With -Journal: discard what the journal recorded, and run everything.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ProgramSet)]
     public SwitchParameter Restart { get; set; }
 
     /// <summary>With -Journal: the checkpoint store's directory; the default store (REPARTIR_HOME, else ~/.local/share/repartir) when omitted.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ProgramSet)]
     [ValidateNotNullOrEmpty]
     public string? JournalPath { get; set; }
 
@@ -108,6 +129,12 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
         catch (TerminatingCommandException ex)
         {
             ThrowTerminatingError(ex.Error.ToRecord());
+            return;
+        }
+
+        if (ScriptBlock is not null)
+        {
+            BeginScript(pool, ScriptBlock);
             return;
         }
 
@@ -142,6 +169,36 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
 
     /// <inheritdoc />
     protected override void ProcessRecord() => _runner!.Submit(InputObject);
+
+    /// <summary>-ScriptBlock: takes the $using: values, functions and modules from this session now, and runs on the pool's runspaces.</summary>
+    private void BeginScript(PoolInfo pool, ScriptBlock script)
+    {
+        try
+        {
+            if (Backend is not (Backend.Auto or Backend.Cpu))
+            {
+                throw new TerminatingCommandException(ErrorRecords.BadScriptTask(new InvalidSettingException(nameof(Backend), $"-ScriptBlock runs in this machine's runspaces (Backend Cpu or Auto), not {Backend}: script blocks on remote workers are not supported yet."), Backend));
+            }
+
+            Scripts.ScriptDefinition definition = Scripts.ScriptCapture.Capture(this, pool, script, ArgumentList ?? [], ImportModule, ImportFunction);
+            var request = new SubmitTaskRequest
+            {
+                Script = definition,
+                Stream = Stream,
+                Priority = Priority,
+                Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeSpan.FromSeconds(TimeoutSeconds) : null,
+                Retry = RetryPolicy.WithRetries(RetryCount),
+                Ordered = Ordered,
+                NoWait = NoWait,
+                ErrorOnFailure = ErrorOnFailure,
+            };
+            _runner = new SubmitTaskRunner(pool, request, PSItemFormatter.Instance, new CmdletSink(this));
+        }
+        catch (TerminatingCommandException ex)
+        {
+            ThrowTerminatingError(ex.Error.ToRecord());
+        }
+    }
 
     /// <inheritdoc />
     protected override void EndProcessing()

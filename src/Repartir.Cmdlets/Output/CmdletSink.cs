@@ -59,5 +59,29 @@ internal sealed class CmdletSink(PSCmdlet cmdlet) : ICommandSink
         }
     }
 
+    public void WriteErrorRecord(ErrorRecord record)
+    {
+        if (!cmdlet.Stopping)
+        {
+            cmdlet.WriteError(record);
+        }
+    }
+
+    public void WriteDebug(string message)
+    {
+        if (!cmdlet.Stopping)
+        {
+            cmdlet.WriteDebug(message);
+        }
+    }
+
+    public void WriteInformation(InformationRecord record)
+    {
+        if (!cmdlet.Stopping)
+        {
+            cmdlet.WriteInformation(record);
+        }
+    }
+
     public bool ShouldProcess(string target, string action) => !cmdlet.Stopping && cmdlet.ShouldProcess(target, action);
 }

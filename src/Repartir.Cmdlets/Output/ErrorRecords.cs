@@ -28,6 +28,9 @@ public static class ErrorRecords
     /// <summary>The task's parameters are invalid (the message names the field).</summary>
     public const string InvalidTask = "InvalidTask";
 
+    /// <summary>A script-block task cannot be set up: a $using: that is not a variable or names none, a function or module that is not there, settings that do not go with a script block.</summary>
+    public const string InvalidScriptTask = "InvalidScriptTask";
+
     /// <summary>A task did not succeed (with -ErrorOnFailure): a non-zero exit, a missing program, a timeout, …</summary>
     public const string TaskFailed = "TaskFailed";
 
@@ -143,6 +146,10 @@ public static class ErrorRecords
     /// <summary>An argument could not be made from <paramref name="item"/>.</summary>
     public static CommandError CannotExpandArguments(object? item, Exception problem) =>
         new(ArgumentExpansionFailed, ErrorCategory.InvalidArgument, problem as ArgumentExpansionException ?? new ArgumentExpansionException(problem.Message, problem), item);
+
+    /// <summary>The script block's tasks cannot be set up: <paramref name="problem"/> says why.</summary>
+    public static CommandError BadScriptTask(ArgumentException problem, object? target) =>
+        new(InvalidScriptTask, ErrorCategory.InvalidArgument, problem, target);
 
     /// <summary>The task made from <paramref name="item"/> is invalid: <paramref name="problem"/> names the field.</summary>
     public static CommandError BadTask(object? item, ArgumentException problem) =>

@@ -24,6 +24,15 @@ public interface ICommandSink
     /// <summary>A warning: something the user should know that is not an error (a worker that cannot be reached yet).</summary>
     void WriteWarning(string message);
 
+    /// <summary>Writes an error record as it is (a script task's own error, which keeps its position and category).</summary>
+    void WriteErrorRecord(System.Management.Automation.ErrorRecord record);
+
+    /// <summary>Writes a debug message.</summary>
+    void WriteDebug(string message);
+
+    /// <summary>Writes an information record (Write-Information, Write-Host).</summary>
+    void WriteInformation(System.Management.Automation.InformationRecord record);
+
     /// <summary>Asks -WhatIf / -Confirm whether to go ahead.</summary>
     bool ShouldProcess(string target, string action);
 }

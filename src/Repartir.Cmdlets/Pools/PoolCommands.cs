@@ -43,7 +43,7 @@ public static class PoolCommands
         if (!PoolWorkerCommands.WarnAboutUnreachable([.. pool.Pool.RemoteWorkers.Select(c => new PoolWorkerInfo(pool, c))], sink, cancellationToken))
         {
             registry.Remove(pool);
-            pool.Pool.ShutdownAsync(ShutdownMode.Forced, CancellationToken.None).GetAwaiter().GetResult();
+            pool.ShutdownAsync(ShutdownMode.Forced, CancellationToken.None).GetAwaiter().GetResult();
             return;
         }
 
@@ -80,7 +80,7 @@ public static class PoolCommands
 
             sink.WriteVerbose($"Shutting down pool '{pool.Name}' ({(force ? "forced" : "graceful")}, {pool.Outstanding} tasks outstanding).");
             registry.Remove(pool);
-            pool.Pool.ShutdownAsync(force ? ShutdownMode.Forced : ShutdownMode.Graceful, cancellationToken).GetAwaiter().GetResult();
+            pool.ShutdownAsync(force ? ShutdownMode.Forced : ShutdownMode.Graceful, cancellationToken).GetAwaiter().GetResult();
         }
     }
 

@@ -100,6 +100,6 @@ public sealed class PoolRegistry
             Remove(pool);
         }
 
-        Task.WhenAll(pools.Select(p => p.Pool.ShutdownAsync(ShutdownMode.Forced))).GetAwaiter().GetResult();
+        Task.WhenAll(pools.Select(p => p.ShutdownAsync(ShutdownMode.Forced, CancellationToken.None))).GetAwaiter().GetResult();
     }
 }

@@ -8,12 +8,18 @@ namespace Repartir.Cmdlets.Tasks;
 /// for a task that did not succeed — as a non-terminating TaskFailed error that carries it; counted in the progress.
 /// Output cut at the pool's capture limit is never silent: a warning says which task and stream.
 /// </summary>
-internal sealed class ResultWriter(ICommandSink sink, FanOutProgress progress, bool errorOnFailure)
+internal sealed class ResultWriter(ICommandSink sink, FanOutProgress progress, bool errorOnFailure, bool stream = false)
 {
     internal void Write(TaskResult result, string pool)
     {
         var info = new TaskResultInfo(result, pool);
         progress.Finished(failed: !result.Success);
+        if (stream)
+        {
+            Scripts.ScriptStreams.Write(info, sink);
+            return;
+        }
+
         foreach ((bool cut, string stream) in new[] { (result.StdoutTruncated, "standard output"), (result.StderrTruncated, "standard error") })
         {
             if (cut)

@@ -5,11 +5,17 @@ namespace Repartir.Cmdlets.Tasks;
 /// <summary>What Submit-RepartirTask's parameters say, once bound and checked: the same for every input item.</summary>
 public sealed record SubmitTaskRequest
 {
-    /// <summary>The program: a name looked up on PATH, or an absolute path.</summary>
-    public required string FilePath { get; init; }
+    /// <summary>The program: a name looked up on PATH, or an absolute path; empty for a script block.</summary>
+    public string FilePath { get; init; } = string.Empty;
 
-    /// <summary>The arguments with their placeholders.</summary>
-    public required ArgumentTemplate Arguments { get; init; }
+    /// <summary>The arguments with their placeholders (a program's).</summary>
+    public ArgumentTemplate Arguments { get; init; } = ArgumentTemplate.Parse([], PlaceholderSyntax.ItemAndProperties);
+
+    /// <summary>The script block every task runs instead of a program, with its <c>$using:</c> values and runspaces; null for a program.</summary>
+    internal Scripts.ScriptDefinition? Script { get; init; }
+
+    /// <summary>With <see cref="Script"/>: write each task's output and records to the caller's streams instead of a result object.</summary>
+    public bool Stream { get; init; }
 
     /// <summary>Environment changes (null value removes).</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();

@@ -35,7 +35,7 @@ public sealed class SubmitTaskRunner : IDisposable
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
         _results = new ResultStream(request.Ordered);
         _progress = new FanOutProgress(sink, timeProvider ?? TimeProvider.System);
-        _writer = new ResultWriter(sink, _progress, request.ErrorOnFailure);
+        _writer = new ResultWriter(sink, _progress, request.ErrorOnFailure, request.Stream);
         _submit = spec => _pool.Pool.Submit(spec, _stop.Token).Completion; // one delegate for the run, not one a task
         if (request.Journal is { } journal)
         {
@@ -57,27 +57,11 @@ public sealed class SubmitTaskRunner : IDisposable
     public void Submit(object? inputObject)
     {
         long number = ++_itemNumber;
-        string[] arguments;
-        try
+        if (SpecFor(inputObject, number) is not { } spec)
         {
-            arguments = _request.Arguments.Expand(inputObject, number, _formatter);
-        }
-        catch (Exception e) when (e is ArgumentException or ArgumentExpansionException)
-        {
-            _sink.WriteError(ErrorRecords.CannotExpandArguments(inputObject, e));
             return;
         }
 
-        var spec = new TaskSpec(_request.FilePath, arguments)
-        {
-            Environment = _request.Environment,
-            WorkingDirectory = _request.WorkingDirectory,
-            Priority = _request.Priority,
-            Backend = _request.Backend,
-            Timeout = _request.Timeout,
-            Retry = _request.Retry,
-            InputObject = inputObject,
-        };
         try
         {
             spec.Validate();
@@ -148,6 +132,43 @@ public sealed class SubmitTaskRunner : IDisposable
         {
             _sink.WriteError(ErrorRecords.CheckpointFailed(journal!.Name, e));
         }
+    }
+
+    /// <summary>The task for one input item: the script block, or the program with its arguments expanded; null (and an error written) when they cannot be.</summary>
+    private TaskSpec? SpecFor(object? inputObject, long number)
+    {
+        if (_request.Script is { } script)
+        {
+            return TaskSpec.ForWork(new Scripts.ScriptTask(script, inputObject), inputObject is null ? script.ShortText : $"{script.ShortText} {_formatter.Format(inputObject)}") with
+            {
+                Priority = _request.Priority,
+                Timeout = _request.Timeout,
+                Retry = _request.Retry,
+                InputObject = inputObject,
+            };
+        }
+
+        string[] arguments;
+        try
+        {
+            arguments = _request.Arguments.Expand(inputObject, number, _formatter);
+        }
+        catch (Exception e) when (e is ArgumentException or ArgumentExpansionException)
+        {
+            _sink.WriteError(ErrorRecords.CannotExpandArguments(inputObject, e));
+            return null;
+        }
+
+        return new TaskSpec(_request.FilePath, arguments)
+        {
+            Environment = _request.Environment,
+            WorkingDirectory = _request.WorkingDirectory,
+            Priority = _request.Priority,
+            Backend = _request.Backend,
+            Timeout = _request.Timeout,
+            Retry = _request.Retry,
+            InputObject = inputObject,
+        };
     }
 
     /// <summary>Waits for the next result; there is one, since tasks are pending.</summary>

@@ -27,7 +27,7 @@ public sealed class TaskResultInfo
     /// <summary>The task's display name (its command line).</summary>
     public string Name => _result.Name;
 
-    /// <summary>True when the process exited with code 0.</summary>
+    /// <summary>True when the process exited with code 0, or the script block ran to its end (non-terminating errors do not fail it).</summary>
     public bool Success => _result.Success;
 
     /// <summary>The exit code, when the process exited by itself.</summary>
@@ -36,7 +36,7 @@ public sealed class TaskResultInfo
     /// <summary>The signal that ended the process, when one did (including the kill of a timeout or cancel).</summary>
     public int? Signal => _result.Signal;
 
-    /// <summary>Why the task did not end with an exit code: None, NotFound, NotExecutable, TimedOut, Cancelled, SpawnFailed, Rejected, Signaled, WorkerLost or NoWorker.</summary>
+    /// <summary>Why the task did not end with an exit code: None, NotFound, NotExecutable, TimedOut, Cancelled, SpawnFailed, Rejected, Signaled, WorkerLost, NoWorker, GpuFailed or WorkFailed (a script block's terminating error).</summary>
     public string Failure => _result.Failure.ToString();
 
     /// <summary>A sentence about the failure; empty when there was none.</summary>
@@ -87,8 +87,25 @@ public sealed class TaskResultInfo
     /// <summary>The command line, quoted as a person would type it.</summary>
     public string CommandLine => _result.Spec.CommandLine;
 
+    /// <summary>A script task's output objects; null for a program.</summary>
+    public System.Management.Automation.PSObject[]? Output => Script?.Output;
+
+    /// <summary>A script task's errors (the terminating one last, when one ended it); null for a program.</summary>
+    public System.Management.Automation.ErrorRecord[]? Errors => Script?.Errors;
+
+    /// <summary>A script task's warnings; null for a program.</summary>
+    public System.Management.Automation.WarningRecord[]? Warnings => Script?.Warnings;
+
+    /// <summary>A script task's verbose messages; null for a program.</summary>
+    public System.Management.Automation.VerboseRecord[]? Verbose => Script?.Verbose;
+
+    /// <summary>A script task's information records (Write-Information, Write-Host); null for a program.</summary>
+    public System.Management.Automation.InformationRecord[]? Information => Script?.Information;
+
     /// <summary>The item the task was made from, unchanged.</summary>
     public object? InputObject => _result.InputObject;
+
+    private Scripts.ScriptOutput? Script => _result.Value as Scripts.ScriptOutput;
 
     /// <summary>The engine's result, for exports.</summary>
     internal TaskResult Result => _result;

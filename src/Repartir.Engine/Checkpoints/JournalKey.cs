@@ -25,6 +25,11 @@ internal sealed class JournalKey : IDisposable
             throw new InvalidSettingException(nameof(TaskSpec.Kernel), "A run journal records process tasks; a GPU kernel task cannot be journaled.");
         }
 
+        if (spec.Work is not null)
+        {
+            throw new InvalidSettingException(nameof(TaskSpec.Work), "A run journal records process tasks; in-process work (a script block) cannot be journaled: its result is live objects.");
+        }
+
         IncrementalHash hash = _hash;
         Append(hash, "repartir-journal-1");
         Append(hash, spec.Executable);

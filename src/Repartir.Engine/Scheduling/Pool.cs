@@ -59,6 +59,7 @@ public sealed class Pool : IAsyncDisposable, IDisposable
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _completionRate = new CompletionRate(_time);
+        InProcessExecutor = new Execution.InProcessExecutor(_time);
         _ownsCpuExecutor = cpuExecutor is null;
         _cpuExecutor = cpuExecutor ?? new LocalProcessExecutor(Options.Process);
         foreach (string address in Options.Workers)
@@ -370,6 +371,9 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <summary>Runs the GPU kernel tasks this machine's workers take (WebGPU, on the chosen adapter).</summary>
     internal IExecutor KernelExecutor => _kernelExecutor ?? Gpu.GpuExecutor.Shared;
 
+    /// <summary>Runs in-process work (script blocks) on the calling worker thread, on the pool's clock.</summary>
+    internal IExecutor InProcessExecutor { get; }
+
     /// <summary>Runs the process tasks this machine's workers take (Gpu and Remote tasks never reach it).</summary>
     internal IExecutor CpuExecutor => _cpuExecutor;
 
@@ -425,6 +429,8 @@ public sealed class Pool : IAsyncDisposable, IDisposable
     /// <summary>Why the pool cannot run <paramref name="spec"/> where it asks to run, or null when it can.</summary>
     private string? MissingBackend(TaskSpec spec) => Options.Remote.Observe
         ? $"Pool '{Name}' observes its workers (a monitor): it runs no tasks."
+        : spec.Work is not null
+        ? (Workers.Length == 0 ? $"Pool '{Name}' has no CPU workers of its own: in-process work (a script block) runs on them." : null)
         : spec.Kernel is not null
         ? (Workers.Length == 0 ? $"Pool '{Name}' has no CPU workers of its own: a GPU kernel runs on this machine's GPU, from one of them." : null)
         : spec.Backend switch

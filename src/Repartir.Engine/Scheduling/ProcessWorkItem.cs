@@ -41,7 +41,7 @@ internal sealed class ProcessWorkItem : WorkItem
     /// <summary>The caller's cancellation of this task.</summary>
     internal CancellationToken CancellationToken => _cancellationToken;
 
-    internal override WorkRoute Route => Spec.Kernel is not null ? WorkRoute.Local : Spec.Backend switch
+    internal override WorkRoute Route => Spec.Kernel is not null || Spec.Work is not null ? WorkRoute.Local : Spec.Backend switch
     {
         Backend.Remote => WorkRoute.Remote,
         Backend.Auto => WorkRoute.Anywhere,
@@ -106,6 +106,13 @@ internal sealed class ProcessWorkItem : WorkItem
         using CancellationTokenSource? linked = _cancellationToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, poolToken)
             : null;
+        if (Spec.Work is not null)
+        {
+            // In-process work (a script block): on this worker thread, which it holds as a process task would.
+            attempt.Complete(Pool.InProcessExecutor.Execute(Spec, new ExecutionSlot(Id, attempt.Number, worker.Name), linked?.Token ?? poolToken));
+            return;
+        }
+
         if (Spec.Kernel is not null)
         {
             // A GPU kernel: this machine's WebGPU executor, on this worker thread (the slot waits for the device).

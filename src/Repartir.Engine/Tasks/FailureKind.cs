@@ -41,4 +41,7 @@ public enum FailureKind
     /// one of the device's limits, or a device that failed or was lost (the message says which).
     /// </summary>
     GpuFailed,
+
+    /// <summary>In-process work (a PowerShell script block) failed: it threw, or its script had a terminating error.</summary>
+    WorkFailed,
 }

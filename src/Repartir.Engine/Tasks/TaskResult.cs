@@ -94,6 +94,9 @@ public sealed record TaskResult
     /// <summary>The output buffers of a GPU kernel task (<see cref="TaskSpec.Kernel"/>), in binding order; <c>null</c> for a process.</summary>
     public IReadOnlyList<byte[]>? GpuOutputs { get; init; }
 
+    /// <summary>What an in-process task (<see cref="TaskSpec.ForWork"/>) produced, whether it succeeded or not; null for a process.</summary>
+    public object? Value { get; init; }
+
     /// <summary>The spec the task was submitted with.</summary>
     public required TaskSpec Spec { get; init; }
 

@@ -56,6 +56,12 @@ public sealed record TaskSpec
     /// </summary>
     public Gpu.GpuKernel? Kernel { get; init; }
 
+    /// <summary>
+    /// In-process work to run instead of a process (<see cref="ForWork"/>): a CPU worker of this machine's pool runs it,
+    /// and its product comes back in <see cref="TaskResult.Value"/>. It never travels to a remote worker.
+    /// </summary>
+    public IInProcessWork? Work { get; init; }
+
     /// <summary>The item the task was made from; it travels unchanged onto the result.</summary>
     public object? InputObject { get; init; }
 
@@ -64,6 +70,14 @@ public sealed record TaskSpec
     {
         ArgumentNullException.ThrowIfNull(kernel);
         return new TaskSpec($"wgsl:{kernel.EntryPoint}") { Kernel = kernel, Backend = Backend.Gpu };
+    }
+
+    /// <summary>A task that runs <paramref name="work"/> in this process, on a CPU worker of the pool; <paramref name="name"/> is shown for it.</summary>
+    public static TaskSpec ForWork(IInProcessWork work, string name)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new TaskSpec("(in-process)") { Work = work, Name = name, Backend = Backend.Cpu };
     }
 
     /// <summary>The command line as a person would type it, for display only.</summary>
@@ -138,6 +152,11 @@ public sealed record TaskSpec
 
         ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));
         Retry.Validate();
+        if (Work is not null && Backend is not (Backend.Cpu or Backend.Auto))
+        {
+            throw new InvalidSettingException(nameof(Work), $"In-process work runs on this machine's CPU workers (the Cpu backend), not {Backend}.");
+        }
+
         if (Kernel is not null)
         {
             if (Backend != Backend.Gpu)
