@@ -1,0 +1,53 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+}
+
+Describe 'Submit-RepartirTask -ScriptBlock' -Tag 'Script' {
+    BeforeAll {
+        $pool = New-RepartirPool -Name 'pester-scripts' -CpuWorkers 2
+    }
+
+    AfterAll {
+        $pool | Remove-RepartirPool -Force -Confirm:$false
+    }
+
+    It 'runs a script block per item with $using: values, functions and arguments' {
+        $offset = 10
+        function Get-Square([int] $x) { $x * $x }
+        $results = 1..4 | Submit-RepartirTask -Pool $pool -Ordered -ImportFunction Get-Square -ArgumentList 2 -ScriptBlock {
+            param($times) (Get-Square $_) * $times + $using:offset
+        }
+        $results.Output | Should -Be @(12, 18, 28, 42)
+        $results.Success | Should -Not -Contain $false
+    }
+
+    It 'fails the throwing task only, and -Stream attributes its error to its item' {
+        $errors = $null
+        $output = 1..5 | Submit-RepartirTask -Pool $pool -Stream -ScriptBlock { if ($_ -eq 3) { throw "item $_ is bad" }; $_ } -ErrorVariable errors -ErrorAction SilentlyContinue
+        ($output | Sort-Object) | Should -Be @(1, 2, 4, 5)
+        $errors | Should -HaveCount 1
+        $errors[0].ToString() | Should -Be '{ if ($_ -eq 3) { throw "item $_ is bad... } 3: item 3 is bad' # the script cut at 40 characters, its item, the message
+    }
+
+    It 'stops a script at its timeout' {
+        $result = 1 | Submit-RepartirTask -Pool $pool -TimeoutSeconds 0.3 -ScriptBlock { Start-Sleep -Seconds 30 }
+        $result.Failure | Should -Be 'TimedOut'
+        $result.Duration.TotalSeconds | Should -BeLessThan 20
+    }
+
+    It 'runs 10,000 tiny script blocks in a bounded number of runspaces without growing in memory' {
+        $before = @(Get-Runspace).Count
+        (1..10000 | Submit-RepartirTask -Pool $pool -Stream -ScriptBlock { $_ * 2 } | Measure-Object -Sum).Sum | Should -Be 100010000
+        [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+        $afterFirst = [GC]::GetTotalMemory($true)
+        (1..10000 | Submit-RepartirTask -Pool $pool -Stream -ScriptBlock { $_ * 2 } | Measure-Object).Count | Should -Be 10000
+        [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+        $afterSecond = [GC]::GetTotalMemory($true)
+        ($afterSecond - $afterFirst) / 1MB | Should -BeLessThan 16 -Because 'the second 10,000 leave nothing behind'
+        @(Get-Runspace).Count - $before | Should -BeLessOrEqual 2 -Because 'a runspace per CPU worker at most'
+    }
+
+    It 'refuses -Backend Remote for a script block with a clear reason' {
+        { 1 | Submit-RepartirTask -Pool $pool -Backend Remote -ScriptBlock { 1 } } | Should -Throw -ErrorId 'InvalidScriptTask*'
+    }
+}
