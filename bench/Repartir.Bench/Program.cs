@@ -9,7 +9,7 @@ using Repartir.Bench;
 //   cli takes [--repartir PATH] [--memory-tasks N]; remote-spawn takes [--worker HOST:PORT] (a worker started elsewhere);
 //   tls takes [--handshakes N]; flood takes [--repartir PATH]; fuzz takes [--tls];
 //   checkpoint takes [--records N] [--rows N] [--large-mb N] (--tasks is its local-spawn size);
-//   monitor takes [--repartir PATH] [--seconds N].
+//   monitor takes [--repartir PATH] [--seconds N]; scripts takes [--pwsh PATH] [--module PSD1] [--work N] (--tasks is the tiny count).
 string suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string? jsonPath = Option("--json");
 int pairs = int.Parse(Option("--pairs") ?? "7", CultureInfo.InvariantCulture);
@@ -59,6 +59,16 @@ if (suite is "cmdlet")
     string module = Option("--module") ?? Path.Combine(root, "src", "Repartir.Cmdlets", "bin", "Release", "Repartir", "Repartir.psd1");
     string repartir = Option("--repartir") ?? Path.Combine(root, "src", "Repartir.Cli", "bin", "Release", "net10.0", "repartir");
     results.Add(CmdletSuite.Run(pwsh, module, repartir, Path.Combine(root, "bench", "cmdlet.ps1"), int.Parse(tasks ?? "2000", CultureInfo.InvariantCulture), int.Parse(Option("--pairs") ?? "3", CultureInfo.InvariantCulture), workers));
+}
+
+if (suite is "scripts")
+{
+    // Not part of "all": issue 13's script blocks in pwsh against ForEach-Object -Parallel and a hand-written RunspacePool.
+    known = true;
+    string root = RepositoryRoot();
+    string pwsh = Option("--pwsh") ?? Path.Combine(root, ".tools", "pwsh");
+    string module = Option("--module") ?? Path.Combine(root, "out", "Repartir", "0.1.0", "Repartir.psd1");
+    results.Add(ScriptsSuite.Run(pwsh, module, Path.Combine(root, "bench", "scripts.ps1"), int.Parse(tasks ?? "10000", CultureInfo.InvariantCulture), int.Parse(Option("--work") ?? "2000", CultureInfo.InvariantCulture), int.Parse(Option("--pairs") ?? "3", CultureInfo.InvariantCulture), workers));
 }
 
 if (suite is "cli")
@@ -131,7 +141,7 @@ if (suite is "fuzz")
 
 if (!known)
 {
-    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, tensor, gpu, telemetry, monitor, all)");
+    Console.Error.WriteLine($"repartir-bench: unknown suite '{suite}' (local-spawn, scheduler, remote-spawn, remote-rtt, tls, flood, fault, fuzz, cmdlet, cli, checkpoint, tensor, gpu, telemetry, monitor, scripts, all)");
     return 2;
 }
 

@@ -51,3 +51,34 @@ Describe 'Submit-RepartirTask -ScriptBlock' -Tag 'Script' {
         { 1 | Submit-RepartirTask -Pool $pool -Backend Remote -ScriptBlock { 1 } } | Should -Throw -ErrorId 'InvalidScriptTask*'
     }
 }
+
+Describe 'Submit-RepartirTask -AsJob' -Tag 'Script' {
+    BeforeAll {
+        $pool = New-RepartirPool -Name 'pester-jobs' -CpuWorkers 2
+    }
+
+    AfterAll {
+        Get-Job | Where-Object PSJobTypeName -eq 'RepartirJob' | Remove-Job -Force
+        $pool | Remove-RepartirPool -Force -Confirm:$false
+    }
+
+    It 'works with Get-Job, Wait-Job, Receive-Job -Keep and Remove-Job' {
+        $job = 1..3 | Submit-RepartirTask -Pool $pool -AsJob -ScriptBlock { $_ + 100 }
+        (Get-Job -Id $job.Id).PSJobTypeName | Should -Be 'RepartirJob'
+        (Wait-Job $job -Timeout 60).State | Should -Be 'Completed'
+        (Receive-Job $job -Keep | Sort-Object) | Should -Be @(101, 102, 103)
+        (Receive-Job $job | Measure-Object).Count | Should -Be 3
+        Remove-Job $job
+        Get-Job -Id $job.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'ends Failed when a task failed, and Stop-Job stops the rest' {
+        $failed = 1..2 | Submit-RepartirTask -Pool $pool -AsJob -ScriptBlock { if ($_ -eq 2) { throw 'no' }; $_ }
+        (Wait-Job $failed -Timeout 60).State | Should -Be 'Failed'
+        $slow = 1..4 | Submit-RepartirTask -Pool $pool -AsJob -ScriptBlock { Start-Sleep -Seconds 60 }
+        Start-Sleep -Milliseconds 300
+        Stop-Job $slow
+        $slow.State | Should -Be 'Stopped'
+        Remove-Job $failed, $slow
+    }
+}

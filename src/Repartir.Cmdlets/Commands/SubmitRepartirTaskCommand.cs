@@ -10,7 +10,7 @@ namespace Repartir.Cmdlets.Commands;
 
 /// <summary>Submit-RepartirTask: runs a program, or a script block, once per input item on a pool and streams the results.</summary>
 [Cmdlet(VerbsLifecycle.Submit, "RepartirTask", DefaultParameterSetName = ProgramSet, HelpUri = HelpUris.Pages + "Submit-RepartirTask.md")]
-[OutputType(typeof(TaskResultInfo), typeof(TaskHandle))]
+[OutputType(typeof(TaskResultInfo), typeof(TaskHandle), typeof(Jobs.RepartirJob))]
 public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
 {
     private const string ProgramSet = "Program";
@@ -93,6 +93,10 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
+    /// <summary>Run the tasks as one PowerShell job, with a child job per task, and write the job (Get-Job, Receive-Job, Stop-Job and Remove-Job work on it).</summary>
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
+
     /// <summary>Write each task that does not succeed as a non-terminating TaskFailed error (carrying its result) instead of a result object.</summary>
     [Parameter]
     public SwitchParameter ErrorOnFailure { get; set; }
@@ -114,10 +118,16 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
     /// <inheritdoc />
     protected override void BeginProcessing()
     {
-        if (Journal is null ? Restart || JournalPath is not null : NoWait)
+        if (Journal is null ? Restart || JournalPath is not null : NoWait || AsJob)
         {
-            string problem = Journal is null ? "-Restart and -JournalPath go with -Journal NAME." : "-Journal records results as they come back, so it cannot go with -NoWait.";
+            string problem = Journal is null ? "-Restart and -JournalPath go with -Journal NAME." : "-Journal records results as they come back, so it cannot go with -NoWait or -AsJob.";
             ThrowTerminatingError(ErrorRecords.BadCheckpointSettings(Journal ?? string.Empty, new InvalidSettingException(nameof(Journal), problem)).ToRecord());
+            return;
+        }
+
+        if (AsJob && NoWait)
+        {
+            ThrowTerminatingError(ErrorRecords.BadTask(null, new InvalidSettingException(nameof(AsJob), "-AsJob and -NoWait are two ways to collect results later: use one.")).ToRecord());
             return;
         }
 
@@ -152,6 +162,7 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
             Retry = RetryPolicy.WithRetries(RetryCount),
             Ordered = Ordered,
             NoWait = NoWait,
+            AsJob = AsJob,
             ErrorOnFailure = ErrorOnFailure,
             Journal = Journal,
             RestartJournal = Restart,
@@ -160,10 +171,20 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
         try
         {
             _runner = new SubmitTaskRunner(pool, request, PSItemFormatter.Instance, new CmdletSink(this));
+            RegisterJob();
         }
         catch (TerminatingCommandException ex)
         {
             ThrowTerminatingError(ex.Error.ToRecord());
+        }
+    }
+
+    /// <summary>-AsJob: the job joins PowerShell's job repository at once, so Get-Job sees it while the input still comes.</summary>
+    private void RegisterJob()
+    {
+        if (_runner?.Job is { } job)
+        {
+            JobRepository.Add(job);
         }
     }
 
@@ -190,9 +211,11 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
                 Retry = RetryPolicy.WithRetries(RetryCount),
                 Ordered = Ordered,
                 NoWait = NoWait,
+                AsJob = AsJob,
                 ErrorOnFailure = ErrorOnFailure,
             };
             _runner = new SubmitTaskRunner(pool, request, PSItemFormatter.Instance, new CmdletSink(this));
+            RegisterJob();
         }
         catch (TerminatingCommandException ex)
         {

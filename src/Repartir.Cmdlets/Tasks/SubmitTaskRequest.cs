@@ -41,6 +41,9 @@ public sealed record SubmitTaskRequest
     /// <summary>Emit task handles at once instead of results.</summary>
     public bool NoWait { get; init; }
 
+    /// <summary>Run the tasks as one PowerShell job (a child job per task) and emit the job once the input has ended.</summary>
+    public bool AsJob { get; init; }
+
     /// <summary>Write a failed task as a non-terminating TaskFailed error instead of a result object.</summary>
     public bool ErrorOnFailure { get; init; }
 

@@ -37,6 +37,10 @@ public sealed class SubmitTaskRunner : IDisposable
         _progress = new FanOutProgress(sink, timeProvider ?? TimeProvider.System);
         _writer = new ResultWriter(sink, _progress, request.ErrorOnFailure, request.Stream);
         _submit = spec => _pool.Pool.Submit(spec, _stop.Token).Completion; // one delegate for the run, not one a task
+        if (request.AsJob)
+        {
+            Job = new Jobs.RepartirJob(request.Script is { } script ? "Submit-RepartirTask -ScriptBlock " + script.ShortText : $"Submit-RepartirTask {request.FilePath}", $"{pool.Name}-job");
+        }
         if (request.Journal is { } journal)
         {
             try
@@ -72,6 +76,13 @@ public sealed class SubmitTaskRunner : IDisposable
             return;
         }
 
+        if (Job is { } job)
+        {
+            // The tasks outlive this call and go with the job: Stop-Job cancels them.
+            job.Add(_pool.Pool.Submit(spec, job.Stopping), _pool.Name, scriptOutput: spec.Work is not null);
+            return;
+        }
+
         if (_request.NoWait)
         {
             // The tasks outlive this call: they are not tied to its cancellation.
@@ -91,9 +102,19 @@ public sealed class SubmitTaskRunner : IDisposable
         WriteReadyResults();
     }
 
+    /// <summary>With -AsJob: the job the tasks are added to (the cmdlet registers it with PowerShell's job repository).</summary>
+    public Jobs.RepartirJob? Job { get; }
+
     /// <summary>Input has ended (EndProcessing): shows the final total, waits for and writes every remaining result, then closes the progress bar.</summary>
     public void Complete()
     {
+        if (Job is { } job)
+        {
+            job.Seal();
+            _sink.WriteObject(job);
+            return;
+        }
+
         _progress.InputComplete();
         while (_results.Pending > 0)
         {
