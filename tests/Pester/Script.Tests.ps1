@@ -47,8 +47,8 @@ Describe 'Submit-RepartirTask -ScriptBlock' -Tag 'Script' {
         @(Get-Runspace).Count - $before | Should -BeLessOrEqual 2 -Because 'a runspace per CPU worker at most'
     }
 
-    It 'refuses -Backend Remote for a script block with a clear reason' {
-        { 1 | Submit-RepartirTask -Pool $pool -Backend Remote -ScriptBlock { 1 } } | Should -Throw -ErrorId 'InvalidScriptTask*'
+    It 'refuses -Backend Gpu for a script block with a clear reason' {
+        { 1 | Submit-RepartirTask -Pool $pool -Backend Gpu -ScriptBlock { 1 } } | Should -Throw -ErrorId 'InvalidScriptTask*'
     }
 }
 
@@ -80,5 +80,46 @@ Describe 'Submit-RepartirTask -AsJob' -Tag 'Script' {
         Stop-Job $slow
         $slow.State | Should -Be 'Stopped'
         Remove-Job $failed, $slow
+    }
+}
+
+Describe 'Submit-RepartirTask -ScriptBlock -Backend Remote' -Tag 'Script', 'Remote' {
+    BeforeAll {
+        # The worker runs script blocks in pwsh from its PATH: this very pwsh.
+        $env:PATH = "$PSHOME" + [IO.Path]::PathSeparator + $env:PATH
+        $node = Start-RepartirWorker -Bind '127.0.0.1:0' -Name 'pester-remote-ps' -Slots 2
+        $pool = New-RepartirPool -Name 'pester-remote-scripts' -CpuWorkers 0 -Worker $node.Endpoint
+    }
+
+    AfterAll {
+        $pool | Remove-RepartirPool -Force -Confirm:$false
+        $node | Stop-RepartirWorker -Force -Confirm:$false
+    }
+
+    It 'runs in pwsh on the worker with $using: copies, functions and arguments, and brings deserialized objects back' {
+        $factor = 7
+        $local = [System.Collections.Generic.List[int]]::new()
+        function Add-Ten([int] $x) { $x + 10 }
+        $results = 1..2 | Submit-RepartirTask -Pool $pool -Backend Remote -Ordered -ImportFunction Add-Ten -ArgumentList 'tag' -ScriptBlock {
+            param($label)
+            $copy = $using:local
+            [void] $copy.Add(99)
+            Write-Warning "seen $_"
+            [pscustomobject]@{ Item = $_; Value = Add-Ten ($_ * $using:factor); Label = $label; ProcessId = $PID }
+        }
+        $results.Success | Should -Be @($true, $true)
+        $results.Output.Value | Should -Be @(17, 24)
+        $results.Output.Label | Should -Be @('tag', 'tag')
+        $results[0].Output[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.System.Management.Automation.PSCustomObject'
+        $results.Output.ProcessId | Should -Not -Contain $PID -Because 'it ran in pwsh on the worker'
+        $results.Worker | ForEach-Object { ($_ -split '/')[0] } | Should -Be @('pester-remote-ps', 'pester-remote-ps')
+        $results.Warnings.Message | Should -Be @('seen 1', 'seen 2')
+        $local.Count | Should -Be 0 -Because '$using: values travel as copies, as with Invoke-Command'
+    }
+
+    It 'fails the throwing task with its message and line' {
+        $result = 1 | Submit-RepartirTask -Pool $pool -Backend Remote -ScriptBlock { throw "remote bad $_" }
+        $result.Failure | Should -Be 'WorkFailed'
+        $result.FailureMessage | Should -Be 'remote bad 1 (line 1: throw "remote bad $_")'
     }
 }

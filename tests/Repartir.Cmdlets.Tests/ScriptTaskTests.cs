@@ -116,9 +116,13 @@ public sealed class ScriptTaskTests : IDisposable
     [Fact]
     public void Settings_that_do_not_go_with_a_script_block_are_refused_and_a_pool_without_cpu_workers_says_why()
     {
-        Invocation remote = _session.Run($"1 | Submit-RepartirTask -Pool {_pool} -Backend Remote -ScriptBlock {{ 1 }}");
-        Assert.Equal("InvalidScriptTask", remote.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
-        Assert.Contains("not supported yet", remote.Terminating!.Exception.Message, StringComparison.Ordinal);
+        Invocation gpu = _session.Run($"1 | Submit-RepartirTask -Pool {_pool} -Backend Gpu -ScriptBlock {{ 1 }}");
+        Assert.Equal("InvalidScriptTask", gpu.Terminating?.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Contains("not on a GPU", gpu.Terminating!.Exception.Message, StringComparison.Ordinal);
+
+        PSObject remote = _session.Run($"1 | Submit-RepartirTask -Pool {_pool} -Backend Remote -ScriptBlock {{ 1 }}").Succeeded().Single();
+        Assert.Equal("Rejected", remote.Value("Failure")); // this pool has no remote workers
+        Assert.Contains("no remote workers", remote.Get<string>("FailureMessage"), StringComparison.Ordinal);
 
         Invocation journal = _session.Run($"1 | Submit-RepartirTask -Pool {_pool} -Journal j -ScriptBlock {{ 1 }}");
         Assert.NotNull(journal.Terminating); // -Journal belongs to the program parameter set

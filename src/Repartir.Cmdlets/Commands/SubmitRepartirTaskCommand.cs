@@ -196,16 +196,17 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
     {
         try
         {
-            if (Backend is not (Backend.Auto or Backend.Cpu))
+            if (Backend == Backend.Gpu)
             {
-                throw new TerminatingCommandException(ErrorRecords.BadScriptTask(new InvalidSettingException(nameof(Backend), $"-ScriptBlock runs in this machine's runspaces (Backend Cpu or Auto), not {Backend}: script blocks on remote workers are not supported yet."), Backend));
+                throw new TerminatingCommandException(ErrorRecords.BadScriptTask(new InvalidSettingException(nameof(Backend), "-ScriptBlock runs in this machine's runspaces (Backend Cpu or Auto) or in pwsh on the pool's workers (Remote), not on a GPU."), Backend));
             }
 
-            Scripts.ScriptDefinition definition = Scripts.ScriptCapture.Capture(this, pool, script, ArgumentList ?? [], ImportModule, ImportFunction);
+            Scripts.ScriptDefinition definition = Scripts.ScriptCapture.Capture(this, pool, script, ArgumentList ?? [], ImportModule, ImportFunction, remote: Backend == Backend.Remote);
             var request = new SubmitTaskRequest
             {
                 Script = definition,
                 Stream = Stream,
+                Backend = Backend,
                 Priority = Priority,
                 Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeSpan.FromSeconds(TimeoutSeconds) : null,
                 Retry = RetryPolicy.WithRetries(RetryCount),

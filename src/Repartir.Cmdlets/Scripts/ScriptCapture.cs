@@ -20,7 +20,8 @@ internal static class ScriptCapture
     private static readonly string[] PreferenceVariables = ["VerbosePreference", "DebugPreference", "WarningPreference", "InformationPreference"];
 
     /// <exception cref="TerminatingCommandException">A <c>$using:</c> is not a plain variable or names none, a function does not exist, or a module does not load.</exception>
-    internal static ScriptDefinition Capture(PSCmdlet cmdlet, PoolInfo pool, ScriptBlock script, object?[] arguments, string[] modules, string[] functions)
+    /// <summary>What <paramref name="script"/> needs, taken from <paramref name="cmdlet"/>'s session now; with <paramref name="remote"/> the tasks run on remote workers, so no runspace of this machine is made and modules are named as given.</summary>
+    internal static ScriptDefinition Capture(PSCmdlet cmdlet, PoolInfo pool, ScriptBlock script, object?[] arguments, string[] modules, string[] functions, bool remote = false)
     {
         Hashtable usingValues = UsingValues(cmdlet, script);
         var definitions = new List<SessionStateFunctionEntry>();
@@ -32,6 +33,13 @@ internal static class ScriptCapture
             }
 
             definitions.Add(new SessionStateFunctionEntry(function.Name, function.Definition));
+        }
+
+        var preferences = Preferences(cmdlet);
+        IReadOnlyDictionary<string, string> functionTexts = definitions.ToDictionary(f => f.Name, f => f.Definition, StringComparer.OrdinalIgnoreCase);
+        if (remote)
+        {
+            return new ScriptDefinition(script.ToString(), usingValues, arguments, preferences, null, functionTexts, modules);
         }
 
         string[] moduleSpecs = [.. modules.Select(m => ModuleSpec(cmdlet, m))];
@@ -58,6 +66,12 @@ internal static class ScriptCapture
             Warm(runspaces, moduleSpecs);
         }
 
+        return new ScriptDefinition(script.ToString(), usingValues, arguments, preferences, runspaces, functionTexts, modules);
+    }
+
+    /// <summary>The caller's stream preferences, with the cmdlet's own -Verbose and -Debug.</summary>
+    private static Dictionary<string, object?> Preferences(PSCmdlet cmdlet)
+    {
         var preferences = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (string name in PreferenceVariables)
         {
@@ -75,7 +89,7 @@ internal static class ScriptCapture
             preferences["DebugPreference"] = ActionPreference.Continue;
         }
 
-        return new ScriptDefinition(script.ToString(), usingValues, arguments, preferences, runspaces);
+        return preferences;
     }
 
     /// <summary>

@@ -13,8 +13,10 @@ internal sealed class ScriptDefinition
     /// <summary>The parameter name PowerShell binds <c>$using:</c> values from when a script is added as text.</summary>
     private const string UsingValuesParameter = "--%";
 
-    internal ScriptDefinition(string text, Hashtable usingValues, object?[] arguments, IReadOnlyDictionary<string, object?> preferences, RunspaceSet runspaces)
+    internal ScriptDefinition(string text, Hashtable usingValues, object?[] arguments, IReadOnlyDictionary<string, object?> preferences, RunspaceSet? runspaces, IReadOnlyDictionary<string, string> functions, string[] remoteModules)
     {
+        Functions = functions;
+        RemoteModules = remoteModules;
         Text = text;
         UsingValues = usingValues;
         Arguments = arguments;
@@ -36,7 +38,14 @@ internal sealed class ScriptDefinition
     /// <summary>The caller's VerbosePreference, DebugPreference, WarningPreference and InformationPreference, set in each runspace.</summary>
     internal IReadOnlyDictionary<string, object?> Preferences { get; }
 
-    internal RunspaceSet Runspaces { get; }
+    /// <summary>This machine's runspaces for the script; null when it runs on remote workers only.</summary>
+    internal RunspaceSet? Runspaces { get; }
+
+    /// <summary>The functions named, by name, as they were defined when the command was called (sent to remote workers).</summary>
+    internal IReadOnlyDictionary<string, string> Functions { get; }
+
+    /// <summary>The modules named, as given: a remote worker imports them from its own module path.</summary>
+    internal string[] RemoteModules { get; }
 
     /// <summary>Adds the script, its arguments and its <c>$using:</c> values to <paramref name="shell"/>.</summary>
     internal void AddTo(PowerShell shell)

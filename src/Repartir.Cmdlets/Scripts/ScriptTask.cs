@@ -14,7 +14,8 @@ internal sealed class ScriptTask(ScriptDefinition definition, object? item) : II
     /// <inheritdoc />
     public InProcessOutcome Run(ExecutionSlot slot, CancellationToken cancellationToken)
     {
-        ScriptRunspace runspace = definition.Runspaces.Rent();
+        RunspaceSet runspaces = definition.Runspaces ?? throw new InvalidOperationException("This script block runs on remote workers only.");
+        ScriptRunspace runspace = runspaces.Rent();
         bool clean = false;
         try
         {
@@ -70,7 +71,7 @@ internal sealed class ScriptTask(ScriptDefinition definition, object? item) : II
         finally
         {
             // A task that failed or was stopped may have left anything half done: its runspace is reset whole.
-            definition.Runspaces.Return(runspace, reset: !clean);
+            runspaces.Return(runspace, reset: !clean);
         }
     }
 

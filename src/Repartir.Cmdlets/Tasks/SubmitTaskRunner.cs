@@ -36,7 +36,7 @@ public sealed class SubmitTaskRunner : IDisposable
         _results = new ResultStream(request.Ordered);
         _progress = new FanOutProgress(sink, timeProvider ?? TimeProvider.System);
         _writer = new ResultWriter(sink, _progress, request.ErrorOnFailure, request.Stream);
-        _submit = spec => _pool.Pool.Submit(spec, _stop.Token).Completion; // one delegate for the run, not one a task
+        _submit = spec => SubmitOne(spec, _stop.Token).Completion; // one delegate for the run, not one a task
         if (request.AsJob)
         {
             Job = new Jobs.RepartirJob(request.Script is { } script ? "Submit-RepartirTask -ScriptBlock " + script.ShortText : $"Submit-RepartirTask {request.FilePath}", $"{pool.Name}-job");
@@ -79,14 +79,14 @@ public sealed class SubmitTaskRunner : IDisposable
         if (Job is { } job)
         {
             // The tasks outlive this call and go with the job: Stop-Job cancels them.
-            job.Add(_pool.Pool.Submit(spec, job.Stopping), _pool.Name, scriptOutput: spec.Work is not null);
+            job.Add(SubmitOne(spec, job.Stopping), _pool.Name, scriptOutput: _request.Script is not null);
             return;
         }
 
         if (_request.NoWait)
         {
             // The tasks outlive this call: they are not tied to its cancellation.
-            _sink.WriteObject(new TaskHandle(_pool.Pool.Submit(spec, CancellationToken.None), _pool.Name));
+            _sink.WriteObject(new TaskHandle(SubmitOne(spec, CancellationToken.None), _pool.Name));
             return;
         }
 
@@ -155,12 +155,25 @@ public sealed class SubmitTaskRunner : IDisposable
         }
     }
 
+    /// <summary>Submits one task; a remote script block's result is read back into its script output.</summary>
+    private SubmittedTask SubmitOne(TaskSpec spec, CancellationToken cancellationToken)
+    {
+        SubmittedTask submitted = _pool.Pool.Submit(spec, cancellationToken);
+        return _request.Script is not null && spec.Work is null ? Scripts.RemoteScript.Read(submitted) : submitted;
+    }
+
     /// <summary>The task for one input item: the script block, or the program with its arguments expanded; null (and an error written) when they cannot be.</summary>
     private TaskSpec? SpecFor(object? inputObject, long number)
     {
         if (_request.Script is { } script)
         {
-            return TaskSpec.ForWork(new Scripts.ScriptTask(script, inputObject), inputObject is null ? script.ShortText : $"{script.ShortText} {_formatter.Format(inputObject)}") with
+            string name = inputObject is null ? script.ShortText : $"{script.ShortText} {_formatter.Format(inputObject)}";
+            if (_request.Backend == Backend.Remote)
+            {
+                return Scripts.RemoteScript.SpecFor(script, inputObject, name) with { Priority = _request.Priority, Timeout = _request.Timeout, Retry = _request.Retry };
+            }
+
+            return TaskSpec.ForWork(new Scripts.ScriptTask(script, inputObject), name) with
             {
                 Priority = _request.Priority,
                 Timeout = _request.Timeout,
