@@ -193,7 +193,7 @@ public sealed partial class TopTerminalTests
     }
 
     [SkippableFact]
-    public async Task On_a_dumb_terminal_it_prints_plain_lines_instead_of_redrawing()
+    public async Task On_a_dumb_terminal_it_prints_plain_lines_instead_of_redrawing_until_Ctrl_C()
     {
         Skip.If(Tmux is null, "tmux is not installed: no terminal to watch the live view in.");
         string socket = "repartir-top-" + Guid.NewGuid().ToString("N")[..8];
@@ -204,6 +204,15 @@ public sealed partial class TopTerminalTests
             string screen = await PaneWhereAsync(socket, s => s.Split('\n').Count(l => l.Contains("workers 1/1 active", StringComparison.Ordinal)) >= 3, "three plain lines");
             Assert.DoesNotContain("Longest running", screen, StringComparison.Ordinal);
             Assert.Contains("alpha Online 0/1", screen, StringComparison.Ordinal);
+
+            // Ctrl+C ends it, as q does the live view.
+            await TmuxAsync(socket, "send-keys", "-t", "top", "C-c");
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((await TmuxAsync(socket, "has-session", "-t", "top")).Code == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "top did not end on Ctrl+C");
+                await Task.Delay(50);
+            }
         }
         finally
         {
