@@ -83,7 +83,7 @@ Describe 'Submit-RepartirTask -AsJob' -Tag 'Script' {
     }
 }
 
-Describe 'Submit-RepartirTask -ScriptBlock -Backend Remote' -Tag 'Script', 'Remote' {
+Describe 'Submit-RepartirTask -ScriptBlock -Backend Remote on a worker inside PowerShell' -Tag 'Script', 'Remote' {
     BeforeAll {
         # The worker runs script blocks in pwsh from its PATH: this very pwsh.
         $env:PATH = "$PSHOME" + [IO.Path]::PathSeparator + $env:PATH
@@ -111,7 +111,7 @@ Describe 'Submit-RepartirTask -ScriptBlock -Backend Remote' -Tag 'Script', 'Remo
         $results.Output.Value | Should -Be @(17, 24)
         $results.Output.Label | Should -Be @('tag', 'tag')
         $results[0].Output[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.System.Management.Automation.PSCustomObject'
-        $results.Output.ProcessId | Should -Not -Contain $PID -Because 'it ran in pwsh on the worker'
+        $results.Output.ProcessId | Should -Be @($PID, $PID) -Because 'a worker inside PowerShell runs them in runspaces of its own, not in a pwsh each'
         $results.Worker | ForEach-Object { ($_ -split '/')[0] } | Should -Be @('pester-remote-ps', 'pester-remote-ps')
         $results.Warnings.Message | Should -Be @('seen 1', 'seen 2')
         $local.Count | Should -Be 0 -Because '$using: values travel as copies, as with Invoke-Command'
@@ -121,5 +121,45 @@ Describe 'Submit-RepartirTask -ScriptBlock -Backend Remote' -Tag 'Script', 'Remo
         $result = 1 | Submit-RepartirTask -Pool $pool -Backend Remote -ScriptBlock { throw "remote bad $_" }
         $result.Failure | Should -Be 'WorkFailed'
         $result.FailureMessage | Should -Be 'remote bad 1 (line 1: throw "remote bad $_")'
+    }
+}
+
+BeforeDiscovery {
+    # The repartir executable the build made (the Test task builds it before this suite); without it the daemon test is skipped.
+    $cliBuilt = @('Release', 'Debug') | ForEach-Object { Join-Path $PSScriptRoot "../../src/Repartir.Cli/bin/$_/net10.0/repartir" } | Where-Object { Test-Path $_ } | Select-Object -First 1
+}
+
+Describe 'Submit-RepartirTask -ScriptBlock -Backend Remote on a repartir worker daemon' -Tag 'Script', 'Remote' {
+    BeforeAll {
+        $cli = @('Release', 'Debug') | ForEach-Object { Join-Path $PSScriptRoot "../../src/Repartir.Cli/bin/$_/net10.0/repartir" } | Where-Object { Test-Path $_ } | Select-Object -First 1
+        if ($cli) {
+            # The daemon runs each script-block task in pwsh from its PATH: this very pwsh.
+            $start = [Diagnostics.ProcessStartInfo]::new($cli, [string[]] @('worker', '--bind', '127.0.0.1:0', '--name', 'pester-cli-ps', '--slots', '2'))
+            $start.RedirectStandardError = $true
+            $start.Environment['PATH'] = "$PSHOME" + [IO.Path]::PathSeparator + $env:PATH
+            $daemon = [Diagnostics.Process]::Start($start)
+            $endpoint = $null
+            while (-not $endpoint -and ($line = $daemon.StandardError.ReadLine()) -ne $null) {
+                if ($line -match 'listening on (\S+) with') { $endpoint = $Matches[1] }
+            }
+            $pool = New-RepartirPool -Name 'pester-cli-scripts' -CpuWorkers 0 -Worker $endpoint
+        }
+    }
+
+    AfterAll {
+        if ($cli) {
+            $pool | Remove-RepartirPool -Force -Confirm:$false
+            $daemon.Kill($true)
+        }
+    }
+
+    It 'runs each task in pwsh on the daemon and brings deserialized objects back' -Skip:(-not $cliBuilt) {
+        $offset = 5
+        $results = 1..2 | Submit-RepartirTask -Pool $pool -Backend Remote -Ordered -ScriptBlock { [pscustomobject]@{ Value = $_ + $using:offset; ProcessId = $PID } }
+        $results.Success | Should -Be @($true, $true)
+        $results.Output.Value | Should -Be @(6, 7)
+        $results.Output.ProcessId | Should -Not -Contain $PID -Because 'the daemon started a pwsh for each'
+        $results.Output.ProcessId | Should -Not -Contain $daemon.Id
+        $results[0].Output[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.System.Management.Automation.PSCustomObject'
     }
 }

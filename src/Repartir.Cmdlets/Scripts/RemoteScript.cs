@@ -60,6 +60,33 @@ internal static class RemoteScript
 
     private static readonly string EncodedRunner = Convert.ToBase64String(Encoding.Unicode.GetBytes(Runner));
 
+    /// <summary>Whether <paramref name="spec"/> is a remote script-block task (pwsh given this runner): a worker inside PowerShell runs it in its own runspaces.</summary>
+    internal static bool IsScriptTask(TaskSpec spec) =>
+        spec.Executable == "pwsh" && spec.Arguments.Count > 0 && spec.Arguments[^1] == EncodedRunner && spec.StandardInput is not null;
+
+    /// <summary>The request a script-block task carries on its standard input.</summary>
+    internal static Hashtable ReadRequest(ReadOnlyMemory<byte> standardInput) =>
+        PSSerializer.Deserialize(Encoding.UTF8.GetString(standardInput.Span)) switch
+        {
+            Hashtable table => table,
+            PSObject { BaseObject: Hashtable table } => table,
+            var other => throw new InvalidDataException($"A script-block task's input is a {other?.GetType().Name ?? "null"}, not its request."),
+        };
+
+    /// <summary>The answer the runner writes, from <paramref name="output"/>: the output objects, the records as text, and the terminating error's message.</summary>
+    internal static byte[] Answer(ScriptOutput output, string? failure) => Encoding.UTF8.GetBytes(PSSerializer.Serialize(
+        new Hashtable
+        {
+            ["Output"] = output.Output,
+            ["Errors"] = output.Errors.Take(output.Errors.Length - (failure is null ? 0 : 1)).Select(e => e.ToString()).ToArray(),
+            ["Warnings"] = output.Warnings.Select(w => w.Message).ToArray(),
+            ["Verbose"] = output.Verbose.Select(v => v.Message).ToArray(),
+            ["Debug"] = output.Debug.Select(d => d.Message).ToArray(),
+            ["Information"] = output.Information.Select(i => i.MessageData?.ToString() ?? string.Empty).ToArray(),
+            ["Failure"] = failure,
+        },
+        Depth));
+
     /// <summary>The process task that runs <paramref name="definition"/> for <paramref name="item"/> on a remote worker.</summary>
     internal static TaskSpec SpecFor(ScriptDefinition definition, object? item, string name)
     {

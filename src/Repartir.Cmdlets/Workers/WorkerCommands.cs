@@ -24,13 +24,16 @@ public static class WorkerCommands
             return null;
         }
 
+        // A worker inside PowerShell runs the script-block tasks it is sent in runspaces of its own, not in a pwsh each.
+        var scripts = new Scripts.WorkerScriptHost();
         WorkerServer server;
         try
         {
-            server = new WorkerServer(options);
+            server = new WorkerServer(options with { InProcess = scripts.For });
         }
         catch (ArgumentException e)
         {
+            scripts.Dispose();
             throw new TerminatingCommandException(ErrorRecords.BadWorkerSettings(options.Name, e));
         }
 
@@ -41,6 +44,7 @@ public static class WorkerCommands
         catch (SocketException e)
         {
             server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            scripts.Dispose();
             throw new TerminatingCommandException(ErrorRecords.CannotListen(options.Bind.ToString(), e.Message));
         }
 
@@ -49,7 +53,7 @@ public static class WorkerCommands
             sink.WriteWarning($"Worker '{options.Name}' serves plain TCP on {server.LocalEndPoint}, which other hosts can reach: anyone who connects can run programs as this user.");
         }
 
-        var worker = new WorkerInfo(server, loadCertificates);
+        var worker = new WorkerInfo(server, loadCertificates) { Scripts = scripts };
         registry.Add(worker);
         sink.WriteObject(worker);
         return worker;
@@ -109,6 +113,7 @@ public static class WorkerCommands
         }
 
         worker.Server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        worker.Scripts?.Dispose();
         registry.Remove(worker);
     }
 }

@@ -11,6 +11,9 @@ public sealed class WorkerInfo
 {
     private readonly Func<Repartir.Security.TlsCredentials>? _loadCertificates;
 
+    /// <summary>The runspaces it runs script-block tasks in; closed when it stops.</summary>
+    internal Scripts.WorkerScriptHost? Scripts { get; init; }
+
     internal WorkerInfo(WorkerServer server, Func<Repartir.Security.TlsCredentials>? loadCertificates = null)
     {
         Server = server;

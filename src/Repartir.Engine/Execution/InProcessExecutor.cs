@@ -49,7 +49,7 @@ internal sealed class InProcessExecutor(TimeProvider time) : IExecutor
             outcome = new InProcessOutcome(null, $"{e.GetType().Name}: {e.Message}");
         }
 
-        result = result with { Value = outcome.Value, EndTime = time.GetUtcNow() };
+        result = result with { Value = outcome.Value, StdoutBytes = outcome.Stdout ?? [], EndTime = time.GetUtcNow() };
         if (timeout is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
         {
             return result with { Failure = FailureKind.TimedOut, FailureMessage = $"Stopped after its timeout of {spec.Timeout!.Value.TotalSeconds:0.###} s." };

@@ -51,6 +51,13 @@ public sealed record WorkerOptions
     /// <summary>Serve plain TCP on an address other hosts can reach: anyone who reaches it can run programs as this worker's user.</summary>
     public bool AllowInsecure { get; init; }
 
+    /// <summary>
+    /// Tasks this worker runs inside its own process instead of starting their program: for a task it recognises, the
+    /// work that stands for it, answering on standard output as the program would (the PowerShell module's workers run
+    /// pwsh script-block tasks in their own runspaces); null, or a null answer, starts the program as usual.
+    /// </summary>
+    public Func<TaskSpec, IInProcessWork?>? InProcess { get; init; }
+
     /// <summary>Which programs and environment variables tasks may use here.</summary>
     public TaskPolicy Policy { get; init; } = new();
 
@@ -608,7 +615,7 @@ public sealed class WorkerServer : IAsyncDisposable
             running.Started(_time.GetTimestamp());
             TaskResult outcome = submit.Spec.Backend == Backend.Gpu
                 ? await OnGpuAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false)
-                : await _pool.SubmitAsync(submit.Spec, running.Cancellation.Token).ConfigureAwait(false);
+                : await _pool.SubmitAsync(InProcessOrAsSent(submit.Spec), running.Cancellation.Token).ConfigureAwait(false);
 
             // Held for the connection from now, before the slot goes back: a connection over its limit gets no next slot.
             session.Holding(OutputOf(outcome));
@@ -657,6 +664,11 @@ public sealed class WorkerServer : IAsyncDisposable
             _gpus.Release(device);
         }
     }
+
+    /// <summary>The task as this worker runs it: in its own process when <see cref="WorkerOptions.InProcess"/> takes it, else as sent.</summary>
+    private TaskSpec InProcessOrAsSent(TaskSpec spec) => _options.InProcess?.Invoke(spec) is { } work
+        ? TaskSpec.ForWork(work, spec.DisplayName) with { Timeout = spec.Timeout, Priority = spec.Priority }
+        : spec;
 
     private static long OutputOf(TaskResult outcome) => outcome.StdoutBytes.LongLength + outcome.StderrBytes.LongLength;
 

@@ -19,4 +19,5 @@ public interface IInProcessWork
 /// <summary>What one attempt of <see cref="IInProcessWork"/> produced.</summary>
 /// <param name="Value">Its product (output and records), kept on the result whether it failed or not.</param>
 /// <param name="Failure">Why it failed, for people; null when it succeeded.</param>
-public sealed record InProcessOutcome(object? Value, string? Failure);
+/// <param name="Stdout">Bytes for the result's standard output, as the program it stands for would have written them (a worker that runs a task in process sends them back); null for none.</param>
+public sealed record InProcessOutcome(object? Value, string? Failure, byte[]? Stdout = null);
