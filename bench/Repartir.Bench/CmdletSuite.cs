@@ -13,20 +13,8 @@ internal static class CmdletSuite
 {
     internal static JsonObject Run(string pwsh, string module, string repartir, string script, int tasks, int pairs, int workers)
     {
-        string output = Path.Combine(Path.GetTempPath(), $"repartir-cmdlet-bench-{Environment.ProcessId}.json");
-        var start = new ProcessStartInfo(pwsh, ["-NoProfile", "-NonInteractive", "-File", script, "-ModulePath", module, "-Repartir", repartir, "-Json", output,
-            "-Tasks", tasks.ToString(CultureInfo.InvariantCulture), "-Pairs", pairs.ToString(CultureInfo.InvariantCulture), "-Workers", workers.ToString(CultureInfo.InvariantCulture)]);
-        using (Process process = Process.Start(start)!)
-        {
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode}.");
-            }
-        }
-
-        JsonNode measured = JsonNode.Parse(File.ReadAllText(output))!;
-        File.Delete(output);
+        JsonNode measured = PwshScript.Run(pwsh, script, "cmdlet", "-ModulePath", module, "-Repartir", repartir,
+            "-Tasks", tasks.ToString(CultureInfo.InvariantCulture), "-Pairs", pairs.ToString(CultureInfo.InvariantCulture), "-Workers", workers.ToString(CultureInfo.InvariantCulture));
         double[] Series(string side) => [.. measured["seconds"]![side]!.AsArray().Select(v => v!.GetValue<double>())];
         double[] submit = Series("Submit");
         double[] parallel = Series("Parallel");

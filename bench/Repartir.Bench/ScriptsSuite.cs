@@ -14,21 +14,9 @@ internal static class ScriptsSuite
 {
     internal static JsonObject Run(string pwsh, string module, string script, int tiny, int work, int pairs, int workers)
     {
-        string output = Path.Combine(Path.GetTempPath(), $"repartir-scripts-bench-{Environment.ProcessId}.json");
-        var start = new ProcessStartInfo(pwsh, ["-NoProfile", "-NonInteractive", "-File", script, "-ModulePath", module, "-Json", output,
+        JsonNode measured = PwshScript.Run(pwsh, script, "scripts", "-ModulePath", module,
             "-Tiny", tiny.ToString(CultureInfo.InvariantCulture), "-Work", work.ToString(CultureInfo.InvariantCulture),
-            "-Pairs", pairs.ToString(CultureInfo.InvariantCulture), "-Workers", workers.ToString(CultureInfo.InvariantCulture)]);
-        using (Process process = Process.Start(start)!)
-        {
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode}.");
-            }
-        }
-
-        JsonNode measured = JsonNode.Parse(File.ReadAllText(output))!;
-        File.Delete(output);
+            "-Pairs", pairs.ToString(CultureInfo.InvariantCulture), "-Workers", workers.ToString(CultureInfo.InvariantCulture));
         Console.WriteLine($"scripts: {tiny} tiny and {work} ~1 ms script blocks, {workers} at a time, {pairs} interleaved pairs in one pwsh {measured["pwsh"]}");
         var json = new JsonObject { ["suite"] = "scripts", ["pairs"] = pairs, ["workers"] = workers, ["tiny"] = tiny, ["work"] = work };
         foreach ((string name, int count) in new[] { ("tiny", tiny), ("work", work), ("spin", work) })

@@ -148,7 +148,7 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
             return;
         }
 
-        var request = new SubmitTaskRequest
+        SubmitTaskRequest request = CommonRequest() with
         {
             FilePath = ResolveFilePath(FilePath),
             Arguments = ArgumentTemplate.Parse((ArgumentList ?? []).Select(ToTemplateElement), PlaceholderSyntax.ItemAndProperties),
@@ -156,14 +156,6 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
             WorkingDirectory = WorkingDirectory is null
                 ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
                 : GetUnresolvedProviderPathFromPSPath(WorkingDirectory),
-            Priority = Priority,
-            Backend = Backend,
-            Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeSpan.FromSeconds(TimeoutSeconds) : null,
-            Retry = RetryPolicy.WithRetries(RetryCount),
-            Ordered = Ordered,
-            NoWait = NoWait,
-            AsJob = AsJob,
-            ErrorOnFailure = ErrorOnFailure,
             Journal = Journal,
             RestartJournal = Restart,
             JournalStore = JournalPath is null ? null : GetUnresolvedProviderPathFromPSPath(JournalPath),
@@ -178,6 +170,19 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(ex.Error.ToRecord());
         }
     }
+
+    /// <summary>What a program's and a script block's tasks share: where and how they run, and how results come back.</summary>
+    private SubmitTaskRequest CommonRequest() => new()
+    {
+        Priority = Priority,
+        Backend = Backend,
+        Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeSpan.FromSeconds(TimeoutSeconds) : null,
+        Retry = RetryPolicy.WithRetries(RetryCount),
+        Ordered = Ordered,
+        NoWait = NoWait,
+        AsJob = AsJob,
+        ErrorOnFailure = ErrorOnFailure,
+    };
 
     /// <summary>-AsJob: the job joins PowerShell's job repository at once, so Get-Job sees it while the input still comes.</summary>
     private void RegisterJob()
@@ -202,19 +207,7 @@ public sealed class SubmitRepartirTaskCommand : PSCmdlet, IDisposable
             }
 
             Scripts.ScriptDefinition definition = Scripts.ScriptCapture.Capture(this, pool, script, ArgumentList ?? [], ImportModule, ImportFunction, remote: Backend == Backend.Remote);
-            var request = new SubmitTaskRequest
-            {
-                Script = definition,
-                Stream = Stream,
-                Backend = Backend,
-                Priority = Priority,
-                Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeSpan.FromSeconds(TimeoutSeconds) : null,
-                Retry = RetryPolicy.WithRetries(RetryCount),
-                Ordered = Ordered,
-                NoWait = NoWait,
-                AsJob = AsJob,
-                ErrorOnFailure = ErrorOnFailure,
-            };
+            SubmitTaskRequest request = CommonRequest() with { Script = definition, Stream = Stream };
             _runner = new SubmitTaskRunner(pool, request, PSItemFormatter.Instance, new CmdletSink(this));
             RegisterJob();
         }

@@ -20,17 +20,7 @@ internal sealed class InProcessExecutor(TimeProvider time) : IExecutor
             return TaskResult.NotRun(slot.Id, spec, FailureKind.Rejected, "The in-process executor runs in-process work; this task is a process.", slot.Attempt, Environment.MachineName, slot.Worker);
         }
 
-        var result = new TaskResult
-        {
-            Id = slot.Id,
-            Name = spec.DisplayName,
-            Spec = spec,
-            Attempt = slot.Attempt,
-            Host = Environment.MachineName,
-            Worker = slot.Worker,
-            Backend = Backend.Cpu,
-            StartTime = time.GetUtcNow(),
-        };
+        TaskResult result = TaskResult.Begun(spec, slot, Backend.Cpu, time.GetUtcNow());
         if (cancellationToken.IsCancellationRequested)
         {
             return result with { Failure = FailureKind.Cancelled, FailureMessage = "Cancelled before it started.", EndTime = result.StartTime };

@@ -102,17 +102,7 @@ public sealed class GpuExecutor : IExecutor, IDisposable
             return TaskResult.NotRun(slot.Id, spec, FailureKind.Cancelled, "Cancelled before the kernel was dispatched.", slot.Attempt, Environment.MachineName, slot.Worker) with { Backend = Backend.Gpu };
         }
 
-        var result = new TaskResult
-        {
-            Id = slot.Id,
-            Name = spec.DisplayName,
-            Spec = spec,
-            Attempt = slot.Attempt,
-            Host = Environment.MachineName,
-            Worker = slot.Worker,
-            Backend = Backend.Gpu,
-            StartTime = start,
-        };
+        TaskResult result = TaskResult.Begun(spec, slot, Backend.Gpu, start);
         try
         {
             int recoveries = Recoveries;

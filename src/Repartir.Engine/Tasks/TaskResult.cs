@@ -103,6 +103,19 @@ public sealed record TaskResult
     /// <summary>The item the task was made from, unchanged (see <see cref="TaskSpec.InputObject"/>).</summary>
     public object? InputObject => Spec.InputObject;
 
+    /// <summary>The result of an attempt that starts now on this machine, for an executor to complete with how it ended.</summary>
+    internal static TaskResult Begun(TaskSpec spec, Execution.ExecutionSlot slot, Backend backend, DateTimeOffset start) => new()
+    {
+        Id = slot.Id,
+        Name = spec.DisplayName,
+        Spec = spec,
+        Attempt = slot.Attempt,
+        Host = Environment.MachineName,
+        Worker = slot.Worker,
+        Backend = backend,
+        StartTime = start,
+    };
+
     /// <summary>The result of a task that never started a process: refused, abandoned or cancelled before it ran.</summary>
     /// <param name="id">The task's id.</param>
     /// <param name="spec">What it would have run.</param>
