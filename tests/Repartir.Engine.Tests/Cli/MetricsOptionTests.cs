@@ -68,11 +68,19 @@ public sealed partial class MetricsOptionTests : IDisposable
         string release = Path.Combine(_directory.Path, "release");
         ProcessStartInfo start = CliProcess.StartInfo("run", "-j", "2", "--metrics", $"127.0.0.1:{port}", "--", "sh", "-c", $"while [ ! -e '{release}' ]; do sleep 0.02; done", "sh", "{}");
         using Process run = Process.Start(start)!;
+        Task<string> errors = run.StandardError.ReadToEndAsync();
         await run.StandardInput.WriteAsync("1\n2\n3\n4\n");
         run.StandardInput.Close();
 
         string scrape = string.Empty;
-        await Eventually.TrueAsync(async () => Sample(scrape = await ScrapeAsync(port), "repartir_tasks_started_total") == 2, seconds: 30);
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Sample(scrape = await ScrapeAsync(port), "repartir_tasks_started_total") != 2)
+        {
+            // What the run said and served, when it never got there: a port it could not bind, a scrape that stalls.
+            Assert.True(DateTime.UtcNow < deadline, $"No scrape of port {port} showed 2 tasks started in 30 s; the run {(run.HasExited ? $"exited {run.ExitCode}: {await errors}" : "is running")}; last scrape:\n{scrape}");
+            await Task.Delay(50);
+        }
+
         Assert.Equal(2, Sample(scrape, "repartir_pool_running", "repartir_pool=\"run\""));
         Assert.Equal(2, Sample(scrape, "repartir_pool_workers", "repartir_worker_state=\"Local\""));
         Assert.Equal(0, Sample(scrape, "repartir_tasks_completed_total"));
