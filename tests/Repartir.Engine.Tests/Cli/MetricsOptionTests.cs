@@ -61,33 +61,52 @@ public sealed partial class MetricsOptionTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a run serving its metrics whose first two tasks wait for <paramref name="release"/>, and scrapes until both
+    /// have started. The port was free when probed; another process may take it before the run binds it, which the run
+    /// refuses at once (exit 2, "cannot be served"): then another port, up to five.
+    /// </summary>
+    private static async Task<(Process Run, string Scrape)> StartServingRunAsync(string release)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = FreePort();
+            Process run = Process.Start(CliProcess.StartInfo("run", "-j", "2", "--metrics", $"127.0.0.1:{port}", "--", "sh", "-c", $"while [ ! -e '{release}' ]; do sleep 0.02; done", "sh", "{}"))!;
+            Task<string> errors = run.StandardError.ReadToEndAsync();
+            await run.StandardInput.WriteAsync("1\n2\n3\n4\n");
+            run.StandardInput.Close();
+            string scrape = string.Empty;
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!run.HasExited && Sample(scrape = await ScrapeAsync(port), "repartir_tasks_started_total") != 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"No scrape of port {port} showed 2 tasks started in 30 s; last scrape:\n{scrape}");
+                await Task.Delay(50);
+            }
+
+            if (!run.HasExited)
+            {
+                return (run, scrape);
+            }
+
+            string said = await errors;
+            Assert.True(attempt < 5 && said.Contains("cannot be served", StringComparison.Ordinal), $"The run exited {run.ExitCode} before its tasks started: {said}");
+            run.Dispose();
+        }
+    }
+
     [Fact]
     public async Task A_run_serves_its_metrics_while_it_works()
     {
-        int port = FreePort();
         string release = Path.Combine(_directory.Path, "release");
-        ProcessStartInfo start = CliProcess.StartInfo("run", "-j", "2", "--metrics", $"127.0.0.1:{port}", "--", "sh", "-c", $"while [ ! -e '{release}' ]; do sleep 0.02; done", "sh", "{}");
-        using Process run = Process.Start(start)!;
-        Task<string> errors = run.StandardError.ReadToEndAsync();
-        await run.StandardInput.WriteAsync("1\n2\n3\n4\n");
-        run.StandardInput.Close();
-
-        string scrape = string.Empty;
-        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Sample(scrape = await ScrapeAsync(port), "repartir_tasks_started_total") != 2)
-        {
-            // What the run said and served, when it never got there: a port it could not bind, a scrape that stalls.
-            Assert.True(DateTime.UtcNow < deadline, $"No scrape of port {port} showed 2 tasks started in 30 s; the run {(run.HasExited ? $"exited {run.ExitCode}: {await errors}" : "is running")}; last scrape:\n{scrape}");
-            await Task.Delay(50);
-        }
-
+        (Process run, string scrape) = await StartServingRunAsync(release);
+        using Process running = run;
         Assert.Equal(2, Sample(scrape, "repartir_pool_running", "repartir_pool=\"run\""));
         Assert.Equal(2, Sample(scrape, "repartir_pool_workers", "repartir_worker_state=\"Local\""));
         Assert.Equal(0, Sample(scrape, "repartir_tasks_completed_total"));
 
         await File.WriteAllTextAsync(release, string.Empty);
-        await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(0, run.ExitCode);
+        await running.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, running.ExitCode);
     }
 
     [Fact]
