@@ -58,7 +58,7 @@ public sealed class PoolInfo
     public IReadOnlyList<string> Gpus => Pool.LocalGpus;
 
     /// <summary>Tasks running now, here and on its workers.</summary>
-    public long Running => Pool.Statistics is var statistics ? Math.Max(0, statistics.Outstanding - statistics.Queued) : 0;
+    public long Running => Pool.Statistics.Running;
 
     /// <summary>Tasks completed per second over the last ten seconds.</summary>
     public double Throughput => Math.Round(Pool.Throughput, 3);

@@ -85,7 +85,6 @@ public static class SnapshotCapture
         long now = time.GetTimestamp();
         var rows = new List<WorkerRow>(clients.Count + 1);
         var longest = new List<RunningTaskRow>();
-        long running = Math.Max(0, statistics.Outstanding - statistics.Queued);
         if (pool.Workers.Length > 0)
         {
             // This machine's share is what the pool counts less what its workers report for it.
@@ -131,7 +130,7 @@ public static class SnapshotCapture
             rows.Count(r => r.Status == "Online"),
             rows.Count,
             statistics.Queued,
-            running,
+            statistics.Running,
             statistics.Completed,
             statistics.Failed,
             pool.Throughput,

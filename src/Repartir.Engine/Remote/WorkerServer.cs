@@ -209,14 +209,7 @@ public sealed class WorkerServer : IAsyncDisposable
     public int ThrottledConnections => _sessions.Keys.Count(c => c.IsThrottled);
 
     /// <summary>Tasks running here now, for all coordinators.</summary>
-    public int Running
-    {
-        get
-        {
-            PoolStatistics statistics = _pool.Statistics;
-            return (int)Math.Min(int.MaxValue, statistics.Outstanding - statistics.Queued);
-        }
-    }
+    public int Running => (int)Math.Min(int.MaxValue, _pool.Statistics.Running);
 
     /// <summary>Tasks run here that have their result, since the worker started.</summary>
     public long Completed => _pool.Statistics.Completed;
@@ -697,7 +690,7 @@ public sealed class WorkerServer : IAsyncDisposable
         PoolStatistics statistics = _pool.Statistics;
         return new Heartbeat(
             Interlocked.Increment(ref session.HeartbeatSequence),
-            (int)Math.Min(int.MaxValue, statistics.Outstanding - statistics.Queued),
+            (int)Math.Min(int.MaxValue, statistics.Running),
             (int)Math.Min(int.MaxValue, statistics.Queued),
             LoadAverage(),
             session.LastEcho);

@@ -139,4 +139,8 @@ public readonly record struct PoolStatistics(
     long Outstanding,
     long Queued,
     long Steals,
-    long Executed);
+    long Executed)
+{
+    /// <summary>Work accepted and no longer waiting in a queue: running (or between attempts); never negative, though the two counts are read apart.</summary>
+    public long Running => Math.Max(0, Outstanding - Queued);
+}

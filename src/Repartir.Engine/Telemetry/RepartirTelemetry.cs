@@ -39,7 +39,7 @@ public static class RepartirTelemetry
     static RepartirTelemetry()
     {
         Meter.CreateObservableGauge("repartir.pool.queued", () => Each(pool => pool.Statistics.Queued), "{task}", "Tasks waiting in each pool's queues.");
-        Meter.CreateObservableGauge("repartir.pool.running", () => Each(pool => pool.Statistics.Outstanding - pool.Statistics.Queued), "{task}", "Tasks of each pool started and not finished.");
+        Meter.CreateObservableGauge("repartir.pool.running", () => Each(pool => pool.Statistics.Running), "{task}", "Tasks of each pool started and not finished.");
         Meter.CreateObservableCounter("repartir.pool.steals", () => Each(pool => pool.Statistics.Steals), "{steal}", "Work items taken from another worker's deque.");
         Meter.CreateObservableGauge("repartir.pool.workers", WorkersByState, "{worker}", "Each pool's workers by state: this machine's CPU workers, and its remote workers Online, Suspected, Offline or Draining.");
     }
