@@ -52,40 +52,25 @@ public sealed class RepartirTaskJob : Job
         TaskContinuationOptions.ExecuteSynchronously,
         TaskScheduler.Default);
 
+    private static void AddAll<T>(PSDataCollection<T> stream, T[] records)
+    {
+        foreach (T record in records)
+        {
+            stream.Add(record);
+        }
+    }
+
     private void Complete(TaskResult result)
     {
         var info = new TaskResultInfo(result, _pool);
         if (_scriptOutput && result.Value is ScriptOutput output)
         {
-            foreach (PSObject item in output.Output)
-            {
-                Output.Add(item);
-            }
-
-            foreach (ErrorRecord error in output.Errors)
-            {
-                Error.Add(error);
-            }
-
-            foreach (WarningRecord warning in output.Warnings)
-            {
-                Warning.Add(warning);
-            }
-
-            foreach (VerboseRecord verbose in output.Verbose)
-            {
-                Verbose.Add(verbose);
-            }
-
-            foreach (DebugRecord debug in output.Debug)
-            {
-                Debug.Add(debug);
-            }
-
-            foreach (InformationRecord information in output.Information)
-            {
-                Information.Add(information);
-            }
+            AddAll(Output, output.Output);
+            AddAll(Error, output.Errors);
+            AddAll(Warning, output.Warnings);
+            AddAll(Verbose, output.Verbose);
+            AddAll(Debug, output.Debug);
+            AddAll(Information, output.Information);
 
             if (result.Failure is FailureKind.TimedOut or FailureKind.Cancelled)
             {

@@ -12,7 +12,6 @@ public sealed class PoolInfo
 {
     private readonly Pool? _pool;
     private readonly string? _missingName;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Scripts.RunspaceSet>> _runspaces = new(StringComparer.Ordinal);
 
     internal PoolInfo(Pool pool) => _pool = pool;
 
@@ -69,12 +68,8 @@ public sealed class PoolInfo
     /// <summary>When the pool was created.</summary>
     public DateTimeOffset CreatedAt => Pool.CreatedAt;
 
-    /// <summary>
-    /// The runspaces of this pool's script tasks that need <paramref name="key"/> (their modules and functions), made
-    /// with <paramref name="create"/> the first time: kept while the pool lives, so later calls reuse warm runspaces.
-    /// </summary>
-    internal Scripts.RunspaceSet Runspaces(string key, Func<System.Management.Automation.Runspaces.InitialSessionState> create) =>
-        _runspaces.GetOrAdd(key, _ => new Lazy<Scripts.RunspaceSet>(() => new Scripts.RunspaceSet(create()))).Value;
+    /// <summary>The runspaces of this pool's script tasks, per set of modules and functions: kept while the pool lives, so later calls reuse warm runspaces.</summary>
+    internal Scripts.RunspaceSets Runspaces { get; } = new();
 
     /// <summary>Shuts the engine pool down, then closes its script runspaces.</summary>
     internal async Task ShutdownAsync(ShutdownMode mode, CancellationToken cancellationToken)
@@ -85,13 +80,7 @@ public sealed class PoolInfo
         }
         finally
         {
-            foreach (Lazy<Scripts.RunspaceSet> set in _runspaces.Values)
-            {
-                if (set.IsValueCreated)
-                {
-                    set.Value.Dispose();
-                }
-            }
+            Runspaces.Dispose();
         }
     }
 

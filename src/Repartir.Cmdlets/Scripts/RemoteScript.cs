@@ -65,13 +65,27 @@ internal static class RemoteScript
         spec.Executable == "pwsh" && spec.Arguments.Count > 0 && spec.Arguments[^1] == EncodedRunner && spec.StandardInput is not null;
 
     /// <summary>The request a script-block task carries on its standard input.</summary>
+    /// <exception cref="InvalidDataException">The input is not a request.</exception>
     internal static Hashtable ReadRequest(ReadOnlyMemory<byte> standardInput) =>
-        PSSerializer.Deserialize(Encoding.UTF8.GetString(standardInput.Span)) switch
-        {
-            Hashtable table => table,
-            PSObject { BaseObject: Hashtable table } => table,
-            var other => throw new InvalidDataException($"A script-block task's input is a {other?.GetType().Name ?? "null"}, not its request."),
-        };
+        ReadTable(Encoding.UTF8.GetString(standardInput.Span)) ?? throw new InvalidDataException("A script-block task's input is not its request.");
+
+    /// <summary>The hashtable a request or an answer is, read from CliXml; null when the text is another object.</summary>
+    private static Hashtable? ReadTable(string cliXml) => Unwrap(PSSerializer.Deserialize(cliXml)) as Hashtable;
+
+    /// <summary>A deserialized value without its PSObject wrapper (custom objects keep theirs: it is what they are).</summary>
+    internal static object? Unwrap(object? value) => value is PSObject { BaseObject: not PSCustomObject } wrapped ? wrapped.BaseObject : value;
+
+    /// <summary>The elements of a deserialized list; a single value is a list of one, null an empty one.</summary>
+    internal static IEnumerable<object?> Items(object? value) => Unwrap(value) switch
+    {
+        null => [],
+        string text => [text],
+        IEnumerable list => list.Cast<object?>(),
+        var single => [single],
+    };
+
+    /// <summary>The entries of a deserialized hashtable; none when it is not one.</summary>
+    internal static IEnumerable<DictionaryEntry> Entries(object? value) => Unwrap(value) is IDictionary map ? map.Cast<DictionaryEntry>() : [];
 
     /// <summary>The answer the runner writes, from <paramref name="output"/>: the output objects, the records as text, and the terminating error's message.</summary>
     internal static byte[] Answer(ScriptOutput output, string? failure) => Encoding.UTF8.GetBytes(PSSerializer.Serialize(
@@ -128,37 +142,37 @@ internal static class RemoteScript
             return result;
         }
 
-        Hashtable answer;
+        Hashtable? answer;
         try
         {
-            answer = PSSerializer.Deserialize(result.Stdout) is PSObject { BaseObject: Hashtable table } ? table : (Hashtable)PSSerializer.Deserialize(result.Stdout);
+            answer = ReadTable(result.Stdout);
         }
-        catch (Exception e) when (e is InvalidCastException or System.Xml.XmlException or PSInvalidOperationException or NullReferenceException)
+        catch (Exception e) when (e is System.Xml.XmlException or PSInvalidOperationException)
+        {
+            answer = null;
+        }
+
+        if (answer is null)
         {
             return result with { Failure = FailureKind.WorkFailed, ExitCode = null, FailureMessage = $"pwsh on the worker did not answer with a script's results: {Trim(result.Stderr)}" };
         }
 
         string? failure = answer["Failure"] as string;
         var output = new ScriptOutput(
-            [.. Items(answer["Output"]).Select(PSObject.AsPSObject)],
-            [.. Items(answer["Errors"]).Select(e => new ErrorRecord(new RemoteException(e.ToString()), "RemoteScriptError", ErrorCategory.NotSpecified, result.InputObject))
+            [.. Items(answer["Output"]).OfType<object>().Select(PSObject.AsPSObject)],
+            [.. Texts(answer["Errors"]).Select(e => new ErrorRecord(new RemoteException(e), "RemoteScriptError", ErrorCategory.NotSpecified, result.InputObject))
                 .Concat(failure is null ? [] : [new ErrorRecord(new RemoteException(failure), "RemoteScriptFailed", ErrorCategory.OperationStopped, result.InputObject)])],
-            [.. Items(answer["Warnings"]).Select(w => new WarningRecord(w.ToString()))],
-            [.. Items(answer["Verbose"]).Select(v => new VerboseRecord(v.ToString()))],
-            [.. Items(answer["Debug"]).Select(d => new DebugRecord(d.ToString()))],
-            [.. Items(answer["Information"]).Select(i => new InformationRecord(i.ToString(), result.Name))]);
+            [.. Texts(answer["Warnings"]).Select(w => new WarningRecord(w))],
+            [.. Texts(answer["Verbose"]).Select(v => new VerboseRecord(v))],
+            [.. Texts(answer["Debug"]).Select(d => new DebugRecord(d))],
+            [.. Texts(answer["Information"]).Select(i => new InformationRecord(i, result.Name))]);
         return failure is null
             ? result with { Value = output }
             : result with { Value = output, ExitCode = null, Failure = FailureKind.WorkFailed, FailureMessage = failure };
     }
 
-    private static IEnumerable<object> Items(object? value) => value switch
-    {
-        null => [],
-        PSObject { BaseObject: IEnumerable list and not string } => list.Cast<object>(),
-        IEnumerable list and not string => list.Cast<object>(),
-        _ => [value],
-    };
+    /// <summary>The elements of a deserialized list, as text.</summary>
+    internal static IEnumerable<string> Texts(object? value) => Items(value).Select(item => item?.ToString() ?? string.Empty);
 
     private static string Trim(string text) => text.Length <= 500 ? text.Trim() : text[..500].Trim() + "...";
 }

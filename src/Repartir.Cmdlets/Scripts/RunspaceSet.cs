@@ -16,11 +16,7 @@ internal sealed class RunspaceSet(InitialSessionState state) : IDisposable
 {
     private readonly ConcurrentBag<ScriptRunspace> _idle = [];
     private string? _initialLocation;
-    private int _created;
     private volatile bool _disposed;
-
-    /// <summary>Runspaces opened so far.</summary>
-    internal int Created => Volatile.Read(ref _created);
 
     /// <summary>An idle runspace, or a new one when none is idle.</summary>
     internal ScriptRunspace Rent()
@@ -43,7 +39,6 @@ internal sealed class RunspaceSet(InitialSessionState state) : IDisposable
         }
 
         _initialLocation ??= created.SessionStateProxy.Path.CurrentLocation.Path;
-        Interlocked.Increment(ref _created);
         return new ScriptRunspace(created);
     }
 
@@ -67,10 +62,12 @@ internal sealed class RunspaceSet(InitialSessionState state) : IDisposable
                 }
 
                 _idle.Add(runspace);
-                if (!_disposed)
+                if (_disposed)
                 {
-                    return;
+                    CloseIdle(); // a disposal that raced this return closed what was idle before it: this one too
                 }
+
+                return;
             }
             catch (InvalidOperationException)
             {
@@ -100,6 +97,11 @@ internal sealed class RunspaceSet(InitialSessionState state) : IDisposable
     public void Dispose()
     {
         _disposed = true;
+        CloseIdle();
+    }
+
+    private void CloseIdle()
+    {
         while (_idle.TryTake(out ScriptRunspace? runspace))
         {
             runspace.Dispose();

@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
-using System.Security.Cryptography;
 using System.Text;
 using Repartir.Cmdlets.Output;
 using Repartir.Cmdlets.Pools;
@@ -24,7 +23,7 @@ internal static class ScriptCapture
     internal static ScriptDefinition Capture(PSCmdlet cmdlet, PoolInfo pool, ScriptBlock script, object?[] arguments, string[] modules, string[] functions, bool remote = false)
     {
         Hashtable usingValues = UsingValues(cmdlet, script);
-        var definitions = new List<SessionStateFunctionEntry>();
+        var functionTexts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (string name in functions)
         {
             if (cmdlet.InvokeCommand.GetCommand(name, CommandTypes.Function) is not FunctionInfo function)
@@ -32,35 +31,17 @@ internal static class ScriptCapture
                 throw Invalid($"-ImportFunction: no function named '{name}' exists in this session.", name);
             }
 
-            definitions.Add(new SessionStateFunctionEntry(function.Name, function.Definition));
+            functionTexts[function.Name] = function.Definition;
         }
 
         var preferences = Preferences(cmdlet);
-        IReadOnlyDictionary<string, string> functionTexts = definitions.ToDictionary(f => f.Name, f => f.Definition, StringComparer.OrdinalIgnoreCase);
         if (remote)
         {
             return new ScriptDefinition(script.ToString(), usingValues, arguments, preferences, null, functionTexts, modules);
         }
 
         string[] moduleSpecs = [.. modules.Select(m => ModuleSpec(cmdlet, m))];
-        string key = Key(moduleSpecs, definitions);
-        RunspaceSet runspaces = pool.Runspaces(key, () =>
-        {
-            InitialSessionState state = InitialSessionState.CreateDefault2();
-            state.ThreadOptions = PSThreadOptions.UseCurrentThread; // the pool's worker thread runs the script
-            state.ThrowOnRunspaceOpenError = true; // a module that does not load is an error, not a runspace without it
-            if (moduleSpecs.Length > 0)
-            {
-                state.ImportPSModule(moduleSpecs);
-            }
-
-            foreach (SessionStateFunctionEntry function in definitions)
-            {
-                state.Commands.Add(function);
-            }
-
-            return state;
-        });
+        RunspaceSet runspaces = pool.Runspaces.For(moduleSpecs, functionTexts);
         if (moduleSpecs.Length > 0)
         {
             Warm(runspaces, moduleSpecs);
@@ -150,22 +131,6 @@ internal static class ScriptCapture
         }
 
         runspaces.Return(runspace);
-    }
-
-    private static string Key(string[] modules, List<SessionStateFunctionEntry> functions)
-    {
-        var text = new StringBuilder();
-        foreach (string module in modules)
-        {
-            text.Append("module\0").Append(module).Append('\0');
-        }
-
-        foreach (SessionStateFunctionEntry function in functions)
-        {
-            text.Append("function\0").Append(function.Name).Append('\0').Append(function.Definition).Append('\0');
-        }
-
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
     private static TerminatingCommandException Invalid(string message, object target) =>
