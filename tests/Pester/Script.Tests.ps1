@@ -153,6 +153,30 @@ Describe 'Submit-RepartirTask -ScriptBlock -Backend Remote on a repartir worker 
         }
     }
 
+    It 'says so when the daemon has no pwsh' -Skip:(-not $cliBuilt) {
+        $empty = Join-Path ([IO.Path]::GetTempPath()) "repartir-no-pwsh-$PID"
+        New-Item -ItemType Directory -Path $empty -Force | Out-Null
+        $start = [Diagnostics.ProcessStartInfo]::new($cli, [string[]] @('worker', '--bind', '127.0.0.1:0', '--name', 'pester-no-pwsh', '--slots', '1'))
+        $start.RedirectStandardError = $true
+        $start.Environment['PATH'] = $empty # nothing to run there, pwsh least of all
+        $bare = [Diagnostics.Process]::Start($start)
+        try {
+            $at = $null
+            while (-not $at -and ($line = $bare.StandardError.ReadLine()) -ne $null) {
+                if ($line -match 'listening on (\S+) with') { $at = $Matches[1] }
+            }
+            $without = New-RepartirPool -Name 'pester-no-pwsh' -CpuWorkers 0 -Worker $at
+            $result = 1 | Submit-RepartirTask -Pool $without -Backend Remote -ScriptBlock { $_ }
+            $result.Failure | Should -Be 'NotFound'
+            $result.FailureMessage | Should -BeLike 'Worker pester-no-pwsh has no pwsh on its PATH: a script block on a remote worker runs in PowerShell 7 there.*'
+        }
+        finally {
+            Remove-RepartirPool -Name 'pester-no-pwsh' -Force -Confirm:$false -ErrorAction SilentlyContinue
+            $bare.Kill($true)
+            Remove-Item $empty -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'runs each task in pwsh on the daemon and brings deserialized objects back' -Skip:(-not $cliBuilt) {
         $offset = 5
         $results = 1..2 | Submit-RepartirTask -Pool $pool -Backend Remote -Ordered -ScriptBlock { [pscustomobject]@{ Value = $_ + $using:offset; ProcessId = $PID } }

@@ -42,13 +42,23 @@ Describe 'Watch-RepartirPool and the figures of Get-RepartirPool and Get-Reparti
         (Get-RepartirWorker 'pester-watch-node').Coordinators | Should -Be 1
     }
 
-    It 'says which pools there are when none is named and none is the obvious one' {
+    It 'says which pools there are when none is named and none is the default, and watches the default when there is one' {
+        # Earlier suites may have made the default pool (any Submit without -Pool does): start from none, and from
+        # more than one other, so the refusal is always exercised.
+        Get-RepartirPool -Name default -ErrorAction SilentlyContinue | Remove-RepartirPool -Force -Confirm:$false
         New-RepartirPool -Name 'pester-watch-a' -CpuWorkers 1 | Out-Null
         New-RepartirPool -Name 'pester-watch-b' -CpuWorkers 1 | Out-Null
-        if (-not (Get-RepartirPool -Name default -ErrorAction SilentlyContinue)) {
-            { Watch-RepartirPool -Count 1 } | Should -Throw -ErrorId 'PoolNotFound*'
-        }
+        $refusal = { Watch-RepartirPool -Count 1 } | Should -Throw -ErrorId 'PoolNotFound*' -PassThru
+        $refusal.Exception.Message | Should -BeLike "*Name the pool to watch with -Pool*pester-watch-a*pester-watch-b*none is named 'default'*"
         { Watch-RepartirPool 'pester-watch-none' -Count 1 } | Should -Throw -ErrorId 'PoolNotFound*'
+
+        New-RepartirPool -Name default -CpuWorkers 1 | Out-Null
+        try {
+            (Watch-RepartirPool -Count 1).Source | Should -Be "pool 'default'"
+        }
+        finally {
+            Remove-RepartirPool -Name default -Force -Confirm:$false
+        }
     }
 }
 

@@ -114,6 +114,36 @@ public sealed class ScriptTaskTests : IDisposable
     }
 
     [Fact]
+    public void On_a_worker_started_in_PowerShell_remote_script_blocks_run_in_its_runspaces_with_copies_and_come_back_deserialized()
+    {
+        string worker = _pool + "-node";
+        try
+        {
+            Invocation run = _session.Run(
+                $"$node = Start-RepartirWorker -Bind 127.0.0.1:0 -Name {worker} -Slots 2; $remote = New-RepartirPool -Name {_pool}-remote -CpuWorkers 0 -Worker $node.Endpoint; " +
+                $"$seen = [System.Collections.Generic.List[int]]::new(); $offset = 100; function Add-One([int] $x) {{ $x + 1 }}; " +
+                $"1..3 | Submit-RepartirTask -Pool $remote -Backend Remote -Ordered -ImportFunction Add-One -ScriptBlock {{ $copy = $using:seen; [void] $copy.Add(1); [pscustomobject]@{{ Value = Add-One ($_ + $using:offset); ProcessId = $PID }} }}; $seen.Count").Succeeded();
+
+            Assert.Equal(0, run.Output[^1].BaseObject); // $using: values travel as copies, as with Invoke-Command
+            PSObject[] results = [.. run.Output.Take(3)];
+            Assert.All(results, r => Assert.True(r.Get<bool>("Success"), r.Get<string>("FailureMessage")));
+            Assert.All(results, r => Assert.StartsWith(worker + "/", r.Get<string>("Worker"), StringComparison.Ordinal));
+            PSObject[] output = [.. results.Select(r => ((PSObject[])r.Value("Output")!).Single())];
+            Assert.Equal([102, 103, 104], output.Select(o => o.Get<int>("Value")));
+            Assert.All(output, o => Assert.Equal("Deserialized.System.Management.Automation.PSCustomObject", o.TypeNames[0]));
+            Assert.All(output, o => Assert.Equal(Environment.ProcessId, o.Get<int>("ProcessId"))); // its own runspaces, not a pwsh per task
+
+            PSObject failed = _session.Run("1 | Submit-RepartirTask -Pool $remote -Backend Remote -ScriptBlock { throw \"far $_\" }").Succeeded().Single();
+            Assert.Equal("WorkFailed", failed.Value("Failure"));
+            Assert.Equal("far 1 (line 1: throw \"far $_\")", failed.Value("FailureMessage"));
+        }
+        finally
+        {
+            _session.Run($"Remove-RepartirPool {_pool}-remote -Force -Confirm:$false; Stop-RepartirWorker -Name {worker} -Force -Confirm:$false");
+        }
+    }
+
+    [Fact]
     public void Settings_that_do_not_go_with_a_script_block_are_refused_and_a_pool_without_cpu_workers_says_why()
     {
         Invocation gpu = _session.Run($"1 | Submit-RepartirTask -Pool {_pool} -Backend Gpu -ScriptBlock {{ 1 }}");

@@ -177,12 +177,7 @@ public sealed partial class TopTerminalTests
             await PaneWhereAsync(socket, s => Row(s, "beta").Contains("Online", StringComparison.Ordinal), "beta Online again");
 
             await TmuxAsync(socket, "send-keys", "-t", "top", "q");
-            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-            while ((await TmuxAsync(socket, "has-session", "-t", "top")).Code == 0)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "top did not quit on q");
-                await Task.Delay(50);
-            }
+            await SessionEndsAsync(socket, "top to quit on q");
         }
         finally
         {
@@ -207,16 +202,47 @@ public sealed partial class TopTerminalTests
 
             // Ctrl+C ends it, as q does the live view.
             await TmuxAsync(socket, "send-keys", "-t", "top", "C-c");
-            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-            while ((await TmuxAsync(socket, "has-session", "-t", "top")).Code == 0)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "top did not end on Ctrl+C");
-                await Task.Delay(50);
-            }
+            await SessionEndsAsync(socket, "top to end on Ctrl+C");
         }
         finally
         {
             await TmuxAsync(socket, "kill-server");
+        }
+    }
+
+    [SkippableFact]
+    public async Task Ctrl_C_ends_the_live_view_with_exit_code_0_and_gives_the_terminal_back()
+    {
+        Skip.If(Tmux is null, "tmux is not installed: no terminal to watch the live view in.");
+        string socket = "repartir-top-" + Guid.NewGuid().ToString("N")[..8];
+        await using WorkerProcess alpha = await WorkerProcess.StartAsync("alpha", slots: 1);
+        try
+        {
+            // Under a shell that says how top ended and stays: the screen after it is the terminal top gave back. The
+            // shell catches the terminal's SIGINT (a handler, not an ignore, so top does not inherit it) and goes on.
+            string command = $"trap : INT; '{CliProcess.Executable}' top --interval 200ms --worker {alpha.EndPoint}; echo \"top exited $?\"; sleep 60";
+            await TmuxAsync(socket, "new-session", "-d", "-s", "top", "-x", "180", "-y", "45", "env", "TERM=xterm-256color", "sh", "-c", command);
+            await PaneWhereAsync(socket, s => Row(s, "alpha").Contains("Online", StringComparison.Ordinal), "the live view");
+
+            await TmuxAsync(socket, "send-keys", "-t", "top", "C-c");
+            string screen = await PaneWhereAsync(socket, s => s.Contains("top exited", StringComparison.Ordinal), "top to end on Ctrl+C");
+            Assert.Contains("top exited 0", screen, StringComparison.Ordinal);
+            Assert.DoesNotContain("Longest running", screen, StringComparison.Ordinal); // the alternate screen is gone
+        }
+        finally
+        {
+            await TmuxAsync(socket, "kill-server");
+        }
+    }
+
+    /// <summary>Waits for the tmux session to end (its command exited).</summary>
+    private static async Task SessionEndsAsync(string socket, string what)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await TmuxAsync(socket, "has-session", "-t", "top")).Code == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Waited 30 s for {what}.");
+            await Task.Delay(50);
         }
     }
 
